@@ -1,0 +1,5 @@
+import sys
+
+from inbox.launcher import main
+
+sys.exit(main())

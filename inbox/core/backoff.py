@@ -1,0 +1,29 @@
+"""Retry schedule: capped exponential backoff with full jitter (AWS architecture blog's variant),
+so a fleet of desktops that lost the provider at the same moment does not retry in lockstep."""
+
+from __future__ import annotations
+
+import random
+
+BASE_SECONDS = 1.0
+CAP_SECONDS = 300.0
+
+
+def delay(
+    attempt: int,
+    *,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
+    base: float = BASE_SECONDS,
+    cap: float = CAP_SECONDS,
+) -> float:
+    """Seconds to wait before try number `attempt + 1` (attempt counts failures so far, from 1).
+
+    A provider's Retry-After wins when it asks for longer than our jitter would give: it knows.
+    """
+    rng = rng or random.Random()
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    jittered = rng.uniform(0, ceiling)
+    if retry_after is not None:
+        return max(float(retry_after), jittered) if retry_after >= 0 else jittered
+    return jittered

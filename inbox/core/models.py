@@ -1,0 +1,187 @@
+"""Plain data that crosses layer boundaries.
+
+The store converts its rows into these frozen dataclasses so nothing above it ever holds a live
+ORM object (a detached row read on the GUI thread would be a hidden database call).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageStatus(enum.StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    # The POST may have reached the provider but we never saw the answer: must be reconciled
+    # against the provider's records before anything is resent.
+    UNKNOWN = "unknown"
+
+
+FINAL_STATUSES = frozenset(
+    {MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED, MessageStatus.RECEIVED}
+)
+
+
+class ConversationStatus(enum.StrEnum):
+    OPEN = "open"
+    PENDING = "pending"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+
+class AuthorKind(enum.StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    AUTOMATION = "automation"
+    PROVIDER = "provider"  # replies the provider sent on its own (e.g. Twilio's STOP confirmation)
+    NOTE = "note"  # private note: never sent
+
+
+class OptOutSource(enum.StrEnum):
+    KEYWORD = "keyword"  # the customer texted STOP/START
+    PROVIDER = "provider"  # the provider refused a send with 21610
+    AGENT = "agent"  # an agent recorded it by hand
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: int
+    name: str
+    provider: str
+    number: str
+    account_sid: str
+    base_url: str | None
+    # Where the auth token lives: "keyring" or "env:VARNAME". Never the token itself.
+    auth_token_ref: str
+    provider_handles_opt_out: bool
+    help_text: str
+    poll_interval_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: int
+    phone: str
+    display_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutState:
+    contact_id: int
+    channel_id: int
+    opted_out: bool
+    changed_at: datetime
+    source: OptOutSource
+    keyword: str | None
+    source_message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """One row of the conversation list: everything a list row paints, nothing more."""
+
+    id: int
+    channel_id: int
+    channel_name: str
+    contact_id: int
+    contact_phone: str
+    contact_name: str | None
+    status: ConversationStatus
+    assignee: str | None
+    last_activity_at: datetime
+    unread_count: int
+    last_message_preview: str
+    last_message_direction: Direction | None
+    opted_out: bool
+    flagged: bool = False
+    verified: bool = False
+    failed_delivery: bool = False
+    snoozed_until: datetime | None = None
+    waiting_since: datetime | None = None
+    last_message_author_kind: AuthorKind | None = None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    channel_id: int
+    direction: Direction
+    body: str
+    status: MessageStatus
+    author_kind: AuthorKind
+    author: str | None  # agent name or automation rule name
+    created_at: datetime
+    provider_message_id: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    encoding: str = "GSM-7"
+    num_segments: int = 1
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    masked: bool = False  # a verification code: show bullets, never the text
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """An MO message as the provider reports it."""
+
+    provider_message_id: str
+    from_number: str
+    to_number: str
+    body: str
+    date_sent: datetime
+    num_segments: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRequest:
+    to_number: str
+    from_number: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderMessage:
+    """An MT message as the provider reports it (send answer, status refresh, reconciliation)."""
+
+    provider_message_id: str
+    to_number: str
+    from_number: str
+    body: str
+    status: MessageStatus
+    date_created: datetime | None = None
+    date_sent: datetime | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    num_segments: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollCursor:
+    """High-water mark of inbound messages already committed for one channel."""
+
+    newest_date_sent: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: dict = field(default_factory=dict)

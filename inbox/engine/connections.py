@@ -1,0 +1,56 @@
+"""One provider client per channel, created on first use and reused (keeps HTTP connections warm)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from importlib.metadata import entry_points
+
+from inbox.core.models import Channel
+from inbox.engine import credentials
+from inbox.providers.base import Provider
+
+ProviderFactory = Callable[[Channel, str], Provider]
+
+
+def _twilio(channel: Channel, token: str) -> Provider:
+    from inbox.providers.twilio import TwilioProvider
+
+    kwargs = {"base_url": channel.base_url} if channel.base_url else {}
+    return TwilioProvider(channel.account_sid, token, channel.number, **kwargs)
+
+
+BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio}
+
+
+def factory_for(name: str) -> ProviderFactory:
+    if name in BUILTIN:
+        return BUILTIN[name]
+    for ep in entry_points(group="inbox.providers"):
+        if ep.name == name:
+            return ep.load()
+    raise KeyError(f"no provider adapter named {name!r}")
+
+
+class ProviderPool:
+    def __init__(self, resolve_token: Callable[[Channel], str] | None = None) -> None:
+        self._providers: dict[int, tuple[Channel, Provider]] = {}
+        self._lock = threading.Lock()
+        self._resolve = resolve_token or (lambda ch: credentials.resolve(ch.auth_token_ref, ch.account_sid))
+
+    def get(self, channel: Channel) -> Provider:
+        with self._lock:
+            cached = self._providers.get(channel.id)
+            if cached and cached[0] == channel:
+                return cached[1]
+            if cached:
+                cached[1].close()
+            provider = factory_for(channel.provider)(channel, self._resolve(channel))
+            self._providers[channel.id] = (channel, provider)
+            return provider
+
+    def close(self) -> None:
+        with self._lock:
+            for _, provider in self._providers.values():
+                provider.close()
+            self._providers.clear()

@@ -1,0 +1,53 @@
+"""Provider secrets: kept in the OS keyring or named by an environment variable, never in the database."""
+
+from __future__ import annotations
+
+import os
+
+KEYRING_SERVICE = "inbox"
+
+
+class MissingCredentials(Exception):
+    pass
+
+
+def keyring_ref() -> str:
+    return "keyring"
+
+
+def env_ref(var: str) -> str:
+    return f"env:{var}"
+
+
+def store_in_keyring(account_sid: str, token: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, account_sid, token)
+    except (KeyringError, RuntimeError) as exc:
+        raise MissingCredentials(
+            f"no usable OS keyring here ({exc}); pass --auth-token-env VAR to name an environment variable instead"
+        ) from None
+
+
+def resolve(ref: str, account_sid: str) -> str:
+    """The token for a channel. Raises MissingCredentials with what to do about it."""
+    if ref.startswith("env:"):
+        var = ref[4:]
+        value = os.environ.get(var)
+        if not value:
+            raise MissingCredentials(f"environment variable {var} (the auth token) is not set")
+        return value
+    if ref == "keyring":
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            value = keyring.get_password(KEYRING_SERVICE, account_sid)
+        except (KeyringError, RuntimeError) as exc:
+            raise MissingCredentials(f"cannot read the OS keyring: {exc}") from None
+        if not value:
+            raise MissingCredentials("no auth token in the OS keyring for this account; run `inbox channel add` again")
+        return value
+    raise MissingCredentials(f"unknown credential reference {ref!r}")

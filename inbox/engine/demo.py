@@ -1,0 +1,96 @@
+"""A complete, disposable Inbox for `inbox demo`: a simulator on a free loopback port, a fresh SQLite
+database in a temporary folder, sample history, and the engine running against them.
+
+Closing it stops everything and deletes the folder: nothing keeps running, nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from inbox.core.events import EventBus
+from inbox.core.models import Channel
+from inbox.engine import sample_data
+from inbox.engine.runner import Runner
+from inbox.engine.service import InboxService
+from inbox.simulator.client import SimulatorClient
+from inbox.simulator.server import SimulatorConfig, SimulatorServer
+from inbox.store import channels
+from inbox.store.db import Database
+
+DEMO_NUMBER = "+15550001111"
+TOKEN_VAR = "INBOX_DEMO_AUTH_TOKEN"
+HELP_TEXT = "Acme Support: help at acme.example/help or reply here. Reply STOP to opt out."
+
+# Customers who text in while the demo runs, so something arrives without anyone typing.
+LIVE_SCRIPT: tuple[tuple[float, str, str], ...] = (
+    (4.0, "+15551230001", "Also, can I change the delivery to Saturday?"),
+    (9.0, "+15559870011", "Hi! Is the store on Main St open on Sunday? 🛍️"),
+    (15.0, "+15559870012", "HELP"),
+)
+
+
+class DemoEnvironment:
+    def __init__(self, *, agent: str = "demo-agent", poll_interval: float = 1.0, seed_history: bool = True) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="inbox-demo-"))
+        self.db = Database(f"sqlite:///{self.folder / 'demo.sqlite3'}")
+        self.db.upgrade()
+        token = secrets.token_hex(16)
+        self.config = SimulatorConfig(
+            account_sid="AC" + secrets.token_hex(16), auth_token=token, numbers=(DEMO_NUMBER,), delivery_delay=1.0
+        )
+        self.simulator = SimulatorServer(self.config, host="127.0.0.1", port=0).start()
+        self.phone = SimulatorClient(self.simulator.url)
+        os.environ[TOKEN_VAR] = token
+        with self.db.write() as s:
+            self.channel: Channel = channels.add(
+                s, name="demo", provider="twilio", number=DEMO_NUMBER, account_sid=self.config.account_sid,
+                base_url=self.simulator.url, auth_token_ref=f"env:{TOKEN_VAR}", provider_handles_opt_out=True,
+                help_text=HELP_TEXT, poll_interval_seconds=poll_interval,
+            )
+        if seed_history:
+            sample_data.seed(self.db, self.channel, agent=agent)
+        self.events = EventBus()
+        self.runner = Runner(self.db, events=self.events, poll_interval=poll_interval, send_interval=0.5)
+        self.service = InboxService(self.db, self.events, agent=agent, on_queued=self.runner.wake)
+        self._stop = threading.Event()
+        self._script: threading.Thread | None = None
+
+    def start(self, *, live_customers: bool = True) -> DemoEnvironment:
+        self.runner.start()
+        if live_customers:
+            self._script = threading.Thread(target=self._play_script, name="demo-customers", daemon=True)
+            self._script.start()
+        return self
+
+    def _play_script(self) -> None:
+        waited = 0.0
+        for at, number, body in LIVE_SCRIPT:
+            if self._stop.wait(at - waited):
+                return
+            waited = at
+            try:
+                self.phone.text(number, DEMO_NUMBER, body)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._script is not None:
+            self._script.join(timeout=2)
+        self.runner.shutdown()
+        self.simulator.stop()
+        self.db.dispose()
+        os.environ.pop(TOKEN_VAR, None)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> DemoEnvironment:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

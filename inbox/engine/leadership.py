@@ -1,0 +1,101 @@
+"""Who may poll and send: the holder of the inbox's lease, renewed every third of its period.
+
+A process believes it leads only until `period` after the moment it *started* its last successful
+renewal (measured on the monotonic clock), which is never later than the expiry others read in
+the database. So when the holder stalls or dies, it stops acting before anyone else may take
+over, and a follower takes over at most one period after the last renewal plus one renewal tick:
+well within two periods. Wall clocks of processes sharing a database must agree to within a small
+fraction of the period (NTP does); the default period of 15 s leaves plenty of room.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from inbox.store import leases
+from inbox.store.db import Database
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PERIOD = 15.0
+LEASE_NAME = "inbox"
+
+
+def default_holder() -> str:
+    """Unique per process run: a restarted process must not inherit a lease it cannot prove it holds."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Leadership:
+    """The lease of one inbox (one database) as seen from this process."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        period: float = DEFAULT_PERIOD,
+        name: str = LEASE_NAME,
+        holder: str | None = None,
+        on_change: Callable[[bool], None] | None = None,
+    ) -> None:
+        if period <= 0:
+            raise ValueError("the lease period must be positive")
+        self.db = db
+        self.period = period
+        self.name = name
+        self.holder = holder or default_holder()
+        self.on_change = on_change
+        self._valid_until = 0.0  # monotonic
+        self._was_leader = False
+        self._lock = threading.Lock()
+
+    @property
+    def renew_interval(self) -> float:
+        return self.period / 3
+
+    @property
+    def is_leader(self) -> bool:
+        return time.monotonic() < self._valid_until
+
+    def renew(self) -> bool:
+        """Take or extend the lease; returns whether this process leads now. Never raises."""
+        with self._lock:
+            started = time.monotonic()
+            try:
+                with self.db.write() as session:
+                    won = leases.try_acquire(
+                        session, self.name, self.holder, datetime.now(UTC), timedelta(seconds=self.period)
+                    )
+            except Exception:
+                log.warning("lease renewal failed; leading at most until the current lease runs out", exc_info=True)
+            else:
+                if won:
+                    self._valid_until = started + self.period
+                else:  # someone else holds it: whatever we believed, we do not lead
+                    self._valid_until = 0.0
+            leading = self.is_leader
+            changed = leading != self._was_leader
+            self._was_leader = leading
+        if changed:
+            log.info("%s leadership of %r", "took" if leading else "lost", self.name)
+            if self.on_change is not None:
+                self.on_change(leading)
+        return leading
+
+    def release(self) -> None:
+        """Step down (clean shutdown) so a follower can take over at its next renewal."""
+        with self._lock:
+            self._valid_until = 0.0
+            self._was_leader = False
+            try:
+                with self.db.write() as session:
+                    leases.release(session, self.name, self.holder)
+            except Exception:
+                log.exception("could not release the lease; it will expire on its own")

@@ -1,0 +1,278 @@
+"""The engine's heartbeat: poll, send, refresh, reconcile — on APScheduler jobs or once from the CLI.
+
+With a `Leadership`, the poll, send and refresh jobs only act while this process holds the inbox's
+lease, so several daemons (or desktops) on one database never poll or send twice; the lease job
+renews it every third of its period and the others take over when the holder dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from inbox.core import backoff
+from inbox.core.events import ChannelHealthChanged, EventBus
+from inbox.core.models import Channel
+from inbox.engine.connections import ProviderPool
+from inbox.engine.engagement import tick as engagement_tick
+from inbox.engine.ingest import IngestReport, ingest, quarantine
+from inbox.engine.leadership import Leadership
+from inbox.engine.lookups import run_lookups
+from inbox.engine.outbox import Outbox, SendReport
+from inbox.providers.base import MalformedResponse, ProviderError, Retryable
+from inbox.store import channels, cursors, health
+from inbox.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    ingest: dict[str, IngestReport] = field(default_factory=dict)
+    send: SendReport = field(default_factory=SendReport)
+    statuses_changed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Runner:
+    def __init__(
+        self,
+        db: Database,
+        pool: ProviderPool | None = None,
+        events: EventBus | None = None,
+        *,
+        poll_interval: float | None = None,
+        send_interval: float = 1.0,
+        refresh_interval: float = 5.0,
+        rng: random.Random | None = None,
+        leadership: Leadership | None = None,
+    ) -> None:
+        self.db = db
+        self.pool = pool or ProviderPool()
+        self.events = events or EventBus()
+        self.rng = rng or random.Random()
+        self.leadership = leadership
+        self.outbox = Outbox(db, self.pool, self.events, self.rng, may_send=self.is_leader)
+        self.poll_interval = poll_interval
+        self.send_interval = send_interval
+        self.refresh_interval = refresh_interval
+        self._scheduler = None
+        self._not_before: dict[int, datetime] = {}  # channel id → earliest next poll after a failure
+        self._failures: dict[int, int] = {}
+        self._synced: set[int] = set()  # channels that have had a successful poll in this process
+        self._lock = threading.Lock()
+        self._send_again = threading.Event()  # a wake() arrived while the send job was running
+        self._sending = threading.Event()
+
+    def is_leader(self) -> bool:
+        """Whether this process may poll and send now (always, without a Leadership)."""
+        return self.leadership is None or self.leadership.is_leader
+
+    # -- one step each -----------------------------------------------------------------------------
+    def active_channels(self) -> list[Channel]:
+        with self.db.read() as session:
+            return channels.all_active(session)
+
+    def poll_channel(self, channel: Channel, *, force: bool = False) -> IngestReport | None:
+        now = datetime.now(UTC)
+        if not force and self._not_before.get(channel.id, now) > now:
+            return None
+        with self.db.read() as session:
+            cursor = cursors.get(session, channel.id)
+        provider = None
+        try:
+            provider = self.pool.get(channel)
+            batch = provider.fetch_inbound(cursor)
+        except Exception as exc:
+            self._save_quarantined(channel, provider)
+            self._poll_failed(channel, exc)
+            raise
+        self._save_quarantined(channel, provider)
+        report = ingest(self.db, channel, batch, self.events)
+        report.quarantined += batch.skipped
+        # Tell views at the first success and after a recovery, not on every poll.
+        if self._failures.pop(channel.id, None) or channel.id not in self._synced:
+            self._synced.add(channel.id)
+            self.events.publish(ChannelHealthChanged(channel.id, True, "synced"))
+        self._not_before.pop(channel.id, None)
+        return report
+
+    def _save_quarantined(self, channel: Channel, provider: object) -> None:
+        """Keep what the adapter set aside (bad records, malformed pages it retried past) for diagnosis."""
+        for reason, raw in getattr(provider, "last_quarantined", ()) or ():
+            quarantine(self.db, channel.id, reason, raw)
+
+    def _poll_failed(self, channel: Channel, exc: Exception) -> None:
+        now = datetime.now(UTC)
+        attempts = self._failures.get(channel.id, 0) + 1
+        self._failures[channel.id] = attempts
+        retry_after = exc.retry_after if isinstance(exc, Retryable) else None
+        wait = backoff.delay(attempts, retry_after=retry_after, rng=self.rng)
+        self._not_before[channel.id] = now + timedelta(seconds=wait)
+        if isinstance(exc, MalformedResponse):
+            quarantine(self.db, channel.id, f"malformed page: {exc}", _decode(exc.raw))
+        with self.db.write() as session:
+            health.failed(session, channel.id, now, str(exc), self._not_before[channel.id], kind=health.POLL)
+        detail = f"{exc}; retrying in {wait:.0f} s"
+        log.warning("channel %s: poll failed: %s", channel.name, detail)
+        self.events.publish(ChannelHealthChanged(channel.id, False, detail))
+
+    def sync_once(self) -> SyncReport:
+        """One full cycle: fetch inbound, run automations, send the outbox, refresh statuses.
+
+        With a `leadership`, the cycle runs only if this process can take the lease (a daemon or a
+        desktop already polling the same database would otherwise race it), renewing it per phase.
+        """
+        report = SyncReport()
+        if self.leadership is not None and not self.leadership.renew():
+            report.errors.append(
+                "another Inbox process (a daemon or a desktop) is polling and sending for this database; "
+                "it already does what sync --once would"
+            )
+            return report
+        with self._lock:
+            self.outbox.mark_interrupted()
+            self.outbox.reconcile(report.send)
+            for channel in self.active_channels():
+                try:
+                    result = self.poll_channel(channel, force=True)
+                    if result:
+                        report.ingest[channel.name] = result
+                except Exception as exc:  # noqa: BLE001 - reported, other channels go on
+                    report.errors.append(f"{channel.name}: {exc}")
+            self._lease_job()
+            report.errors.extend(run_lookups(self.db, self.events).errors)  # keyword lookups (issue 4)
+            engagement_tick(self.db)  # due broadcasts, survey timeouts, CSAT asks (issue 9)
+            for _ in range(100):  # drain the outbox (bounded)
+                self._lease_job()
+                step = self.outbox.send_due()
+                _merge(report.send, step)
+                if not (step.sent or step.failed or step.refused_opted_out or step.unknown) or step.deferred:
+                    break
+            self.outbox.reconcile(report.send)
+            report.errors.extend(report.send.errors)
+            for channel in self.active_channels():
+                try:
+                    report.statuses_changed += self.outbox.refresh_statuses(channel)
+                except ProviderError as exc:
+                    report.errors.append(f"{channel.name}: {exc}")
+        return report
+
+    # -- scheduled -------------------------------------------------------------------------------
+    def _lease_job(self) -> None:
+        if self.leadership is not None:
+            self.leadership.renew()
+
+    def _leadership_changed(self, leading: bool) -> None:
+        """A new leader first settles what a dead one left in `sending`, then polls at once."""
+        if leading and self._scheduler is not None:
+            now = datetime.now(UTC)
+            for job_id in ("refresh", "poll"):
+                job = self._scheduler.get_job(job_id)
+                if job is not None:
+                    job.modify(next_run_time=now)
+
+    def _poll_job(self) -> None:
+        if not self.is_leader():
+            return
+        queued = 0
+        for channel in self.active_channels():
+            try:
+                report = self.poll_channel(channel)
+            except Exception:  # noqa: BLE001 - recorded in health; the job must keep running
+                continue
+            if report:
+                queued += report.replies_queued
+        if queued:
+            self.wake()
+
+    def _send_job(self) -> None:
+        """Drain what is due; loop again if wake() came in meanwhile (replies leave at once)."""
+        self._sending.set()
+        try:
+            for _ in range(200):  # bounded: the next tick carries on
+                self._send_again.clear()
+                if not self.is_leader():
+                    return
+                step = self.outbox.send_due()
+                busy = (step.sent or step.failed or step.refused_opted_out or step.unknown) and not step.deferred
+                if not busy and not self._send_again.is_set():
+                    return
+        except Exception:
+            log.exception("send job failed")
+        finally:
+            self._sending.clear()
+
+    def _refresh_job(self) -> None:
+        if not self.is_leader():
+            return
+        try:
+            self.outbox.mark_interrupted()
+            self.outbox.reconcile()
+            for channel in self.active_channels():
+                try:
+                    self.outbox.refresh_statuses(channel)
+                except ProviderError as exc:
+                    log.warning("channel %s: status refresh failed: %s", channel.name, exc)
+        except Exception:
+            log.exception("refresh job failed")
+
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        interval = self.poll_interval
+        if interval is None:
+            chans = self.active_channels()
+            interval = min((c.poll_interval_seconds for c in chans), default=5.0)
+        scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+        now = datetime.now(UTC)
+        self._scheduler = scheduler
+        if self.leadership is not None:
+            self.leadership.on_change = self._leadership_changed
+            self.leadership.renew()  # before the first poll, so a lone daemon starts at once
+            scheduler.add_job(
+                self._lease_job, "interval", seconds=self.leadership.renew_interval, id="lease", next_run_time=now
+            )
+        scheduler.add_job(self._poll_job, "interval", seconds=interval, id="poll", next_run_time=now)
+        scheduler.add_job(self._send_job, "interval", seconds=self.send_interval, id="send", next_run_time=now)
+        scheduler.add_job(self._refresh_job, "interval", seconds=self.refresh_interval, id="refresh", next_run_time=now)
+        lookups = lambda: self.is_leader() and run_lookups(self.db, self.events)  # noqa: E731 - keyword lookups
+        scheduler.add_job(lookups, "interval", seconds=self.send_interval, id="lookups")
+        engage = lambda: self.is_leader() and engagement_tick(self.db)  # noqa: E731 - issue 9
+        scheduler.add_job(engage, "interval", seconds=self.send_interval, id="engagement", next_run_time=now)
+        scheduler.start()
+
+    def wake(self) -> None:
+        """Run the send job now (ingest or an agent just queued a reply)."""
+        if self._sending.is_set():
+            self._send_again.set()
+            return
+        if self._scheduler is not None:
+            job = self._scheduler.get_job("send")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
+
+    def shutdown(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self.leadership is not None:
+            self.leadership.release()
+        self.pool.close()
+
+
+def _merge(total: SendReport, step: SendReport) -> None:
+    for name in ("sent", "failed", "refused_opted_out", "deferred", "unknown", "reconciled", "requeued"):
+        setattr(total, name, getattr(total, name) + getattr(step, name))
+    total.errors.extend(step.errors)
+
+
+def _decode(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw

@@ -1,0 +1,349 @@
+"""The use cases a person triggers (agent, supervisor, admin), as one facade.
+
+Every method blocks on the database: call them from a worker thread (the UI's `op` helper), never
+from the GUI thread. Results are frozen core dataclasses, safe to hand to any thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
+from inbox.core.models import (
+    AuthorKind,
+    Channel,
+    Contact,
+    ConversationStatus,
+    ConversationSummary,
+    Direction,
+    Message,
+    MessageStatus,
+    OptOutSource,
+    OptOutState,
+)
+from inbox.store import agents, audit, channels, contacts, conversations, health, messages, optouts, search
+from inbox.store.agents import PermissionDenied, Role
+from inbox.store.db import Database
+
+
+class SendRefused(Exception):
+    """The reply was not queued; `reason` is a sentence to show the agent as-is."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationFilter:
+    # "mine", "unassigned", "open", "pending", "snoozed", "resolved", "all"
+    view: str = "open"
+    agent: str | None = None  # for "mine"
+    sort: str = "activity"  # "activity" (newest first) or "waiting" (longest wait first)
+    channel_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    message_id: int
+    conversation_id: int
+    contact_name: str | None
+    contact_phone: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetails:
+    contact: Contact
+    opt_outs: tuple[OptOutState, ...]  # current state per channel
+    opt_out_history: tuple[OptOutState, ...]  # newest first
+    conversations: tuple[ConversationSummary, ...]
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHealth:
+    channel_id: int
+    channel_name: str
+    last_poll_ok_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_retry_at: datetime | None
+    backlog: int = 0  # outbound messages waiting to be sent
+
+
+@dataclass(frozen=True, slots=True)
+class SendPreview:
+    encoding: str
+    segments: int
+    units: int
+    ucs2_chars: tuple[str, ...] = field(default_factory=tuple)
+
+
+class InboxService:
+    """Agent-facing use cases. Thread-safe: each call opens its own session."""
+
+    MAX_BODY = 1600  # ten concatenated segments: longer texts are refused rather than split silently
+
+    def __init__(
+        self,
+        db: Database,
+        events: EventBus | None = None,
+        agent: str = "agent",
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.events = events or EventBus()
+        self.agent = agent
+        self._on_queued = on_queued  # wakes the sender so a reply leaves at once
+
+    # -- reading -------------------------------------------------------------------------------
+    def conversations_page(self, flt: ConversationFilter, offset: int, limit: int) -> list[ConversationSummary]:
+        with self.db.read() as s:
+            self._actor(s)  # an unknown agent of a defined team sees nothing
+            return conversations.page(
+                s,
+                view=flt.view,
+                agent=flt.agent or self.agent,
+                sort=flt.sort,
+                channel_id=flt.channel_id,
+                offset=offset,
+                limit=limit,
+            )
+
+    def conversations_count(self, flt: ConversationFilter) -> int:
+        with self.db.read() as s:
+            return conversations.count(s, view=flt.view, agent=flt.agent or self.agent, channel_id=flt.channel_id)
+
+    def conversation_summaries(self, ids: list[int]) -> list[ConversationSummary]:
+        """Fresh rows for the ids a change event named (missing ids were deleted)."""
+        with self.db.read() as s:
+            return conversations.summaries(s, ids)
+
+    def thread_page(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
+        """Up to `limit` messages older than `before_id` (newest page when None), oldest first."""
+        with self.db.read() as s:
+            return messages.page(s, conversation_id, before_id, limit)
+
+    def messages(self, ids: list[int]) -> list[Message]:
+        with self.db.read() as s:
+            return messages.get_many(s, ids)
+
+    def contact_details(self, contact_id: int) -> ContactDetails:
+        with self.db.read() as s:
+            contact = contacts.get(s, contact_id)
+            if contact is None:
+                raise LookupError(f"no contact {contact_id}")
+            convs = tuple(conversations.for_contact(s, contact_id))
+            labels: set[str] = set()
+            for conv in convs:
+                labels.update(conversations.labels(s, conv.id))
+            return ContactDetails(
+                contact=contact,
+                opt_outs=tuple(optouts.for_contact(s, contact_id)),
+                opt_out_history=tuple(optouts.history(s, contact_id)),
+                conversations=convs,
+                labels=tuple(sorted(labels)),
+            )
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Literal search over message text (the query is never interpreted as syntax)."""
+        with self.db.read() as s:
+            return [SearchHit(*row) for row in search.messages(s, query, limit)]
+
+    def channels(self) -> list[Channel]:
+        with self.db.read() as s:
+            return channels.all_active(s)
+
+    def channel_health(self) -> list[ChannelHealth]:
+        with self.db.read() as s:
+            result = []
+            for ch in channels.all_active(s):
+                row = health.get(s, ch.id)
+                result.append(
+                    ChannelHealth(
+                        channel_id=ch.id,
+                        channel_name=ch.name,
+                        last_poll_ok_at=row.last_poll_ok_at if row else None,
+                        last_error=row.last_error if row and row.consecutive_failures else None,
+                        last_error_at=row.last_error_at if row else None,
+                        next_retry_at=row.next_retry_at if row and row.consecutive_failures else None,
+                        backlog=health.backlog(s, ch.id),
+                    )
+                )
+            return result
+
+    def unread_total(self) -> int:
+        with self.db.read() as s:
+            return conversations.unread_total(s)
+
+    # -- acting --------------------------------------------------------------------------------
+    def send_reply(self, conversation_id: int, body: str) -> Message:
+        """Queue an agent reply for the outbox. Raises SendRefused (opted out, empty, too long)."""
+        text = body.strip()
+        if not text:
+            raise SendRefused("Nothing to send: the message is empty")
+        if len(text) > self.MAX_BODY:
+            raise SendRefused(f"Too long: {len(text)} characters (the limit is {self.MAX_BODY})")
+        now = datetime.now(UTC)
+        with self.db.write() as s:
+            conv = conversations.summary(s, conversation_id)
+            if conv is None:
+                raise SendRefused("This conversation no longer exists")
+            channel = channels.get(s, conv.channel_id)
+            assert channel is not None
+            try:
+                self._may_work_on(s, conv)
+            except PermissionDenied as exc:
+                raise SendRefused(str(exc)) from None
+            state = optouts.state(s, conv.contact_id, conv.channel_id)
+            if state is not None and state.opted_out:
+                raise SendRefused(opted_out_reason(state))
+            new_id = messages.queue_outbound(
+                s,
+                channel_id=channel.id,
+                conversation_id=conversation_id,
+                from_number=channel.number,
+                to_number=conv.contact_phone,
+                body=text,
+                author_kind=AuthorKind.AGENT,
+                author=self.agent,
+                at=now,
+            )
+            assert new_id is not None
+            conversations.touch_outbound(s, conversation_id, now, text, by_agent=True)
+            if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
+                conversations.set_fields(s, conversation_id, status=ConversationStatus.OPEN.value, snoozed_until=None)
+            msg = messages.get_many(s, [new_id])[0]
+        self._changed(conversation_id, new_id)
+        if self._on_queued:
+            self._on_queued()
+        return msg
+
+    def add_note(self, conversation_id: int, body: str) -> Message:
+        text = body.strip()
+        if not text:
+            raise SendRefused("The note is empty")
+        with self.db.write() as s:
+            conv = conversations.summary(s, conversation_id)
+            if conv is None:
+                raise SendRefused("This conversation no longer exists")
+            new_id = messages.add_note(
+                s, channel_id=conv.channel_id, conversation_id=conversation_id, body=text, author=self.agent
+            )
+            msg = messages.get_many(s, [new_id])[0]
+        self._changed(conversation_id, new_id)
+        return msg
+
+    def retry(self, message_id: int) -> Message:
+        """Queue a failed MT again (same text, new row). Raises SendRefused when not allowed."""
+        with self.db.read() as s:
+            old = messages.get_many(s, [message_id])
+        if not old:
+            raise SendRefused("That message no longer exists")
+        original = old[0]
+        if original.direction is not Direction.OUTBOUND or original.status not in (
+            MessageStatus.FAILED,
+            MessageStatus.UNDELIVERED,
+        ):
+            raise SendRefused("Only failed messages can be retried")
+        return self.send_reply(original.conversation_id, original.body)
+
+    def assign(self, conversation_id: int, agent: str | None) -> None:
+        with self.db.write() as s:
+            who = self._actor(s)
+            conv = conversations.summary(s, conversation_id)
+            if conv is None:
+                raise LookupError(f"no conversation {conversation_id}")
+            if not who.at_least(Role.SUPERVISOR):
+                # Agents take free conversations and let go of their own; reassigning is a supervisor's call.
+                if agent not in (None, who.name) or conv.assignee not in (None, who.name):
+                    raise PermissionDenied(f"Only a supervisor can reassign; {who.name} is an agent")
+            conversations.set_fields(s, conversation_id, assignee=agent)
+            audit.record(s, self.agent, "assign", f"conversation:{conversation_id}", to=agent)
+        self._changed(conversation_id)
+
+    def set_status(
+        self, conversation_id: int, status: ConversationStatus, snoozed_until: datetime | None = None
+    ) -> None:
+        if status is ConversationStatus.SNOOZED and snoozed_until is None:
+            raise ValueError("snoozing needs a time to wake up")
+        with self.db.write() as s:
+            self._check(s, conversation_id)
+            conversations.set_fields(
+                s,
+                conversation_id,
+                status=status.value,
+                snoozed_until=snoozed_until if status is ConversationStatus.SNOOZED else None,
+            )
+            audit.record(s, self.agent, "status", f"conversation:{conversation_id}", status=status.value)
+        self._changed(conversation_id)
+
+    def mark_read(self, conversation_id: int) -> None:
+        with self.db.write() as s:
+            conversations.set_fields(s, conversation_id, unread_count=0)
+        self._changed(conversation_id)
+
+    def rename_contact(self, contact_id: int, name: str | None) -> None:
+        with self.db.write() as s:
+            contacts.rename(s, contact_id, name)
+            ids = [c.id for c in conversations.for_contact(s, contact_id)]
+        if ids:
+            self.events.publish(ConversationsChanged(frozenset(ids)))
+
+    def set_labels(self, conversation_id: int, labels: list[str]) -> None:
+        with self.db.write() as s:
+            self._check(s, conversation_id)
+            conversations.set_labels(s, conversation_id, labels)
+        self._changed(conversation_id)
+
+    def clear_flag(self, conversation_id: int) -> None:
+        with self.db.write() as s:
+            self._check(s, conversation_id)
+            conversations.set_fields(s, conversation_id, flagged=False, flag_reason=None)
+            audit.record(s, self.agent, "clear_flag", f"conversation:{conversation_id}")
+        self._changed(conversation_id)
+
+    def wake_expired_snoozes(self) -> int:
+        """Snoozed conversations whose time has come go back to open."""
+        now = datetime.now(UTC)
+        with self.db.write() as s:
+            ids = conversations.due_snoozes(s, now)
+            for cid in ids:
+                conversations.set_fields(s, cid, status=ConversationStatus.OPEN.value, snoozed_until=None)
+        if ids:
+            self.events.publish(ConversationsChanged(frozenset(ids)))
+        return len(ids)
+
+    # -- permissions -------------------------------------------------------------------------------
+    def _actor(self, s) -> agents.Actor:
+        try:
+            return agents.actor(s, self.agent)
+        except agents.UnknownAgent as exc:
+            raise PermissionDenied(str(exc)) from None
+
+    def _may_work_on(self, s, conv: ConversationSummary) -> None:
+        """Agents work their own and unassigned conversations; supervisors and admins any."""
+        who = self._actor(s)
+        if who.at_least(Role.SUPERVISOR) or conv.assignee in (None, who.name):
+            return
+        raise PermissionDenied(f"This conversation is assigned to {conv.assignee}; ask a supervisor to reassign it")
+
+    def _check(self, s, conversation_id: int) -> None:
+        conv = conversations.summary(s, conversation_id)
+        if conv is None:
+            raise LookupError(f"no conversation {conversation_id}")
+        self._may_work_on(s, conv)
+
+    def _changed(self, conversation_id: int, message_id: int | None = None) -> None:
+        if message_id is not None:
+            self.events.publish(MessagesChanged(frozenset({conversation_id}), frozenset({message_id})))
+        self.events.publish(ConversationsChanged(frozenset({conversation_id})))
+
+
+def opted_out_reason(state: OptOutState) -> str:
+    how = f" ({state.keyword})" if state.keyword else (" (provider)" if state.source is OptOutSource.PROVIDER else "")
+    return f"Can't send: this customer opted out on {state.changed_at:%d %b}{how}"

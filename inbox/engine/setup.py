@@ -1,0 +1,379 @@
+"""Connecting a provider and tuning channels: what the first-run wizard and the settings dialog call.
+
+Why a module of its own: the wizard needs three things the agent facade (``InboxService``) does not
+offer — a real "does this account answer?" call before anything is saved, a validated insert of the
+channel row, and the per-channel poll interval. Every function here blocks (database or HTTP): the
+UI runs them on its worker, never on the GUI thread. Tokens are never stored in the database; only
+a reference to where they live ("keyring" or "env:VAR").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import httpx
+
+from inbox.core import phone
+from inbox.core import rules as core_rules
+from inbox.core.events import ChannelHealthChanged, EventBus
+from inbox.core.models import Channel, PollCursor
+from inbox.engine import credentials
+from inbox.engine.automation import STEPS
+from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
+from inbox.store import channels
+from inbox.store import rules as stored_rules
+from inbox.store.db import Database
+from inbox.store.models import ChannelRow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.twilio.com"
+MIN_POLL, MAX_POLL = 1.0, 3600.0
+SESSION_VAR_PREFIX = "INBOX_TOKEN_"
+_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_NAME = re.compile(r"^[\w .-]{1,80}$")
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
+
+
+class SetupRefused(ValueError):
+    """A channel that cannot be saved as entered; ``reason`` says what to change."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ConnectionFailed(Exception):
+    """The test call did not succeed; ``reason`` is a sentence for the wizard."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class RuleLine:
+    """One line of the read-only "Keyword rules" page, in evaluation order."""
+
+    order: int
+    name: str
+    keywords: str
+    mode: str
+    action: str
+    scope: str
+    enabled: bool
+
+
+# -- validation ----------------------------------------------------------------------------------
+def check_account_sid(sid: str, *, strict: bool = True) -> str:
+    """Twilio SIDs are 'AC' + 32 hex digits; Twilio-compatible providers (base URL set) may differ."""
+    value = sid.strip()
+    if not value:
+        raise SetupRefused("Enter the account SID (it starts with AC, on the Twilio console's home page)")
+    if strict and not _SID.match(value):
+        raise SetupRefused("A Twilio account SID is AC followed by 32 letters and digits")
+    return value
+
+
+def check_number(number: str) -> str:
+    try:
+        return phone.normalize(number)
+    except phone.InvalidPhoneNumber as exc:
+        raise SetupRefused(f"The number is not valid: {exc}") from None
+
+
+def check_base_url(url: str | None) -> str | None:
+    value = (url or "").strip().rstrip("/")
+    if not value or value == DEFAULT_BASE_URL:
+        return None
+    if not value.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+        raise SetupRefused("The base URL must use https (plain http only on this computer)")
+    return value
+
+
+def check_env_var(name: str) -> str:
+    value = name.strip()
+    if not _ENV_VAR.match(value):
+        raise SetupRefused("An environment variable name is letters, digits and _, not starting with a digit")
+    return value
+
+
+# -- credentials ---------------------------------------------------------------------------------
+def keyring_usable() -> bool:
+    """Whether an OS keyring backend can hold the token (headless servers often have none)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - any failure means "no keyring here"
+        return False
+    return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 1) > 0
+
+
+def remember_token(account_sid: str, token: str, how: str, env_var: str = "") -> str:
+    """Put the token where the engine will find it; returns the channel's ``auth_token_ref``.
+
+    Args:
+        how: "keyring" (OS keyring), "session" (this process only: lost when the app quits) or
+            "env" (the person exports ``env_var`` themselves before starting the app).
+    """
+    if how == "keyring":
+        try:
+            credentials.store_in_keyring(account_sid, token)
+        except credentials.MissingCredentials:
+            raise SetupRefused(
+                "The system keyring did not accept the token. Keep it for this session only, "
+                "or put it in an environment variable."
+            ) from None
+        return credentials.keyring_ref()
+    if how == "session":
+        var = check_env_var(env_var) if env_var else SESSION_VAR_PREFIX + account_sid[-8:].upper()
+        os.environ[var] = token
+        return credentials.env_ref(var)
+    if how == "env":
+        var = check_env_var(env_var)
+        if token and not os.environ.get(var):
+            os.environ[var] = token  # works now; the person still has to export it for next time
+        return credentials.env_ref(var)
+    raise SetupRefused(f"unknown place for the token: {how!r}")
+
+
+# -- the real call -------------------------------------------------------------------------------
+def check_connection(account_sid: str, token: str, number: str, base_url: str | None = None) -> str:
+    """Ask the provider for the newest inbound messages of ``number``: proves the SID, the token and
+    the address all work, without sending anything. Returns a sentence for the wizard."""
+    from inbox.providers.twilio import TwilioProvider
+
+    sid = account_sid.strip()
+    url = check_base_url(base_url) or DEFAULT_BASE_URL
+    if not token:
+        raise ConnectionFailed("Enter the auth token first")
+    provider = TwilioProvider(sid, token, check_number(number), base_url=url, page_size=20)
+    host = url.split("://", 1)[-1]
+    try:
+        batch = provider.fetch_inbound(PollCursor(datetime.now(UTC)))
+    except AuthenticationFailed:
+        raise ConnectionFailed("Twilio rejected the credentials — check the account SID and auth token") from None
+    except Rejected as exc:
+        raise ConnectionFailed(f"The provider refused the request: {exc}") from None
+    except Retryable as exc:
+        if isinstance(exc.__cause__, httpx.TransportError):
+            raise ConnectionFailed(f"Could not reach {host} — check the address and your internet connection") from None
+        raise ConnectionFailed(f"{host} is not answering properly right now ({exc}); try again shortly") from None
+    except ProviderError as exc:
+        raise ConnectionFailed(f"Unexpected answer from {host}: {exc}") from None
+    finally:
+        provider.close()
+    recent = len(batch.messages)
+    tail = f"; {recent} message(s) in the last minute" if recent else ""
+    return f"Connected to {host} — the account answered{tail}"
+
+
+# -- channels ------------------------------------------------------------------------------------
+def has_channel(db: Database) -> bool:
+    with db.read() as s:
+        return bool(channels.all_active(s))
+
+
+def add_channel(
+    db: Database,
+    *,
+    name: str,
+    account_sid: str,
+    number: str,
+    auth_token_ref: str,
+    base_url: str | None = None,
+    provider: str = "twilio",
+    provider_handles_opt_out: bool = True,
+    poll_interval_seconds: float = 5.0,
+    help_text: str = "",
+    events: EventBus | None = None,
+) -> Channel:
+    """Validate and insert a channel. Raises SetupRefused with what to fix."""
+    clean_name = name.strip()
+    if not _NAME.match(clean_name):
+        raise SetupRefused("Give the channel a short name (letters, digits, spaces, . _ -)")
+    url = check_base_url(base_url)
+    sid = check_account_sid(account_sid, strict=url is None)
+    e164 = check_number(number)
+    if not (auth_token_ref == "keyring" or auth_token_ref.startswith("env:")):
+        raise SetupRefused("The token must live in the keyring or an environment variable")
+    interval = _check_interval(poll_interval_seconds)
+    with db.write() as s:
+        try:
+            channel = channels.add(
+                s,
+                name=clean_name,
+                provider=provider,
+                number=e164,
+                account_sid=sid,
+                base_url=url,
+                auth_token_ref=auth_token_ref,
+                provider_handles_opt_out=provider_handles_opt_out,
+                help_text=help_text,
+                poll_interval_seconds=interval,
+            )
+        except channels.ChannelExists as exc:
+            raise SetupRefused(str(exc).capitalize()) from None
+    log.info("channel %s added for %s", channel.name, phone.mask(e164))
+    if events is not None:
+        events.publish(ChannelHealthChanged(channel.id, True, "added"))
+    return channel
+
+
+def _check_interval(seconds: float) -> float:
+    value = float(seconds)
+    if not MIN_POLL <= value <= MAX_POLL:
+        raise SetupRefused(f"Poll every {MIN_POLL:g} to {MAX_POLL:g} seconds")
+    return value
+
+
+def set_poll_interval(db: Database, channel_id: int, seconds: float) -> Channel:
+    """Store how often a channel is polled (the runner picks the shortest one when it starts)."""
+    interval = _check_interval(seconds)
+    with db.write() as s:
+        row = s.get(ChannelRow, channel_id)
+        if row is None:
+            raise SetupRefused(f"There is no channel {channel_id}")
+        row.poll_interval_seconds = interval
+        s.flush()
+        return channels.to_dto(row)
+
+
+# -- keyword rules (read-only view) --------------------------------------------------------------
+def automation_order() -> list[str]:
+    """The fixed chain every inbound message walks, first to last (see engine.automation)."""
+    return [name for name, _step in STEPS]
+
+
+def keyword_rules(db: Database) -> list[RuleLine]:
+    """Custom keyword rules in the order they are evaluated (priority, then name)."""
+    with db.read() as s:
+        stored = stored_rules.all_rules(s)
+    lines = []
+    for i, spec in enumerate(core_rules.ordered(r.spec for r in stored), start=1):
+        action = spec.action.kind.value
+        detail = spec.action.reply or spec.action.list_name or spec.action.tag or spec.action.assignee
+        lines.append(
+            RuleLine(
+                order=i,
+                name=spec.name,
+                keywords=", ".join(spec.keywords),
+                mode=spec.mode.value.replace("_", " "),
+                action=f"{action}: {detail}" if detail else action,
+                scope="all channels" if spec.channel_id is None else f"channel {spec.channel_id}",
+                enabled=spec.enabled,
+            )
+        )
+    return lines
+
+
+# -- keyword rules (the editor) ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RuleBook:
+    """Everything the rules editor lists: stored rules in evaluation order and channel names."""
+
+    rules: list[stored_rules.StoredRule]
+    channels: dict[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrial:
+    """What the read-only planner says one message would do (the editor's "Test" box)."""
+
+    step: str  # compliance, skipped, rules, fallback
+    rule: str | None
+    version: int | None
+    author: str | None
+    reply: str | None
+    reason: str
+    effects: tuple[str, ...]
+    lookup_url: str | None
+    encoding: str = ""
+    segments: int = 0
+    warning: str | None = None
+
+
+def rule_book(db: Database) -> RuleBook:
+    """Stored rules (enabled or not) in the order they are evaluated, plus channel names."""
+    with db.read() as s:
+        stored = stored_rules.all_rules(s)
+        names = {c.id: c.name for c in channels.all_active(s)}
+    order = {id(spec): i for i, spec in enumerate(core_rules.ordered(r.spec for r in stored))}
+    return RuleBook(sorted(stored, key=lambda r: order[id(r.spec)]), names)
+
+
+def add_rule(db: Database, spec: core_rules.RuleSpec, by: str) -> stored_rules.StoredRule:
+    """Version 1 of a new rule; RuleRefused (nothing written) if the engine refuses it."""
+    with db.write() as s:
+        return stored_rules.add(s, spec, by=by)
+
+
+def save_rule(db: Database, spec: core_rules.RuleSpec, by: str) -> stored_rules.StoredRule:
+    """A new version of an existing rule (the same validation as `inbox keywords edit`)."""
+    with db.write() as s:
+        if stored_rules.get(s, spec.name) is None:
+            raise stored_rules.RuleNotFound(f"no rule named {spec.name!r}")
+        return stored_rules.save(s, spec, by=by)
+
+
+def set_rule_enabled(db: Database, name: str, enabled: bool, by: str) -> stored_rules.StoredRule:
+    with db.write() as s:
+        return stored_rules.set_enabled(s, name, enabled, by=by)
+
+
+def rule_history(db: Database, name: str) -> list[stored_rules.StoredRule]:
+    with db.read() as s:
+        return stored_rules.history(s, name)
+
+
+def try_message(
+    db: Database, text: str, *, channel_id: int | None = None, from_number: str = "", at: datetime | None = None
+) -> RuleTrial:
+    """Which step or rule would answer ``text``, and with what, without writing or sending anything
+    (the planner `inbox keywords test` uses). A known ``from_number`` brings its lists and opt-outs."""
+    from inbox.engine import rules as engine_rules
+    from inbox.store import contacts, conversations
+
+    with db.read() as s:
+        active = channels.all_active(s)
+        channel = next((c for c in active if c.id == channel_id), active[0] if active else None)
+        if channel is None:
+            raise SetupRefused("Add a channel first: rules are tested as if a text arrived on one")
+        number = phone.normalize(from_number) if from_number.strip() else "+15550000000"
+        contact = contacts.by_phone(s, number) if from_number.strip() else None
+        conv_id = conversations.find(s, contact.id, channel.id) if contact else None
+        subject = engine_rules.Subject(
+            channel,
+            number,
+            text,
+            at or datetime.now(UTC),
+            contact.id if contact else None,
+            conv_id,
+            contact.display_name if contact else None,
+        )
+        plan = engine_rules.plan(s, subject)
+    reply = plan.reply
+    if plan.lookup_url and plan.rule:
+        act = plan.rule.spec.action
+        fallback = core_rules.render(act.fallback, plan.lookup_variables)
+        reply = f"{act.reply}  (after the lookup; on error: {fallback})"
+    trial = RuleTrial(
+        plan.step,
+        plan.rule.spec.name if plan.rule else None,
+        plan.rule.version if plan.rule else None,
+        plan.author,
+        reply,
+        plan.reason,
+        tuple(plan.effects),
+        plan.lookup_url,
+    )
+    if reply:
+        pv = core_rules.preview(reply)
+        trial = replace(trial, encoding=pv.encoding, segments=pv.segments, warning=pv.warning)
+    return trial

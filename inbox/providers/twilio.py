@@ -1,0 +1,466 @@
+"""Twilio (and Twilio-compatible) adapter: a thin httpx translation of the Messages API.
+
+Every failure becomes one class of the taxonomy in `base`, decided by what we know about the
+request's fate: never sent (Retryable), maybe processed (OutcomeUnknown), refused (Rejected...).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from inbox.core.models import InboundMessage, MessageStatus, OutboundRequest, PollCursor, ProviderMessage
+from inbox.core.phone import mask
+from inbox.providers.base import (
+    AuthenticationFailed,
+    InboundBatch,
+    MalformedResponse,
+    OutcomeUnknown,
+    RateLimited,
+    RecipientOptedOut,
+    Rejected,
+    Retryable,
+)
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2010-04-01"
+MAX_BODY_BYTES = 1 << 20  # a Messages page is a few hundred KiB at most; more is not Twilio
+RAW_KEEP = 64 * 1024  # how much of a bad payload we keep for diagnosis
+FIND_SENT_MAX_PAGES = 20
+# One page request is tried this many times on a transient failure before the whole walk fails:
+# a poll reads several pages, and at a 20 % failure rate a walk that needs every page on the first
+# try would rarely finish.
+PAGE_TRIES = 3
+PAGE_RETRY_BASE = 0.1  # seconds; full jitter, doubling per try
+PAGE_RETRY_CAP = 2.0  # never wait longer inside one poll, whatever Retry-After says (the runner backs off)
+DEFAULT_PAGE_SIZE = 1000  # Twilio's maximum: fewer round trips per poll
+# How far before the newest date already seen a poll reads again. A message can become visible to
+# the list with a date_sent slightly older than one we have seen; dedupe by provider id makes the
+# overlap harmless, so it only needs to be wider than that delay, not a minute of traffic.
+DEFAULT_LOOKBACK = timedelta(seconds=15)
+OLDEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+AUTH_MESSAGE = "Twilio rejected the credentials (error 20003): check your account SID and auth token"
+
+STATUSES: Mapping[str, MessageStatus] = {
+    "queued": MessageStatus.QUEUED,
+    "accepted": MessageStatus.QUEUED,
+    "scheduled": MessageStatus.QUEUED,
+    "sending": MessageStatus.SENDING,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.FAILED,
+    "received": MessageStatus.RECEIVED,
+    "receiving": MessageStatus.RECEIVED,
+}
+
+# The request never left this machine: safe to retry whatever the method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class BadRecord(ValueError):
+    """One record of a page we cannot use; the reason is kept with the raw record."""
+
+
+def parse_date(value: object) -> datetime:
+    """An RFC 2822 date as an aware UTC datetime; raises BadRecord if missing or implausible."""
+    if not isinstance(value, str) or not value:
+        raise BadRecord("missing date")
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        raise BadRecord("unparseable date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    if moment < OLDEST_PLAUSIBLE or moment > datetime.now(UTC) + timedelta(days=1):
+        raise BadRecord("implausible date")
+    return moment
+
+
+def _optional_date(value: object) -> datetime | None:
+    try:
+        return parse_date(value) if value else None
+    except BadRecord:
+        return None
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 allows both)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _int_or(value: object, default: int | None) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return default
+
+
+def _text(raw: Mapping[str, object], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or (key != "body" and not value):
+        raise BadRecord(f"missing {key}")
+    return value
+
+
+def _provider_message(raw: Mapping[str, object], fallback: MessageStatus | None = None) -> ProviderMessage:
+    """A Message resource as our DTO; raises BadRecord (unusable) or KeyError (unknown status and
+    no `fallback`)."""
+    status = raw.get("status")
+    if not isinstance(status, str) or status not in STATUSES:
+        if fallback is None:
+            raise KeyError(status)
+        status = fallback.value
+    return ProviderMessage(
+        provider_message_id=_text(raw, "sid"),
+        to_number=str(raw.get("to") or ""),
+        from_number=str(raw.get("from") or ""),
+        body=str(raw.get("body") or ""),
+        status=STATUSES.get(status, fallback or MessageStatus.QUEUED),
+        date_created=_optional_date(raw.get("date_created")),
+        date_sent=_optional_date(raw.get("date_sent")),
+        error_code=_int_or(raw.get("error_code"), None),
+        error_message=error_message if isinstance(error_message := raw.get("error_message"), str) else None,
+        num_segments=_int_or(raw.get("num_segments"), None),
+    )
+
+
+def _decode(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace")[:RAW_KEEP] if isinstance(raw, bytes) else raw[:RAW_KEEP]
+
+
+def _raw_text(raw: object) -> str:
+    try:
+        return json.dumps(raw, ensure_ascii=False)[:RAW_KEEP]
+    except (TypeError, ValueError):
+        return repr(raw)[:RAW_KEEP]
+
+
+class TwilioProvider:
+    """The Provider protocol over Twilio's REST API (or the simulator, which speaks the same)."""
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        number: str,
+        base_url: str = "https://api.twilio.com",
+        timeout: httpx.Timeout = httpx.Timeout(10, connect=5),  # noqa: B008 - immutable
+        transport: httpx.BaseTransport | None = None,
+        lookback: timedelta = DEFAULT_LOOKBACK,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_tries: int = PAGE_TRIES,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.account_sid = account_sid
+        self.number = number
+        self.lookback = lookback
+        self.page_size = page_size
+        self.page_tries = max(1, page_tries)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.last_quarantined: list[tuple[str, str]] = []
+        self.status_quarantined: list[tuple[str, str]] = []
+        self._origin = urlsplit(base_url)
+        self._client = httpx.Client(
+            base_url=base_url,
+            auth=(account_sid, auth_token),
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "inbox-sms/0.1"},
+        )
+
+    # -- transport -------------------------------------------------------------------------------
+
+    @property
+    def _messages_path(self) -> str:
+        return f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+
+    def _exchange(self, method: str, url: str, *, idempotent: bool,
+                  params: Mapping[str, str | int] | None = None,
+                  data: Mapping[str, str] | None = None) -> tuple[int, httpx.Headers, bytes]:
+        """One HTTP exchange with transport errors mapped by whether the request may have acted."""
+        request = self._client.build_request(method, url, params=params, data=data)
+        try:
+            response = self._client.send(request, stream=True)
+            try:
+                body = self._read_capped(response)
+            finally:
+                response.close()
+        except _NOT_SENT as exc:
+            raise Retryable(f"could not reach Twilio ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            if idempotent:
+                raise Retryable(f"Twilio connection failed ({type(exc).__name__})") from exc
+            raise OutcomeUnknown(
+                f"connection to Twilio failed after the request was sent ({type(exc).__name__}): "
+                "it may have been processed"
+            ) from exc
+        return response.status_code, response.headers, body
+
+    @staticmethod
+    def _read_capped(response: httpx.Response) -> bytes:
+        declared = _int_or(response.headers.get("Content-Length"), 0) or 0
+        # Announced too big: read only the head we keep for diagnosis.
+        limit = RAW_KEEP if declared > MAX_BODY_BYTES else MAX_BODY_BYTES
+        chunks: list[bytes] = []
+        total = 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                break
+        else:
+            if declared <= MAX_BODY_BYTES:
+                return b"".join(chunks)
+        head = b"".join(chunks)[:RAW_KEEP]
+        raise MalformedResponse(f"Twilio answer larger than {MAX_BODY_BYTES} bytes", raw=head)
+
+    @staticmethod
+    def _raise_for_status(status: int, headers: httpx.Headers, body: bytes) -> None:
+        if 200 <= status < 300:
+            return
+        if status == 401:
+            raise AuthenticationFailed(AUTH_MESSAGE)
+        if status == 429:
+            raise RateLimited("Twilio is rate limiting us (HTTP 429)",
+                              retry_after=retry_after_seconds(headers.get("Retry-After")))
+        if status >= 500:
+            raise Retryable(f"Twilio server error (HTTP {status})",
+                            retry_after=retry_after_seconds(headers.get("Retry-After")))
+        code, message = None, body[:200].decode("utf-8", "replace")
+        try:
+            payload = json.loads(body)
+            code = _int_or(payload.get("code"), None)
+            message = str(payload.get("message") or message)
+        except (ValueError, AttributeError):
+            pass
+        if code == 21610:
+            raise RecipientOptedOut(
+                "the recipient has opted out of messages from this number (Twilio error 21610)", 21610, status
+            )
+        if 400 <= status < 500:
+            raise Rejected(f"Twilio refused the request (error {code}, HTTP {status}): {message}", code, status)
+        raise MalformedResponse(f"unexpected HTTP {status} from Twilio", raw=body[:RAW_KEEP])
+
+    def _get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> dict[str, object]:
+        status, headers, body = self._exchange("GET", url, idempotent=True, params=params)
+        self._raise_for_status(status, headers, body)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise MalformedResponse("Twilio answered with something that is not JSON", raw=body[:RAW_KEEP]) from None
+        if not isinstance(payload, dict):
+            raise MalformedResponse("Twilio answered with JSON that is not an object", raw=body[:RAW_KEEP])
+        return payload
+
+    def _get_page(self, url: str, params: Mapping[str, str | int] | None) -> dict[str, object]:
+        """One page, retried a few times on transient failures (short jittered waits, Retry-After
+        honoured up to a cap). A malformed page is kept in `last_quarantined` before the retry, so
+        the caller can still save it for diagnosis."""
+        for attempt in range(1, self.page_tries + 1):
+            try:
+                return self._get_json(url, params)
+            except Retryable as exc:
+                if attempt >= self.page_tries:
+                    raise  # the caller records this one
+                if isinstance(exc, MalformedResponse):
+                    self.last_quarantined.append((f"malformed page: {exc}", _decode(exc.raw)))
+                wait = self._rng.uniform(0, PAGE_RETRY_BASE * 2 ** (attempt - 1))
+                if exc.retry_after is not None:
+                    wait = max(wait, exc.retry_after)
+                wait = min(wait, PAGE_RETRY_CAP)
+                logger.debug("page request failed (%s); try %d in %.2f s", exc, attempt + 1, wait)
+                self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pages(self, params: Mapping[str, str | int], max_pages: int | None = None) -> Iterator[list[object]]:
+        """Yield each page's `messages` list, following next_page_uri (same origin only: the
+        client sends our credentials with every request)."""
+        url: str | None = self._messages_path
+        first = True
+        pages = 0
+        while url and (max_pages is None or pages < max_pages):
+            payload = self._get_page(url, params if first else None)
+            first = False
+            pages += 1
+            records = payload.get("messages")
+            if not isinstance(records, list):
+                raise MalformedResponse("Twilio page without a messages list", raw=_raw_text(payload).encode())
+            yield records
+            url = self._next_url(payload.get("next_page_uri"))
+
+    def _next_url(self, value: object) -> str | None:
+        if not value:
+            return None
+        if not isinstance(value, str):
+            raise MalformedResponse("next_page_uri is not a string", raw=_raw_text(value).encode())
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc:
+            if (parts.scheme, parts.netloc) != (self._origin.scheme, self._origin.netloc):
+                raise MalformedResponse("next_page_uri points to another host", raw=value.encode()[:RAW_KEEP])
+            return value
+        if not value.startswith("/"):
+            raise MalformedResponse("next_page_uri is not an absolute path", raw=value.encode()[:RAW_KEEP])
+        return value
+
+    # -- Provider ----------------------------------------------------------------------------------
+
+    def fetch_inbound(self, cursor: PollCursor) -> InboundBatch:
+        """Inbound messages not older than cursor - lookback, oldest first.
+
+        Twilio filters DateSent by whole GMT days, so we ask from the day before the cursor and
+        walk pages newest-first until we reach already-seen territory.
+        """
+        self.last_quarantined = []
+        params: dict[str, str | int] = {"To": self.number, "PageSize": self.page_size}
+        newest = cursor.newest_date_sent
+        threshold = None
+        if newest is not None:
+            newest = newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest.astimezone(UTC)
+            params["DateSent>"] = (newest - timedelta(days=1)).date().isoformat()
+            threshold = newest - self.lookback
+        found: dict[str, InboundMessage] = {}
+        for records in self._pages(params):
+            reached_seen = False
+            for raw in records:
+                msg = self._inbound(raw)
+                if msg is None:
+                    continue
+                if threshold is not None and msg.date_sent < threshold:
+                    reached_seen = True
+                    continue
+                found.setdefault(msg.provider_message_id, msg)
+            if reached_seen:
+                break
+        # Oldest first. Dates have one-second resolution, so ties keep the provider's own order
+        # (pages are newest first): "STOP" then "START" within a second must stay in that order.
+        messages = list(found.values())[::-1]
+        messages.sort(key=lambda m: m.date_sent)
+        top = max((m.date_sent for m in messages), default=None)
+        new_cursor = PollCursor(max(top, newest) if top and newest else (top or newest))
+        if self.last_quarantined:
+            logger.warning("skipped %d malformed inbound record(s)", len(self.last_quarantined))
+        logger.debug("fetched %d inbound message(s) for %s", len(messages), mask(self.number))
+        return InboundBatch(messages=messages, cursor=new_cursor, skipped=len(self.last_quarantined))
+
+    def _inbound(self, raw: object) -> InboundMessage | None:
+        """The record as an InboundMessage, None if it is not inbound or is quarantined."""
+        try:
+            if not isinstance(raw, dict):
+                raise BadRecord("record is not an object")
+            direction = raw.get("direction")
+            if direction is None:
+                raise BadRecord("missing direction")
+            if direction != "inbound":
+                return None
+            return InboundMessage(
+                provider_message_id=_text(raw, "sid"),
+                from_number=_text(raw, "from"),
+                to_number=str(raw.get("to") or self.number),
+                body=_text(raw, "body"),
+                date_sent=parse_date(raw.get("date_sent") or raw.get("date_created")),
+                num_segments=_int_or(raw.get("num_segments"), 1) or 1,
+            )
+        except BadRecord as exc:
+            self.last_quarantined.append((str(exc), _raw_text(raw)))
+            return None
+
+    def send(self, request: OutboundRequest) -> ProviderMessage:
+        data = {"To": request.to_number, "From": request.from_number or self.number, "Body": request.body}
+        try:
+            status, headers, body = self._exchange("POST", self._messages_path, idempotent=False, data=data)
+        except MalformedResponse as exc:  # oversize answer to a POST: it may have been sent
+            raise OutcomeUnknown(f"unreadable answer to a send: {exc}") from exc
+        self._raise_for_status(status, headers, body)
+        try:
+            payload = json.loads(body)
+            message = _provider_message(payload, fallback=MessageStatus.QUEUED)  # 201: it was accepted
+        except (ValueError, AttributeError, KeyError, BadRecord) as exc:
+            raise OutcomeUnknown(
+                "Twilio accepted the send but its answer is unreadable: it may have been sent"
+            ) from exc
+        logger.info("sent %s to %s", message.provider_message_id, mask(request.to_number))
+        return message
+
+    def fetch_status(self, provider_message_ids: Sequence[str]) -> list[ProviderMessage]:
+        """Current state of our messages; unusable answers are skipped and set aside in
+        `status_quarantined` (reason, raw) for the caller to keep."""
+        results: list[ProviderMessage] = []
+        self.status_quarantined = []
+        for sid in provider_message_ids:
+            url = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{quote(sid, safe='')}.json"
+            try:
+                payload = self._get_json(url)
+            except Rejected as exc:
+                if exc.status == 404:
+                    logger.warning("status refresh: %s is unknown to Twilio", sid)
+                    continue
+                raise
+            try:
+                results.append(_provider_message(payload))
+            except KeyError as exc:
+                logger.warning("status refresh: %s has unknown status %r; skipped", sid, exc.args[0])
+                self.status_quarantined.append((f"unknown status {str(exc.args[0])[:60]!r}", _raw_text(payload)))
+            except BadRecord as exc:
+                logger.warning("status refresh: %s unusable (%s); skipped", sid, exc)
+                self.status_quarantined.append((f"unusable status record: {exc}", _raw_text(payload)))
+        return results
+
+    def find_sent(self, to_number: str, since: datetime) -> list[ProviderMessage]:
+        """Our MT messages to `to_number` created since `since` (with a day of slack for clock skew).
+
+        Walks To+From pages newest-first by date_created rather than filtering on DateSent: a
+        message still queued has no date_sent yet, and it is exactly the one reconciliation needs.
+        """
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        floor = since - timedelta(days=1)
+        params: dict[str, str | int] = {"To": to_number, "From": self.number, "PageSize": self.page_size}
+        found: list[ProviderMessage] = []
+        for records in self._pages(params, max_pages=FIND_SENT_MAX_PAGES):
+            done = False
+            for raw in records:
+                if not isinstance(raw, dict):
+                    continue
+                try:
+                    message = _provider_message(raw)
+                except (KeyError, BadRecord):
+                    continue
+                created = message.date_created or message.date_sent
+                if created is not None and created < floor:
+                    done = True
+                    continue
+                found.append(message)
+            if done:
+                break
+        return found
+
+    def close(self) -> None:
+        self._client.close()

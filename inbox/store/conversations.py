@@ -1,0 +1,262 @@
+"""Conversations: one per contact and channel; the list the agents work from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy.orm import Session
+
+from inbox.core.models import AuthorKind, ConversationStatus, ConversationSummary, Direction
+from inbox.store.models import (
+    ChannelRow,
+    ContactRow,
+    ConversationLabelRow,
+    ConversationRow,
+    OptOutRow,
+)
+from inbox.store.upsert import insert_ignore
+
+PREVIEW_CHARS = 200
+
+_VIEW_STATUSES = {
+    "open": ConversationStatus.OPEN,
+    "pending": ConversationStatus.PENDING,
+    "snoozed": ConversationStatus.SNOOZED,
+    "resolved": ConversationStatus.RESOLVED,
+}
+
+
+def get_or_create(session: Session, contact_id: int, channel_id: int, at: datetime) -> int:
+    found = session.scalar(
+        select(ConversationRow.id).where(
+            ConversationRow.contact_id == contact_id, ConversationRow.channel_id == channel_id
+        )
+    )
+    if found is not None:
+        return found
+    values = {
+        "contact_id": contact_id,
+        "channel_id": channel_id,
+        "status": ConversationStatus.OPEN.value,
+        "last_activity_at": at,
+        "created_at": at,
+        "unread_count": 0,
+        "last_message_preview": "",
+        "flagged": False,
+        "failed_delivery": False,
+    }
+    new_id = insert_ignore(session, ConversationRow.__table__, values, ["contact_id", "channel_id"])
+    if new_id is not None:
+        return new_id
+    return session.scalar(  # type: ignore[return-value]
+        select(ConversationRow.id).where(
+            ConversationRow.contact_id == contact_id, ConversationRow.channel_id == channel_id
+        )
+    )
+
+
+def preview_of(body: str, masked: bool = False) -> str:
+    if masked:
+        return "••••••"
+    return " ".join(body.split())[:PREVIEW_CHARS]
+
+
+def touch_inbound(session: Session, conversation_id: int, at: datetime, body: str) -> None:
+    """A customer wrote: bump activity and unread, start the wait clock, wake resolved/snoozed threads."""
+    row = session.get(ConversationRow, conversation_id)
+    assert row is not None
+    if at >= row.last_activity_at:
+        row.last_activity_at = at
+        row.last_message_preview = preview_of(body)
+        row.last_message_direction = Direction.INBOUND.value
+        row.last_message_author_kind = AuthorKind.CUSTOMER.value
+    row.unread_count += 1
+    if row.waiting_since is None:
+        row.waiting_since = at
+    if row.status in (ConversationStatus.RESOLVED.value, ConversationStatus.SNOOZED.value):
+        row.status = ConversationStatus.OPEN.value
+        row.snoozed_until = None
+
+
+def touch_outbound(
+    session: Session, conversation_id: int, at: datetime, body: str, *, by_agent: bool, masked: bool = False
+) -> None:
+    row = session.get(ConversationRow, conversation_id)
+    assert row is not None
+    row.last_activity_at = max(at, row.last_activity_at)
+    row.last_message_preview = preview_of(body, masked)
+    row.last_message_direction = Direction.OUTBOUND.value
+    row.last_message_author_kind = (AuthorKind.AGENT if by_agent else AuthorKind.AUTOMATION).value
+    if by_agent:
+        row.waiting_since = None
+        row.unread_count = 0
+
+
+def _summary_select() -> Select:
+    return (
+        select(
+            ConversationRow,
+            ContactRow.phone,
+            ContactRow.display_name,
+            ChannelRow.name,
+            func.coalesce(OptOutRow.opted_out, False),
+        )
+        .join(ContactRow, ContactRow.id == ConversationRow.contact_id)
+        .join(ChannelRow, ChannelRow.id == ConversationRow.channel_id)
+        .outerjoin(
+            OptOutRow,
+            and_(
+                OptOutRow.contact_id == ConversationRow.contact_id,
+                OptOutRow.channel_id == ConversationRow.channel_id,
+            ),
+        )
+    )
+
+
+def _to_summary(
+    row: ConversationRow, phone: str, name: str | None, channel: str, opted_out: bool
+) -> ConversationSummary:
+    return ConversationSummary(
+        id=row.id,
+        channel_id=row.channel_id,
+        channel_name=channel,
+        contact_id=row.contact_id,
+        contact_phone=phone,
+        contact_name=name,
+        status=ConversationStatus(row.status),
+        assignee=row.assignee,
+        last_activity_at=row.last_activity_at,
+        unread_count=row.unread_count,
+        last_message_preview=row.last_message_preview,
+        last_message_direction=Direction(row.last_message_direction) if row.last_message_direction else None,
+        opted_out=bool(opted_out),
+        flagged=row.flagged,
+        verified=row.verified_at is not None,
+        failed_delivery=row.failed_delivery,
+        snoozed_until=row.snoozed_until,
+        waiting_since=row.waiting_since,
+        last_message_author_kind=AuthorKind(row.last_message_author_kind) if row.last_message_author_kind else None,
+    )
+
+
+def _with_labels(session: Session, rows: list[ConversationSummary]) -> list[ConversationSummary]:
+    """One extra query per page (not per row) so list rows can show labels."""
+    if not rows:
+        return rows
+    found: dict[int, list[str]] = {}
+    stmt = (
+        select(ConversationLabelRow.conversation_id, ConversationLabelRow.label)
+        .where(ConversationLabelRow.conversation_id.in_([r.id for r in rows]))
+        .order_by(ConversationLabelRow.label)
+    )
+    for conv_id, label in session.execute(stmt):
+        found.setdefault(conv_id, []).append(label)
+    if not found:
+        return rows
+    return [replace(r, labels=tuple(found[r.id])) if r.id in found else r for r in rows]
+
+
+def _filtered(stmt: Select, view: str, agent: str | None, channel_id: int | None) -> Select:
+    if view == "mine":
+        stmt = stmt.where(ConversationRow.assignee == agent).where(
+            ConversationRow.status != ConversationStatus.RESOLVED.value
+        )
+    elif view == "unassigned":
+        stmt = stmt.where(ConversationRow.assignee.is_(None)).where(
+            ConversationRow.status.in_([ConversationStatus.OPEN.value, ConversationStatus.PENDING.value])
+        )
+    elif view in _VIEW_STATUSES:
+        stmt = stmt.where(ConversationRow.status == _VIEW_STATUSES[view].value)
+    elif view != "all":
+        raise ValueError(f"unknown view {view!r}")
+    if channel_id is not None:
+        stmt = stmt.where(ConversationRow.channel_id == channel_id)
+    return stmt
+
+
+def page(
+    session: Session,
+    *,
+    view: str = "all",
+    agent: str | None = None,
+    sort: str = "activity",
+    channel_id: int | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[ConversationSummary]:
+    stmt = _filtered(_summary_select(), view, agent, channel_id)
+    if sort == "waiting":
+        stmt = stmt.order_by(
+            ConversationRow.waiting_since.is_(None), ConversationRow.waiting_since, ConversationRow.id.desc()
+        )
+    else:
+        stmt = stmt.order_by(ConversationRow.last_activity_at.desc(), ConversationRow.id.desc())
+    return _with_labels(session, [_to_summary(*r) for r in session.execute(stmt.offset(offset).limit(limit))])
+
+
+def count(session: Session, *, view: str = "all", agent: str | None = None, channel_id: int | None = None) -> int:
+    stmt = _filtered(select(func.count()).select_from(ConversationRow), view, agent, channel_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def summaries(session: Session, ids: Iterable[int]) -> list[ConversationSummary]:
+    id_list = list(ids)
+    if not id_list:
+        return []
+    stmt = _summary_select().where(ConversationRow.id.in_(id_list))
+    return _with_labels(session, [_to_summary(*r) for r in session.execute(stmt)])
+
+
+def summary(session: Session, conversation_id: int) -> ConversationSummary | None:
+    found = summaries(session, [conversation_id])
+    return found[0] if found else None
+
+
+def for_contact(session: Session, contact_id: int) -> list[ConversationSummary]:
+    stmt = _summary_select().where(ConversationRow.contact_id == contact_id).order_by(ConversationRow.id)
+    return _with_labels(session, [_to_summary(*r) for r in session.execute(stmt)])
+
+
+def find(session: Session, contact_id: int, channel_id: int) -> int | None:
+    return session.scalar(
+        select(ConversationRow.id).where(
+            ConversationRow.contact_id == contact_id, ConversationRow.channel_id == channel_id
+        )
+    )
+
+
+def set_fields(session: Session, conversation_id: int, **values: object) -> None:
+    session.execute(update(ConversationRow).where(ConversationRow.id == conversation_id).values(**values))
+
+
+def unread_total(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(ConversationRow.unread_count), 0))) or 0)
+
+
+def labels(session: Session, conversation_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(ConversationLabelRow.label)
+            .where(ConversationLabelRow.conversation_id == conversation_id)
+            .order_by(ConversationLabelRow.label)
+        )
+    )
+
+
+def set_labels(session: Session, conversation_id: int, names: Iterable[str]) -> None:
+    session.query(ConversationLabelRow).filter_by(conversation_id=conversation_id).delete()
+    for name in sorted({n.strip() for n in names if n.strip()}):
+        session.add(ConversationLabelRow(conversation_id=conversation_id, label=name[:60]))
+
+
+def due_snoozes(session: Session, now: datetime) -> list[int]:
+    return list(
+        session.scalars(
+            select(ConversationRow.id).where(
+                ConversationRow.status == ConversationStatus.SNOOZED.value, ConversationRow.snoozed_until <= now
+            )
+        )
+    )

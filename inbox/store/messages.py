@@ -1,0 +1,273 @@
+"""Messages: inbound as received, outbound as the outbox's work queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from inbox.core import segments
+from inbox.core.models import (
+    FINAL_STATUSES,
+    AuthorKind,
+    Direction,
+    InboundMessage,
+    Message,
+    MessageStatus,
+    ProviderMessage,
+)
+from inbox.store.models import MessageRow, utcnow
+from inbox.store.upsert import insert_ignore
+
+NOTE_STATUS = "note"
+
+
+def to_dto(row: MessageRow) -> Message:
+    status = MessageStatus.SENT if row.status == NOTE_STATUS else MessageStatus(row.status)
+    return Message(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        channel_id=row.channel_id,
+        direction=Direction(row.direction) if row.direction != "internal" else Direction.OUTBOUND,
+        body=row.body,
+        status=status,
+        author_kind=AuthorKind(row.author_kind),
+        author=row.author,
+        created_at=row.created_at,
+        provider_message_id=row.provider_message_id,
+        error_code=row.error_code,
+        error_message=row.error_message,
+        encoding=row.encoding,
+        num_segments=row.num_segments,
+        sent_at=row.sent_at,
+        delivered_at=row.delivered_at,
+        masked=row.masked,
+    )
+
+
+def inbound_values(channel_id: int, conversation_id: int, msg: InboundMessage, to_number: str) -> dict:
+    """The row an MO is stored as: one definition for the single insert and the bulk ingest path."""
+    info = segments.analyze(msg.body)
+    return {
+        "conversation_id": conversation_id,
+        "channel_id": channel_id,
+        "direction": Direction.INBOUND.value,
+        "body": msg.body,
+        "provider_message_id": msg.provider_message_id,
+        "status": MessageStatus.RECEIVED.value,
+        "encoding": info.encoding,
+        "num_segments": msg.num_segments or info.segments,
+        "author_kind": AuthorKind.CUSTOMER.value,
+        "author": None,
+        "from_number": msg.from_number,
+        "to_number": to_number,
+        "masked": False,
+        "reply_to_id": None,
+        "attempts": 0,
+        "created_at": msg.date_sent,
+        "sent_at": msg.date_sent,
+        "updated_at": utcnow(),
+    }
+
+
+def insert_inbound(
+    session: Session, channel_id: int, conversation_id: int, msg: InboundMessage, to_number: str
+) -> int | None:
+    """Store an MO; None when this provider id is already stored for the channel (a replay)."""
+    values = inbound_values(channel_id, conversation_id, msg, to_number)
+    return insert_ignore(session, MessageRow.__table__, values, ["channel_id", "provider_message_id"])
+
+
+def exists(session: Session, channel_id: int, provider_message_id: str) -> bool:
+    return (
+        session.scalar(
+            select(MessageRow.id).where(
+                MessageRow.channel_id == channel_id, MessageRow.provider_message_id == provider_message_id
+            )
+        )
+        is not None
+    )
+
+
+def queue_outbound(
+    session: Session,
+    *,
+    channel_id: int,
+    conversation_id: int,
+    from_number: str,
+    to_number: str,
+    body: str,
+    author_kind: AuthorKind,
+    author: str | None,
+    reply_to_id: int | None = None,
+    masked: bool = False,
+    at: datetime | None = None,
+) -> int | None:
+    """Queue an MT. With `reply_to_id`, an (MO, author) pair queues at most once: None if it already did."""
+    info = segments.analyze(body)
+    now = at or utcnow()
+    values = {
+        "conversation_id": conversation_id,
+        "channel_id": channel_id,
+        "direction": Direction.OUTBOUND.value,
+        "body": body,
+        "provider_message_id": None,
+        "status": MessageStatus.QUEUED.value,
+        "encoding": info.encoding,
+        "num_segments": info.segments,
+        "author_kind": author_kind.value,
+        "author": author,
+        "from_number": from_number,
+        "to_number": to_number,
+        "masked": masked,
+        "reply_to_id": reply_to_id,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return insert_ignore(session, MessageRow.__table__, values, ["reply_to_id", "author"])
+
+
+def add_note(
+    session: Session, *, channel_id: int, conversation_id: int, body: str, author: str, at: datetime | None = None
+) -> int:
+    now = at or utcnow()
+    row = MessageRow(
+        conversation_id=conversation_id,
+        channel_id=channel_id,
+        direction="internal",
+        body=body,
+        status=NOTE_STATUS,
+        author_kind=AuthorKind.NOTE.value,
+        author=author,
+        from_number="",
+        to_number="",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def page(session: Session, conversation_id: int, before_id: int | None, limit: int) -> list[Message]:
+    stmt = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+    if before_id is not None:
+        stmt = stmt.where(MessageRow.id < before_id)
+    rows = list(session.scalars(stmt.order_by(MessageRow.id.desc()).limit(limit)))
+    rows.reverse()
+    return [to_dto(r) for r in rows]
+
+
+def get_many(session: Session, ids: Iterable[int]) -> list[Message]:
+    id_list = list(ids)
+    if not id_list:
+        return []
+    rows = session.scalars(select(MessageRow).where(MessageRow.id.in_(id_list)).order_by(MessageRow.id))
+    return [to_dto(r) for r in rows]
+
+
+def get_row(session: Session, message_id: int) -> MessageRow | None:
+    return session.get(MessageRow, message_id)
+
+
+def claim_due(session: Session, now: datetime, limit: int, channel_id: int | None = None) -> list[MessageRow]:
+    """Move due queued MTs to `sending` and return them. The caller commits before any HTTP call,
+    so a crash after this point leaves evidence (`sending`) that reconciliation looks at."""
+    stmt = (
+        select(MessageRow)
+        .where(MessageRow.status == MessageStatus.QUEUED.value)
+        .where(MessageRow.direction == Direction.OUTBOUND.value)
+        # A provider id means the provider has it (its own "queued"): never ours to send again.
+        .where(MessageRow.provider_message_id.is_(None))
+        .where(or_(MessageRow.next_attempt_at.is_(None), MessageRow.next_attempt_at <= now))
+        .order_by(MessageRow.id)
+        .limit(limit)
+    )
+    if channel_id is not None:
+        stmt = stmt.where(MessageRow.channel_id == channel_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        row.status = MessageStatus.SENDING.value
+        row.attempts += 1
+        row.updated_at = now
+    session.flush()
+    return rows
+
+
+def with_status(
+    session: Session, status: MessageStatus, channel_id: int | None = None, limit: int = 500
+) -> list[MessageRow]:
+    """Outbound rows in `status` that the provider has not acknowledged (no provider id yet)."""
+    stmt = select(MessageRow).where(MessageRow.status == status.value, MessageRow.provider_message_id.is_(None))
+    if channel_id is not None:
+        stmt = stmt.where(MessageRow.channel_id == channel_id)
+    return list(session.scalars(stmt.order_by(MessageRow.id).limit(limit)))
+
+
+def set_fields(session: Session, message_id: int, **values: object) -> None:
+    values.setdefault("updated_at", utcnow())
+    session.execute(update(MessageRow).where(MessageRow.id == message_id).values(**values))
+
+
+def awaiting_status(session: Session, channel_id: int, limit: int = 200) -> list[MessageRow]:
+    """Sent MTs whose final delivery state we do not know yet."""
+    stmt = (
+        select(MessageRow)
+        .where(MessageRow.channel_id == channel_id)
+        .where(MessageRow.direction == Direction.OUTBOUND.value)
+        .where(MessageRow.provider_message_id.is_not(None))
+        .where(
+            MessageRow.status.in_([MessageStatus.QUEUED.value, MessageStatus.SENDING.value, MessageStatus.SENT.value])
+        )
+        .order_by(MessageRow.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def apply_status(session: Session, row: MessageRow, update_: ProviderMessage) -> bool:
+    """Apply a provider status; never move a final status backwards. Returns whether it changed."""
+    if MessageStatus(row.status) in FINAL_STATUSES and update_.status not in FINAL_STATUSES:
+        return False
+    changed = row.status != update_.status.value or row.error_code != update_.error_code
+    if not changed:
+        return False
+    row.status = update_.status.value
+    row.error_code = update_.error_code
+    row.error_message = update_.error_message
+    now = utcnow()
+    if update_.status in (MessageStatus.SENT, MessageStatus.DELIVERED) and row.sent_at is None:
+        row.sent_at = update_.date_sent or now
+    if update_.status == MessageStatus.DELIVERED:
+        row.delivered_at = now
+    row.updated_at = now
+    return True
+
+
+def sending_to(session: Session, channel_id: int, to_number: str) -> bool:
+    """Whether an MT to this number is mid-send: its provider record may look like an unknown row's."""
+    stmt = select(MessageRow.id).where(
+        MessageRow.channel_id == channel_id,
+        MessageRow.to_number == to_number,
+        MessageRow.status == MessageStatus.SENDING.value,
+        MessageRow.provider_message_id.is_(None),
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def linked_provider_ids(session: Session, channel_id: int, ids: Iterable[str]) -> set[str]:
+    id_list = list(ids)
+    if not id_list:
+        return set()
+    return set(
+        session.scalars(
+            select(MessageRow.provider_message_id).where(
+                MessageRow.channel_id == channel_id, MessageRow.provider_message_id.in_(id_list)
+            )
+        )
+    )

@@ -1,0 +1,71 @@
+"""Entry point for the desktop app: ``run_app(service)``.
+
+Why: the launcher (and the lead's integration tests) build the real ``InboxService`` and hand it
+over; this module only owns Qt's lifetime — application, theme, window, event loop, clean exit.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from inbox.engine.service import InboxService
+from inbox.engine.verification import Verifier
+from inbox.ui import ops, theme
+from inbox.ui.main_window import MainWindow
+
+
+def ensure_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Inbox")
+        app.setOrganizationName("Inbox")
+        app.setDesktopFileName("io.github.inbox.Inbox")  # matches packaging/linux/*.desktop (Wayland app id)
+    assert isinstance(app, QApplication)
+    return app
+
+
+def run_app(
+    service: InboxService,
+    *,
+    title: str = "Inbox",
+    on_close: Callable[[], None] | None = None,
+    extra_windows: Iterable[QWidget] = (),
+    verifier: Verifier | None = None,
+) -> int:
+    """Show the inbox for ``service`` and run the event loop; returns the exit code.
+
+    Args:
+        service: the facade (real engine, or ``preview_data.demo_service()``).
+        title: window title (the demo shows its database there).
+        on_close: called when the main window closes (stop the engine's scheduler).
+        extra_windows: other top-level windows to show too (the simulator's demo phone).
+        verifier: enables "Verify identity" (``inbox.engine.verification.Verifier``).
+    """
+    app = ensure_app()
+    theme.apply_theme(app)
+    theme.follow_system(app)
+    window = MainWindow(service, title=title, on_close=on_close, verifier=verifier)
+    window.show()
+    extras = list(extra_windows)
+    for w in extras:
+        w.show()
+    app.setQuitOnLastWindowClosed(True)
+    try:
+        return app.exec()
+    finally:
+        ops.shutdown()
+
+
+def main() -> int:
+    """`python -m inbox.ui.app`: the demo data, no database."""
+    from inbox.ui.preview_data import demo_service
+
+    return run_app(demo_service(), title="Inbox · demo data")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

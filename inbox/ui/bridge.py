@@ -1,0 +1,51 @@
+"""The one place where engine change events cross into the GUI thread.
+
+Why: the engine publishes on whatever thread committed (a scheduler job, or the op worker). Widgets
+may only be touched on the GUI thread, so this QObject re-emits each event as a Qt signal; receivers
+connect with ``Qt.QueuedConnection`` and decide, by id, what to reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+
+from inbox.core.events import ChannelHealthChanged, ConversationsChanged, Event, EventBus, MessagesChanged
+from inbox.ui.qt_compat import emit
+
+
+class EventBridge(QObject):
+    """Subscribes to an ``EventBus`` and re-emits its events as Qt signals.
+
+    Signals:
+        conversations_changed(object): frozenset of conversation ids.
+        messages_changed(object, object): frozensets of conversation ids and message ids.
+        channel_health_changed(int, bool, str): channel id, ok, detail.
+    """
+
+    conversations_changed = Signal(object)
+    messages_changed = Signal(object, object)
+    channel_health_changed = Signal(int, bool, str)
+
+    def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._unsubscribe: Callable[[], None] | None = bus.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        """Runs on the publisher's thread: only emits (Qt queues it to the receivers)."""
+        if not shiboken6.isValid(self):
+            return
+        if isinstance(event, ConversationsChanged):
+            emit(self.conversations_changed, frozenset(event.ids))
+        elif isinstance(event, MessagesChanged):
+            emit(self.messages_changed, frozenset(event.conversation_ids), frozenset(event.message_ids))
+        elif isinstance(event, ChannelHealthChanged):
+            emit(self.channel_health_changed, event.channel_id, event.ok, event.detail)
+
+    def close(self) -> None:
+        """Stop listening (called when the window closes, before Qt deletes this object)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None

@@ -1,0 +1,128 @@
+"""Desktop commands mounted into the `inbox` command line by the launcher."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inbox.core.events import EventBus
+    from inbox.store.db import Database
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """The app on a fresh SQLite database with the built-in simulator and a customer phone window."""
+    from inbox.engine.demo import DEMO_NUMBER, DemoEnvironment
+
+    # Everything that touches the database or the network starts before Qt, off the GUI's watch.
+    env = DemoEnvironment(agent=getattr(args, "agent", None) or "demo-agent").start()
+    try:
+        from inbox.ui.app import ensure_app, run_app
+        from inbox.ui.demo_phone import DemoPhoneWindow
+
+        app = ensure_app()
+        from inbox.ui import smoke
+
+        smoke.arm_from_env(app)  # hidden self-check for packaged builds (INBOX_SMOKE_TEST=1)
+        phone = DemoPhoneWindow(env.phone, DEMO_NUMBER)
+
+        def on_close() -> None:
+            phone.close()
+            app.quit()
+
+        from inbox.engine.verification import Verifier
+
+        return run_app(
+            env.service,
+            title="Inbox · demo",
+            on_close=on_close,
+            extra_windows=[phone],
+            verifier=Verifier(env.db, env.events),
+        )
+    finally:
+        env.close()
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """The app on the configured database, with the engine polling and sending in the background.
+
+    First run (no channel in the database): a short wizard connects a Twilio number — or opens the
+    demo instead, exactly as `inbox demo` does.
+    """
+    from inbox.core.events import EventBus
+    from inbox.engine.leadership import Leadership
+    from inbox.engine.runner import Runner
+    from inbox.engine.service import InboxService
+    from inbox.engine.setup import has_channel
+    from inbox.engine.verification import Verifier
+    from inbox.store.db import Database, resolve_url
+    from inbox.ui import single_instance, smoke
+    from inbox.ui.app import ensure_app
+
+    smoke.arm_from_env(ensure_app())  # hidden self-check for packaged builds (INBOX_SMOKE_TEST=1)
+    instance = single_instance.claim(resolve_url(args.db))  # held until the window closes
+    if instance is None:  # already open on this database: that window came to the front
+        return 0
+    db = Database(args.db)
+    db.upgrade()
+    events = EventBus()
+    try:
+        if not has_channel(db):  # before Qt runs: nothing here is on the GUI's watch yet
+            choice = _first_run(db, events)
+            if choice == "demo":
+                db.dispose()
+                return run_demo(args)
+            if choice is None:
+                return 0
+        from inbox.ui import settings
+        from inbox.ui.app import run_app
+
+        agent = _agent_name(args, settings.agent_name())
+        # Desktops share the lease with daemons: one process polls and sends per database.
+        runner = Runner(db, events=events, leadership=Leadership(db))
+        runner.start()
+        try:
+            service = InboxService(db, events, agent=agent, on_queued=runner.wake)
+            return run_app(service, title="Inbox", verifier=Verifier(db, events))
+        finally:
+            runner.shutdown()
+    finally:
+        db.dispose()
+
+
+def _agent_name(args: argparse.Namespace, saved: str | None) -> str:
+    """--agent when given explicitly, else the name saved in Settings, else the command line's default."""
+    import os
+
+    given = getattr(args, "agent", None)
+    default = os.environ.get("INBOX_AGENT") or os.environ.get("USER") or "agent"
+    if given and (given != default or not saved):
+        return given
+    return saved or given or "agent"
+
+
+def _first_run(db: Database, events: EventBus) -> str | None:
+    """Show the setup wizard; returns "channel", "demo" or None (closed)."""
+    from inbox.ui import theme
+    from inbox.ui.app import ensure_app
+    from inbox.ui.setup.wizard import for_database
+
+    app = ensure_app()
+    theme.apply_theme(app)
+    wizard = for_database(db, events)
+    wizard.exec()
+    return wizard.choice
+
+
+def export_pdf(args: argparse.Namespace) -> int:
+    """The PDF half of `inbox export`: inbox.cli.reports takes this entry and calls it for --format pdf."""
+    from inbox.ui.reports_pdf import export_command
+
+    return export_command(args)
+
+
+COMMANDS = {
+    "demo": ("the desktop app on the built-in simulator with sample conversations", run_demo),
+    "app": ("open the desktop inbox on your database", run_gui),
+    "export": ("a thread's transcript as PDF (used by `inbox export --format pdf`)", export_pdf),
+}

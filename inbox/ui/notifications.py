@@ -1,0 +1,118 @@
+"""Desktop notifications and the tray icon with its unread badge.
+
+Why: agents work in other windows too. When the inbox is not focused and a customer texts, a
+notification names the contact (name or formatted number) with a short preview — never a masked
+code — and the tray icon shows the unread count.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+
+from inbox.core import phone
+from inbox.core.models import ConversationSummary, Direction, Message
+from inbox.engine.service import InboxService
+from inbox.ui import humanize, icons, ops, settings, theme
+
+PREVIEW_CHARS = 80
+FRESH = timedelta(minutes=5)
+
+
+def badge_pixmap(count: int, size: int = 64) -> QPixmap:
+    """The app icon (an inbox glyph on the accent) with a red count badge painted on."""
+    t = theme.tokens()
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(t.color("accent"))
+    p.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
+    icons.paint(p, "inbox", QRectF(size * 0.18, size * 0.18, size * 0.64, size * 0.64), "#ffffff")
+    if count > 0:
+        text = str(count) if count < 100 else "99+"
+        d = size * 0.5
+        r = QRectF(size - d - 1, 1, d, d)
+        p.setBrush(t.color("danger"))
+        p.drawEllipse(r)
+        f = QFont()
+        f.setPixelSize(int(d * (0.62 if len(text) == 1 else 0.46)))
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(Qt.GlobalColor.white)
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+    p.end()
+    return pm
+
+
+def notification_text(m: Message, s: ConversationSummary | None) -> tuple[str, str]:
+    """(title, body) for a new inbound message: name or formatted number, short preview."""
+    title = humanize.contact_title(s) if s else phone.display("")
+    if m.masked:
+        body = "New message"
+    else:
+        text = humanize.one_line(m.body)
+        body = text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+    return title or "New message", body
+
+
+class Notifier:
+    """Tray icon + notifications for inbound messages that arrive while the window is inactive."""
+
+    def __init__(self, window: QWidget, service: InboxService) -> None:
+        self._window = window
+        self._service = service
+        self._seen: set[int] = set()
+        self.tray: QSystemTrayIcon | None = None
+        self.shown: list[tuple[str, str]] = []  # what was notified (tests read it)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(QIcon(badge_pixmap(0)), window)
+            self.tray.setToolTip("Inbox")
+            self.tray.activated.connect(lambda _r: self._raise())
+            self.tray.show()
+
+    def set_unread(self, count: int) -> None:
+        if self.tray is not None:
+            self.tray.setIcon(QIcon(badge_pixmap(count)))
+            self.tray.setToolTip(f"Inbox · {count} unread" if count else "Inbox")
+
+    def on_messages_changed(self, conversation_ids: frozenset[int], message_ids: frozenset[int]) -> None:
+        if self._window.isActiveWindow():
+            self._seen.update(message_ids)
+            return
+        new = sorted(set(message_ids) - self._seen)
+        if not new:
+            return
+        self._seen.update(new)
+
+        def load() -> list[tuple[Message, ConversationSummary | None]]:
+            cutoff = datetime.now(UTC) - FRESH
+            msgs = [m for m in self._service.messages(new)
+                    if m.direction == Direction.INBOUND and m.created_at >= cutoff]
+            summaries = {s.id: s for s in self._service.conversation_summaries(
+                sorted({m.conversation_id for m in msgs}))} if msgs else {}
+            return [(m, summaries.get(m.conversation_id)) for m in msgs]
+
+        ops.run_op(self._window, load, self._notify, label="Preparing notification")
+
+    def _notify(self, items: list[tuple[Message, ConversationSummary | None]]) -> None:
+        if not items or self._window.isActiveWindow():
+            return
+        m, s = items[-1]
+        title, body = notification_text(m, s)
+        if len(items) > 1:
+            title = f"{title} (+{len(items) - 1} more)"
+        self.shown.append((title, body))
+        if self.tray is not None:
+            self.tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 6000)
+        if str(settings.app_settings().value("notifications/sound", "false")).lower() == "true":
+            QApplication.beep()
+
+    def _raise(self) -> None:
+        self._window.showNormal()
+        self._window.raise_()
+        self._window.activateWindow()

@@ -1,0 +1,171 @@
+"""Run blocking service calls off the GUI thread (in the spirit of Anki's ``QueryOp``).
+
+Why: every ``InboxService`` method blocks on the database, which in team mode is across a network.
+The GUI thread must never wait on it. ``run_op`` runs ``fn`` on a small worker pool and delivers the
+result (or the exception) back on the GUI thread through a queued signal. Failures are logged and
+broadcast on :data:`failures` so the main window can show them; they are never swallowed. If the
+``parent`` widget was destroyed while the op was in flight, its callbacks are simply dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+
+from inbox.ui.qt_compat import emit
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# One worker keeps ops in submission order (a send, then the reload that shows it). Reads are short.
+_MAX_WORKERS = 1
+
+
+class _Dispatcher(QObject):
+    """Lives on the GUI thread; worker threads post thunks to it through a queued signal.
+
+    Signals:
+        posted(object): a zero-argument callable to run on the GUI thread.
+        failed(str): a human-readable failure of any op, for the status bar.
+        idle(): no op is pending any more (tests wait on it).
+    """
+
+    posted = Signal(object)
+    failed = Signal(str)
+    idle = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
+        self.pending = 0
+        self._lock = threading.Lock()
+
+    @Slot(object)
+    def _run(self, thunk: Callable[[], None]) -> None:
+        try:
+            thunk()
+        finally:
+            with self._lock:
+                self.pending -= 1
+                now_idle = self.pending == 0
+            if now_idle:
+                emit(self.idle)
+
+
+_dispatcher: _Dispatcher | None = None
+_executor: ThreadPoolExecutor | None = None
+
+
+def dispatcher() -> _Dispatcher:
+    """The process-wide dispatcher, created on first use on the GUI thread."""
+    global _dispatcher
+    if _dispatcher is None or not shiboken6.isValid(_dispatcher):
+        app = QCoreApplication.instance()
+        if app is None:
+            raise RuntimeError("run_op needs a QApplication")
+        _dispatcher = _Dispatcher()
+        _dispatcher.moveToThread(app.thread())
+    return _dispatcher
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=_MAX_WORKERS, thread_name_prefix="inbox-op")
+    return _executor
+
+
+def is_gui_thread() -> bool:
+    """True on the thread that owns the QApplication (where no I/O may happen)."""
+    app = QCoreApplication.instance()
+    if app is None:
+        return threading.current_thread() is threading.main_thread()
+    return QThread.currentThread() == app.thread()
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line sentence for the status bar; SendRefused-like errors carry a ``reason``."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str) and reason:
+        return reason
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if str(exc) else text
+
+
+def run_op(
+    parent: QObject | None,
+    fn: Callable[[], T],
+    on_success: Callable[[T], Any] | None = None,
+    on_failure: Callable[[BaseException], Any] | None = None,
+    *,
+    label: str = "",
+) -> None:
+    """Run ``fn()`` on the worker; call ``on_success(result)`` or ``on_failure(exc)`` on the GUI thread.
+
+    Args:
+        parent: the widget the callbacks belong to; if it is gone when the result arrives, the
+            callbacks are skipped (the failure is still logged and broadcast).
+        fn: the blocking call, e.g. ``lambda: service.thread_page(cid)``.
+        on_success: receives the result.
+        on_failure: receives the exception, after it was logged and broadcast on ``failed``.
+        label: what the op does, for logs and the status bar ("Loading conversations").
+    """
+    disp = dispatcher()
+    with disp._lock:
+        disp.pending += 1
+
+    def alive() -> bool:
+        return parent is None or shiboken6.isValid(parent)
+
+    def work() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:
+            log.exception("op failed: %s", label or getattr(fn, "__name__", "op"))
+            failure = exc
+
+            def deliver_failure() -> None:
+                prefix = f"{label} failed: " if label else ""
+                emit(disp.failed, prefix + describe(failure))
+                if on_failure is not None and alive():
+                    on_failure(failure)
+
+            _post(disp, deliver_failure)
+            return
+
+        def deliver_success() -> None:
+            if on_success is not None and alive():
+                try:
+                    on_success(result)
+                except Exception as exc:
+                    log.exception("op success callback failed: %s", label)
+                    emit(disp.failed, describe(exc))
+
+        _post(disp, deliver_success)
+
+    _pool().submit(work)
+
+
+def _post(disp: _Dispatcher, thunk: Callable[[], None]) -> None:
+    if shiboken6.isValid(disp):
+        emit(disp.posted, thunk)
+
+
+def pending() -> int:
+    """How many ops have not delivered yet (tests wait for 0)."""
+    return 0 if _dispatcher is None or not shiboken6.isValid(_dispatcher) else _dispatcher.pending
+
+
+def shutdown() -> None:
+    """Stop accepting work at application exit; running ops finish, queued ones are cancelled."""
+    global _executor
+    if _executor is not None:
+        _executor.shutdown(wait=False, cancel_futures=True)
+        _executor = None

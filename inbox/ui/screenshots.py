@@ -1,0 +1,255 @@
+"""Render the window offscreen to PNG, to look at it (light/dark, two sizes, empty state).
+
+Usage: ``uv run python -m inbox.ui.screenshots OUTDIR`` (offscreen by default). Produces, light and
+dark: the main window at 1440×900 and 1024×700 (list, long thread, RTL, opted out, shortcuts
+overlay), empty and verified states, the demo's customer phone over a real short-lived simulator
+(chat, opted out, empty), the first-run wizard (welcome, connect) and the Settings dialog.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize
+from PySide6.QtWidgets import QWidget
+
+from inbox.ui import ops, theme
+from inbox.ui.app import ensure_app
+
+SIZES = ((1440, 900), (1024, 700))
+
+
+def settle(timeout: float = 3.0) -> None:
+    """Process events until every op has delivered (or ``timeout`` seconds passed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if ops.pending() == 0:
+            QCoreApplication.processEvents()
+            if ops.pending() == 0:
+                break
+        time.sleep(0.01)
+
+
+def render(window_or_widget: QWidget, path: str | os.PathLike[str]) -> Path:
+    """Grab a widget (shown offscreen) into a PNG at 2× for crisp text."""
+    w = window_or_widget
+    if not w.isVisible():
+        w.show()
+    settle()
+    pm = w.grab()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pm.save(str(out))
+    return out
+
+
+def shoot(outdir: Path) -> list[Path]:
+    from inbox.ui.main_window import MainWindow
+    from inbox.ui.preview_data import demo_service, empty_service
+    from inbox.ui.settings import app_settings
+
+    app = ensure_app()
+    made: list[Path] = []
+    for dark in (False, True):
+        theme.apply_theme(app, dark=dark)
+        scheme = "dark" if dark else "light"
+        for w, h in SIZES:
+            s = app_settings()
+            s.clear()
+            svc = demo_service()
+            win = MainWindow(svc, qsettings=s)
+            win.resize(QSize(w, h))
+            win.list_pane.set_view("all")
+            win.show()
+            settle()
+            win.list_pane.step(0)
+            settle()
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}.png"))
+            win.list_pane.select_id(_find(svc, "Bartholomew"))
+            settle()
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-long.png"))
+            win.list_pane.select_id(_find(svc, "ليلى"))
+            settle()
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-rtl.png"))
+            win.list_pane.select_id(_find(svc, "Greg"))
+            settle()
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-optout.png"))
+            win.toggle_help()
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-shortcuts.png"))
+            win.toggle_help()
+            win.close()
+        win = MainWindow(empty_service(), qsettings=app_settings())
+        win.resize(1024, 700)
+        made.append(render(win, outdir / f"inbox-{scheme}-empty.png"))
+        win.close()
+        svc = demo_service()
+        s = app_settings()
+        s.clear()
+        win = MainWindow(svc, qsettings=s, verifier=_PreviewVerifier())  # type: ignore[arg-type]
+        win.resize(1440, 900)
+        win.list_pane.set_view("all")
+        win.show()
+        settle()
+        win.list_pane.select_id(_find(svc, "Tom"))
+        settle()
+        made.append(render(win, outdir / f"inbox-{scheme}-verified.png"))
+        win.close()
+    made += shoot_phone(outdir)
+    made += shoot_setup(outdir)
+    made += shoot_supervisor(outdir)
+    made += shoot_engagement(outdir)
+    return made
+
+
+def shoot_phone(outdir: Path) -> list[Path]:
+    """The demo's customer phone over a real, short-lived simulator: a chat, and an opted-out phone."""
+    import secrets
+
+    from inbox.core.models import OutboundRequest
+    from inbox.providers.twilio import TwilioProvider
+    from inbox.simulator.client import SimulatorClient
+    from inbox.simulator.server import SimulatorConfig, SimulatorServer
+    from inbox.ui.demo_phone import DemoPhoneWindow
+
+    business, customer, quitter = "+15550001111", "+15557654321", "+15551230001"
+    config = SimulatorConfig(account_sid="AC" + secrets.token_hex(16), auth_token=secrets.token_hex(16),
+                             numbers=(business,), delivery_delay=0.05)
+    made: list[Path] = []
+    with SimulatorServer(config, host="127.0.0.1", port=0) as server:
+        client = SimulatorClient(server.url)
+        provider = TwilioProvider(config.account_sid, config.auth_token, business, base_url=server.url)
+        try:
+            client.text(customer, business, "Hi! My order #4411 hasn't arrived yet 📦")
+            time.sleep(1.1)  # one-second dates: keep the conversation in order
+            provider.send(OutboundRequest(customer, business, "Sorry about that! It left our warehouse this "
+                                          "morning — you'll have it by Thursday."))
+            time.sleep(1.1)
+            client.text(customer, business, "Great, thank you 🙏")
+            client.text(quitter, business, "STOP")
+        finally:
+            provider.close()
+        time.sleep(0.3)
+        app = ensure_app()
+        for dark in (False, True):
+            theme.apply_theme(app, dark=dark)
+            scheme = "dark" if dark else "light"
+            phone = DemoPhoneWindow(client, business, refresh_ms=0)
+            made.append(render(phone, outdir / f"phone-{scheme}.png"))
+            phone.who.setCurrentText(quitter)
+            settle()
+            made.append(render(phone, outdir / f"phone-{scheme}-opted-out.png"))
+            phone.who.setCurrentText("+15550009999")
+            settle()
+            made.append(render(phone, outdir / f"phone-{scheme}-empty.png"))
+            phone.close()
+    return made
+
+
+def shoot_supervisor(outdir: Path) -> list[Path]:
+    """The Supervisor view (overview, review queue, export, refusal) on 30 days of generated history."""
+    from inbox.ui.supervisor import preview
+
+    return preview.shoot(outdir, render, settle)
+
+
+def shoot_engagement(outdir: Path) -> list[Path]:
+    """The Engagement window (polls, broadcasts, contests, surveys, CSAT) on engine-made data."""
+    from inbox.ui.engagement import sample
+
+    return sample.shoot(outdir, render, settle)
+
+
+def shoot_setup(outdir: Path) -> list[Path]:
+    """The first-run wizard (both pages) and the Settings dialog, light and dark."""
+    import tempfile
+
+    from inbox.core.rules import Action, ActionKind, RuleSpec
+    from inbox.engine import setup
+    from inbox.engine.service import InboxService
+    from inbox.store import rules
+    from inbox.store.db import Database
+    from inbox.ui.settings import app_settings
+    from inbox.ui.settings_dialog import SettingsDialog
+    from inbox.ui.setup.wizard import SetupWizard
+
+    app = ensure_app()
+    made: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="inbox-shots-") as folder:
+        db = Database(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}")
+        db.upgrade()
+        setup.add_channel(db, name="main", account_sid="AC" + "0" * 32, number="+15550001111",
+                          auth_token_ref="keyring", poll_interval_seconds=5)
+        setup.add_channel(db, name="support-uk", account_sid="AC" + "1" * 32, number="+447700900100",
+                          auth_token_ref="env:UK_TOKEN", provider_handles_opt_out=False, poll_interval_seconds=10)
+        with db.write() as s:
+            rules.add(s, RuleSpec("store-hours", ("HOURS", "OPEN"), action=Action(reply="We're open 9–5, Mon–Fri.")))
+            rules.add(s, RuleSpec("newsletter", ("JOIN",), action=Action(ActionKind.JOIN, list_name="news"),
+                                  priority=10))
+        service = InboxService(db, agent="Dana")
+        for dark in (False, True):
+            theme.apply_theme(app, dark=dark)
+            scheme = "dark" if dark else "light"
+            wizard = SetupWizard(lambda d: None, lambda d: "", keyring_ok=False)  # type: ignore[arg-type,return-value]
+            made.append(render(wizard, outdir / f"wizard-{scheme}-welcome.png"))
+            wizard.show_connect()
+            wizard.form.sid.setText("AC3f9a27c1d04b8e6a5f1c2d3e4b5a6978")
+            wizard.form.token.setText("••••••••••••••••")
+            wizard.form.number.setText("+1 555 000 1111")
+            wizard.form.show_result("✓ Connected to api.twilio.com — the account answered", "success")
+            made.append(render(wizard, outdir / f"wizard-{scheme}-connect.png"))
+            wizard.close()
+            dialog = SettingsDialog(service, app_settings(), db=db, add_channel=lambda _p: None)
+            made.append(render(dialog, outdir / f"settings-{scheme}-general.png"))
+            for page, name in ((2, "channels"), (4, "rules"), (3, "canned")):
+                dialog.nav.setCurrentRow(page)
+                made.append(render(dialog, outdir / f"settings-{scheme}-{name}.png"))
+            from inbox.ui.rules_editor import preview as rules_preview
+
+            made += rules_preview.shoot(dialog, outdir, scheme, render, settle)
+            dialog.close()
+        db.dispose()
+    return made
+
+
+class _PreviewVerifier:
+    """Stands in for ``Verifier`` over the preview data: every conversation reads as verified."""
+
+    def conversation_status(self, conversation_id: int):
+        from types import SimpleNamespace
+
+        from inbox.core.verification import ChallengeStatus, VerificationStatus
+
+        challenge = SimpleNamespace(status=ChallengeStatus.VERIFIED)
+        return VerificationStatus("", challenge, "verified (2 min ago, by code)")  # type: ignore[arg-type]
+
+    def start(self, **_kw: object) -> None:
+        return None
+
+
+def _find(svc, name: str) -> int:
+    for conv in svc.convs.values():
+        if (svc.contacts[conv.contact_id].display_name or "").startswith(name):
+            return conv.id
+    raise KeyError(name)
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    outdir = Path(argv[1] if len(argv) > 1 else "screenshots")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(outdir / ".settings"))
+    for p in shoot(outdir):
+        print(p)
+    ops.shutdown()
+    # Skip interpreter teardown: PySide's objects would be collected after QApplication is gone.
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,445 @@
+"""Settings (Ctrl+,): general, notifications, channels, canned replies, keyword rules.
+
+Why one dialog with a side list: each page is short, and an agent looking for "the sound" or "my
+name" should find it without tabs inside tabs. Preferences of this desktop (theme, send key, sound,
+canned replies) live in QSettings and apply at once; what belongs to the inbox itself (channels,
+their poll interval, keyword rules) lives in the database and is read and written on the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.core import phone
+from inbox.core.events import EventBus
+from inbox.core.models import Channel
+from inbox.engine import setup
+from inbox.engine.service import InboxService
+from inbox.store.db import Database
+from inbox.ui import icons, ops, settings, theme
+from inbox.ui.composer import canned as canned_replies
+from inbox.ui.qt_compat import emit
+from inbox.ui.rules_editor.page import RulesPage
+
+PAGES = ("General", "Notifications", "Channels", "Canned replies", "Keyword rules")
+PAGE_ICONS = ("user", "inbox", "phone", "note", "tag")
+
+
+def _text(text: str, role: str = "") -> QLabel:
+    lab = QLabel(text)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    lab.setWordWrap(True)
+    if role:
+        lab.setProperty("role", role)
+    return lab
+
+
+def _page(title: str, intro: str = "") -> tuple[QWidget, QVBoxLayout]:
+    page = QWidget()
+    page.setAccessibleName(title)
+    lay = QVBoxLayout(page)
+    lay.setContentsMargins(24, 20, 24, 20)
+    lay.setSpacing(12)
+    head = _text(title)
+    f = theme.semibold(head.font())
+    f.setPointSizeF(f.pointSizeF() + 2)
+    head.setFont(f)
+    lay.addWidget(head)
+    if intro:
+        lay.addWidget(_text(intro, "muted"))
+    return page, lay
+
+
+class SettingsDialog(QDialog):
+    """Preferences; ``applied`` tells the main window to re-read them.
+
+    Signals:
+        applied(): QSettings were saved (theme, send key, canned replies, notifications).
+        channels_changed(): a channel was added or its poll interval changed.
+    """
+
+    applied = Signal()
+    channels_changed = Signal()
+
+    def __init__(
+        self,
+        service: InboxService,
+        qsettings: QSettings,
+        *,
+        db: Database | None = None,
+        events: EventBus | None = None,
+        parent: QWidget | None = None,
+        add_channel: Callable[[QWidget], Channel | None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.resize(980, 640)
+        self.setMinimumSize(760, 540)
+        self._service = service
+        self._settings = qsettings
+        self._db = db
+        self._events = events
+        self._add_channel = add_channel
+        self.channels: list[Channel] = []
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("settingsNav")
+        self.nav.setAccessibleName("Settings sections")
+        self.nav.setFixedWidth(184)
+        self.nav.setSpacing(2)
+        self.nav.setIconSize(QSize(16, 16))
+        t = theme.tokens()
+        for name, icon in zip(PAGES, PAGE_ICONS, strict=True):
+            item = QListWidgetItem(icons.icon(icon, t.muted), name)
+            self.nav.addItem(item)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._general())
+        self.stack.addWidget(self._notifications())
+        self.stack.addWidget(self._channels())
+        self.stack.addWidget(self._canned())
+        self.stack.addWidget(self._rules())
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setObjectName("primary")
+        save.setAccessibleName("Save settings")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        footer = QWidget()
+        footer.setObjectName("settingsFooter")
+        footer_lay = QHBoxLayout(footer)
+        footer_lay.setContentsMargins(24, 12, 24, 12)
+        footer_lay.addWidget(self.buttons)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(body, 1)
+        lay.addWidget(footer)
+        self.setStyleSheet(
+            f"QListWidget#settingsNav {{ background: {t.surface_alt}; border: none;"
+            f" border-right: 1px solid {t.border}; padding: 8px; }}"
+            f"QListWidget#settingsNav::item {{ padding: 6px 8px; border-radius: 6px; color: {t.text}; }}"
+            f"QListWidget#settingsNav::item:hover {{ background: {t.hover}; }}"
+            f"QWidget#settingsFooter {{ background: {t.surface_alt}; border-top: 1px solid {t.border}; }}"
+            f"QTreeWidget::item {{ padding: 4px 0; }}"
+            f"QHeaderView::section {{ background: {t.surface_alt}; color: {t.muted}; border: none;"
+            f" border-bottom: 1px solid {t.border}; padding: 4px 4px; font-weight: 600; }}"
+            f"QListWidget#settingsNav::item:selected {{ background: {t.accent_soft}; color: {t.accent}; }}"
+            f"QTreeWidget {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 6px; }}"
+            f"QListWidget#cannedList {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 6px; }}"
+        )
+        self.load()
+
+    # -- pages ---------------------------------------------------------------------------------
+    def _general(self) -> QWidget:
+        page, lay = _page("General")
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(12)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.agent = QLineEdit()
+        self.agent.setPlaceholderText(self._service.agent)
+        self.agent.setAccessibleName("Agent name")
+        agent_box = QVBoxLayout()
+        agent_box.setSpacing(4)
+        agent_box.addWidget(self.agent)
+        hint = _text("Shown on your replies and assignments. Takes effect the next time Inbox starts.", "muted")
+        hint.setFont(theme.meta_font(hint.font()))
+        agent_box.addWidget(hint)
+        form.addRow("Your name", agent_box)
+
+        self.theme_buttons: dict[str, QRadioButton] = {}
+        theme_row = QHBoxLayout()
+        theme_row.setSpacing(16)
+        self.theme_group = QButtonGroup(self)
+        for key, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            b = QRadioButton(label)
+            b.setAccessibleName(f"Theme: {label}")
+            self.theme_group.addButton(b)
+            self.theme_buttons[key] = b
+            theme_row.addWidget(b)
+        theme_row.addStretch(1)
+        form.addRow("Theme", theme_row)
+
+        self.send_enter = QRadioButton("Enter sends, Shift+Enter adds a line")
+        self.send_enter.setAccessibleName("Enter sends")
+        self.send_ctrl = QRadioButton("Ctrl+Enter sends, Enter adds a line")
+        self.send_ctrl.setAccessibleName("Ctrl+Enter sends")
+        send_group = QButtonGroup(self)
+        send_group.addButton(self.send_enter)
+        send_group.addButton(self.send_ctrl)
+        send_box = QVBoxLayout()
+        send_box.setSpacing(4)
+        send_box.addWidget(self.send_enter)
+        send_box.addWidget(self.send_ctrl)
+        form.addRow("Send key", send_box)
+        lay.addLayout(form)
+        lay.addStretch(1)
+        return page
+
+    def _notifications(self) -> QWidget:
+        page, lay = _page("Notifications", "When a customer texts while Inbox is in the background.")
+        self.desktop = QCheckBox("Show a desktop notification with the sender and a preview")
+        self.desktop.setAccessibleName("Desktop notifications")
+        self.sound = QCheckBox("Play a sound")
+        self.sound.setAccessibleName("Notification sound")
+        lay.addWidget(self.desktop)
+        lay.addWidget(self.sound)
+        lay.addWidget(_text("Verification codes are never shown in notifications.", "muted"))
+        lay.addStretch(1)
+        return page
+
+    def _channels(self) -> QWidget:
+        page, lay = _page("Channels", "Your numbers and how often Inbox asks the provider for new texts.")
+        self.channel_tree = QTreeWidget()
+        self.channel_tree.setAccessibleName("Channels")
+        self.channel_tree.setHeaderLabels(["Name", "Number", "Provider", "STOP handled by", "Poll every"])
+        self.channel_tree.setRootIsDecorated(False)
+        self.channel_tree.setUniformRowHeights(True)
+        self.channel_tree.header().setStretchLastSection(False)
+        self.channel_tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.channel_tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.channel_tree.currentItemChanged.connect(self._channel_selected)
+        lay.addWidget(self.channel_tree, 1)
+
+        self.poll = QDoubleSpinBox()
+        self.poll.setRange(setup.MIN_POLL, setup.MAX_POLL)
+        self.poll.setDecimals(1)
+        self.poll.setSuffix(" s")
+        self.poll.setSingleStep(1.0)
+        self.poll.setAccessibleName("Poll interval in seconds")
+        self.poll.setEnabled(False)
+        self.poll_save = QPushButton("Apply")
+        self.poll_save.setAccessibleName("Apply the poll interval")
+        self.poll_save.setEnabled(False)
+        self.poll_save.clicked.connect(self.save_poll_interval)
+        self.add_button = QPushButton("Add channel…")
+        self.add_button.setAccessibleName("Add a channel")
+        self.add_button.clicked.connect(self.add_channel)
+        self.add_button.setEnabled(self._add_channel is not None)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(_text("Poll every"))
+        row.addWidget(self.poll)
+        row.addWidget(self.poll_save)
+        row.addStretch(1)
+        row.addWidget(self.add_button)
+        lay.addLayout(row)
+        self.channel_note = _text("", "muted")
+        lay.addWidget(self.channel_note)
+        return page
+
+    def _canned(self) -> QWidget:
+        page, lay = _page("Canned replies", "Type / in the composer to insert one. Double-click to edit.")
+        self.canned = QListWidget()
+        self.canned.setObjectName("cannedList")
+        self.canned.setAccessibleName("Canned replies")
+        self.canned.setWordWrap(True)
+        self.canned.setSpacing(2)
+        self.canned.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        lay.addWidget(self.canned, 1)
+        variables = "  ·  ".join(f"{{{name}}}" for name, _meaning in canned_replies.VARIABLES)
+        self.canned_variables = _text(
+            f"Variables: {variables}\nFilled from the open conversation when you insert a reply. Anything else "
+            "in braces, like {order_id}, stays highlighted in the composer for you to fill in.",
+            "muted",
+        )
+        self.canned_variables.setToolTip(
+            "\n".join(f"{{{name}}}: {meaning}" for name, meaning in canned_replies.VARIABLES)
+        )
+        self.canned_variables.setAccessibleName("Variables in canned replies")
+        self.canned_variables.setFont(theme.meta_font(self.canned_variables.font()))
+        lay.addWidget(self.canned_variables)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.canned_add = QPushButton("Add")
+        self.canned_add.setAccessibleName("Add a canned reply")
+        self.canned_add.clicked.connect(self.add_canned)
+        self.canned_remove = QPushButton("Remove")
+        self.canned_remove.setAccessibleName("Remove the selected canned reply")
+        self.canned_remove.clicked.connect(self.remove_canned)
+        self.canned_up = QPushButton("Move up")
+        self.canned_up.setAccessibleName("Move the selected canned reply up")
+        self.canned_up.clicked.connect(lambda: self._move_canned(-1))
+        self.canned_down = QPushButton("Move down")
+        self.canned_down.setAccessibleName("Move the selected canned reply down")
+        self.canned_down.clicked.connect(lambda: self._move_canned(1))
+        for b in (self.canned_add, self.canned_remove, self.canned_up, self.canned_down):
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        return page
+
+    def _rules(self) -> QWidget:
+        page, lay = _page(
+            "Keyword rules",
+            "Every incoming text walks these steps, top to bottom; the first step that answers it ends the walk.",
+        )
+        self.rules_page = RulesPage(self._db, self._service.agent)
+        self.chain = self.rules_page.chain
+        self.rule_tree = self.rules_page.rule_tree
+        self.rules_note = self.rules_page.rules_note
+        lay.addWidget(self.rules_page, 1)
+        return page
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(self) -> None:
+        s = self._settings
+        self.agent.setText(settings.agent_name(s) or "")
+        self.theme_buttons[settings.theme_choice(s)].setChecked(True)
+        (self.send_ctrl if settings.send_with_ctrl_enter(s) else self.send_enter).setChecked(True)
+        self.desktop.setChecked(settings.desktop_notifications(s))
+        self.sound.setChecked(settings.notification_sound(s))
+        self.canned.clear()
+        for text in settings.canned_replies(s):
+            self._canned_item(text)
+        self.rules_page.set_chain(setup.automation_order())
+        self.reload_channels()
+        self.reload_rules()
+
+    def reload_channels(self) -> None:
+        ops.run_op(self, self._service.channels, self._show_channels, label="Loading channels")
+
+    def _show_channels(self, chans: list[Channel]) -> None:
+        self.channels = chans
+        self.channel_tree.clear()
+        for ch in chans:
+            item = QTreeWidgetItem(
+                [
+                    ch.name,
+                    phone.display(ch.number),
+                    ch.provider.title(),
+                    "Provider" if ch.provider_handles_opt_out else "Inbox",
+                    f"{ch.poll_interval_seconds:g} s",
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, ch.id)
+            item.setToolTip(
+                3,
+                "The provider answers STOP and blocks sends itself"
+                if ch.provider_handles_opt_out
+                else "Inbox answers STOP / START / HELP and blocks sends",
+            )
+            self.channel_tree.addTopLevelItem(item)
+        if chans:
+            self.channel_tree.setCurrentItem(self.channel_tree.topLevelItem(0))
+            self.channel_note.setText(
+                "Inbox polls at the shortest interval of all channels; a change applies the next time it starts."
+            )
+        else:
+            self.channel_note.setText("No channel yet. Add one to start receiving texts.")
+
+    def _channel_selected(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
+        ch = self._selected_channel()
+        editable = ch is not None and self._db is not None
+        self.poll.setEnabled(editable)
+        self.poll_save.setEnabled(editable)
+        if ch is not None:
+            self.poll.setValue(ch.poll_interval_seconds)
+
+    def _selected_channel(self) -> Channel | None:
+        item = self.channel_tree.currentItem()
+        if item is None:
+            return None
+        cid = item.data(0, Qt.ItemDataRole.UserRole)
+        return next((c for c in self.channels if c.id == cid), None)
+
+    def reload_rules(self) -> None:
+        self.rules_page.reload()
+
+    # -- canned replies ------------------------------------------------------------------------
+    def _canned_item(self, text: str) -> QListWidgetItem:
+        item = QListWidgetItem(text)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+        self.canned.addItem(item)
+        return item
+
+    def add_canned(self) -> None:
+        item = self._canned_item("New reply")
+        self.canned.setCurrentItem(item)
+        self.canned.editItem(item)
+
+    def remove_canned(self) -> None:
+        row = self.canned.currentRow()
+        if row >= 0:
+            self.canned.takeItem(row)
+
+    def _move_canned(self, step: int) -> None:
+        row = self.canned.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.canned.count():
+            return
+        item = self.canned.takeItem(row)
+        self.canned.insertItem(target, item)
+        self.canned.setCurrentRow(target)
+
+    def canned_texts(self) -> list[str]:
+        return [self.canned.item(i).text() for i in range(self.canned.count())]
+
+    # -- channels ------------------------------------------------------------------------------
+    def save_poll_interval(self) -> None:
+        ch = self._selected_channel()
+        if ch is None or self._db is None:
+            return
+        db, cid, value = self._db, ch.id, self.poll.value()
+        ops.run_op(
+            self,
+            lambda: setup.set_poll_interval(db, cid, value),
+            lambda _c: (self.reload_channels(), emit(self.channels_changed)),
+            lambda exc: self.channel_note.setText(getattr(exc, "reason", None) or ops.describe(exc)),
+            label="Saving the poll interval",
+        )
+
+    def add_channel(self) -> None:
+        if self._add_channel is None:
+            return
+        if self._add_channel(self) is not None:
+            self.reload_channels()
+            emit(self.channels_changed)
+
+    # -- saving --------------------------------------------------------------------------------
+    def save(self) -> None:
+        s = self._settings
+        settings.set_agent_name(self.agent.text(), s)
+        choice = next(k for k, b in self.theme_buttons.items() if b.isChecked())
+        settings.set_theme_choice(choice, s)
+        settings.set_send_with_ctrl_enter(self.send_ctrl.isChecked(), s)
+        settings.set_notifications(self.desktop.isChecked(), self.sound.isChecked(), s)
+        settings.set_canned_replies(self.canned_texts(), s)
+        s.sync()
+        emit(self.applied)
+        self.accept()

@@ -1,0 +1,271 @@
+"""First run: "Connect your Twilio number" or "Open the demo", in a small two-page dialog.
+
+Why a dialog rather than QWizard: two pages do not need QWizard's chrome (side banners, a Next
+button that means different things); one welcome page with two clear choices and one form page
+read calmer. The dialog never touches the database itself: ``ConnectForm`` runs its calls on the
+worker, and ``choice`` tells the launcher what to do next ("channel", "demo", or None = quit).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.core.events import EventBus
+from inbox.core.models import Channel
+from inbox.store.db import Database
+from inbox.ui import icons, theme
+from inbox.ui.setup.connect_form import Checker, ConnectForm, Creator
+
+WIDTH, HEIGHT = 600, 620
+
+
+def _text(text: str, role: str = "") -> QLabel:
+    lab = QLabel(text)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    lab.setWordWrap(True)
+    if role:
+        lab.setProperty("role", role)
+    return lab
+
+
+class ChoiceCard(QPushButton):
+    """A large, keyboard-focusable choice: icon, title and one explanatory line."""
+
+    def __init__(self, icon: str, title: str, detail: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("choiceCard")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(detail)
+        self.setFixedHeight(76)
+        t = theme.tokens()
+        glyph = QLabel(self)
+        glyph.setPixmap(icons.pixmap(icon, 24, t.accent))
+        glyph.setFixedSize(40, 40)
+        glyph.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        glyph.setObjectName("choiceGlyph")
+        head = _text(title)
+        head.setFont(theme.semibold(head.font()))
+        body = _text(detail, "muted")
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        texts.addStretch(1)
+        texts.addWidget(head)
+        texts.addWidget(body)
+        texts.addStretch(1)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 12, 16, 12)
+        row.setSpacing(16)
+        row.addWidget(glyph, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addLayout(texts, 1)
+        for w in (glyph, head, body):
+            w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+
+    def sizeHint(self) -> QSize:
+        return QSize(WIDTH - 96, 76)
+
+
+def _local_style() -> str:
+    t = theme.tokens()
+    return f"""
+QPushButton#choiceCard {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 12px;
+    text-align: left; padding: 0; }}
+QPushButton#choiceCard:hover {{ border-color: {t.accent}; background: {t.surface_alt}; }}
+QPushButton#choiceCard:focus {{ border: 2px solid {t.accent}; }}
+QLabel#choiceGlyph {{ background: {t.accent_soft}; border-radius: 20px; }}
+QWidget#setupPage {{ background: {t.window}; }}
+QWidget#setupFooter {{ background: {t.surface}; border-top: 1px solid {t.border}; }}
+"""
+
+
+class SetupWizard(QDialog):
+    """Welcome → Connect. After ``exec()``: ``choice`` is "channel" (see ``channel``), "demo" or None."""
+
+    def __init__(
+        self,
+        create: Creator,
+        check: Checker,
+        *,
+        keyring_ok: bool,
+        allow_demo: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Set up Inbox" if allow_demo else "Add a channel")
+        self.setAccessibleName(self.windowTitle())
+        self.setModal(True)
+        self.resize(WIDTH, HEIGHT)
+        self.setMinimumSize(520, 480)
+        self.setStyleSheet(_local_style())
+        self.choice: str | None = None
+        self.channel: Channel | None = None
+
+        self.stack = QStackedWidget(self)
+        self.welcome = self._welcome_page() if allow_demo else None
+        if self.welcome is not None:
+            self.stack.addWidget(self.welcome)
+        self.form = ConnectForm(create, check, keyring_ok=keyring_ok)
+        self.form.channel_created.connect(self._created)
+        self.form.busy_changed.connect(lambda busy: self.connect_button.setEnabled(not busy))
+        self.connect_page = self._connect_page(allow_demo)
+        self.stack.addWidget(self.connect_page)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.stack)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._primary)
+        self.stack.currentChanged.connect(self._focus_page)
+        self._focus_page()
+
+    # -- pages ---------------------------------------------------------------------------------
+    def _welcome_page(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("setupPage")
+        page.setAccessibleName("Welcome")
+        logo = QLabel()
+        logo.setPixmap(icons.pixmap("inbox", 40, theme.tokens().accent))
+        logo.setFixedSize(48, 48)
+        title = _text("Welcome to Inbox")
+        f = theme.semibold(title.font())
+        f.setPointSizeF(f.pointSizeF() + 6)
+        title.setFont(f)
+        intro = _text(
+            "Answer your customers' text messages from one calm, shared inbox. "
+            "Connect your Twilio number to start, or look around first with a simulated phone.",
+            "muted",
+        )
+        self.connect_card = ChoiceCard(
+            "phone", "Connect your Twilio number", "Account SID, auth token and number. Takes about a minute."
+        )
+        self.connect_card.clicked.connect(self.show_connect)
+        self.demo_card = ChoiceCard(
+            "inbox", "Open the demo", "Sample conversations and a simulated customer phone to text from."
+        )
+        self.demo_card.clicked.connect(self.choose_demo)
+        note = _text("You can add more numbers later in Settings (Ctrl+,).", "muted")
+        note.setFont(theme.meta_font(note.font()))
+
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(48, 40, 48, 32)
+        lay.setSpacing(12)
+        lay.addWidget(logo)
+        lay.addSpacing(4)
+        lay.addWidget(title)
+        lay.addWidget(intro)
+        lay.addSpacing(16)
+        lay.addWidget(self.connect_card)
+        lay.addWidget(self.demo_card)
+        lay.addStretch(1)
+        lay.addWidget(note)
+        return page
+
+    def _connect_page(self, allow_demo: bool) -> QWidget:
+        page = QWidget()
+        page.setAccessibleName("Connect Twilio")
+        body = QWidget()
+        body.setObjectName("setupPage")
+        title = _text("Connect your Twilio number")
+        f = theme.semibold(title.font())
+        f.setPointSizeF(f.pointSizeF() + 3)
+        title.setFont(f)
+        where = _text(
+            "Find the account SID and auth token on the Twilio console's home page "
+            "(console.twilio.com). Inbox reads messages and sends replies; it never changes "
+            "your account.",
+            "muted",
+        )
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(48, 32, 48, 16)
+        inner.setSpacing(12)
+        inner.addWidget(title)
+        inner.addWidget(where)
+        inner.addSpacing(8)
+        inner.addWidget(self.form, 1)
+
+        footer = QWidget()
+        footer.setObjectName("setupFooter")
+        self.back_button = QPushButton("Back")
+        self.back_button.setAccessibleName("Back to the welcome page")
+        self.back_button.clicked.connect(self.show_welcome)
+        self.back_button.setVisible(allow_demo)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.setObjectName("primary")
+        self.connect_button.setAccessibleName("Connect and open the inbox")
+        self.connect_button.setToolTip("Save the channel (Ctrl+Enter)")
+        self.connect_button.setDefault(True)
+        self.connect_button.clicked.connect(self.form.connect_channel)
+        row = QHBoxLayout(footer)
+        row.setContentsMargins(48, 12, 48, 12)
+        row.setSpacing(8)
+        row.addWidget(self.back_button)
+        row.addStretch(1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.connect_button)
+
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(body, 1)
+        lay.addWidget(footer)
+        QWidget.setTabOrder(self.form.test_button, self.back_button)
+        QWidget.setTabOrder(self.back_button, self.cancel_button)
+        QWidget.setTabOrder(self.cancel_button, self.connect_button)
+        return page
+
+    # -- navigation ----------------------------------------------------------------------------
+    def show_connect(self) -> None:
+        self.stack.setCurrentWidget(self.connect_page)
+
+    def show_welcome(self) -> None:
+        if self.welcome is not None:
+            self.stack.setCurrentWidget(self.welcome)
+
+    def _focus_page(self, *_a: object) -> None:
+        if self.stack.currentWidget() is self.connect_page:
+            self.form.sid.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.welcome is not None:
+            self.connect_card.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _primary(self) -> None:
+        if self.stack.currentWidget() is self.connect_page and not self.form.busy:
+            self.form.connect_channel()
+
+    def choose_demo(self) -> None:
+        self.choice = "demo"
+        self.accept()
+
+    def _created(self, channel: Channel) -> None:
+        self.choice = "channel"
+        self.channel = channel
+        self.accept()
+
+    def reject(self) -> None:
+        if self.form.busy:
+            return  # a save is in flight: let it finish so we know whether the channel exists
+        super().reject()
+
+
+def for_database(
+    db: Database, events: EventBus | None = None, *, allow_demo: bool = True, parent: QWidget | None = None
+) -> SetupWizard:
+    """The wizard wired to the real engine: a real test call, the token stored, the row inserted."""
+    from inbox.engine.setup import keyring_usable
+    from inbox.ui.setup.connect_form import engine_checker, engine_creator
+
+    return SetupWizard(
+        engine_creator(db, events), engine_checker, keyring_ok=keyring_usable(), allow_demo=allow_demo, parent=parent
+    )

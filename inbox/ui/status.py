@@ -1,0 +1,130 @@
+"""The status bar: channel connection state, unread total, the signed-in agent, op failures.
+
+Why: agents must see at a glance whether texts are flowing ("Twilio · main · synced 4 s ago") or
+the provider is failing ("retrying in 40 s", in amber). Data comes from ``channel_health()`` on a
+slow timer and on ChannelHealthChanged; the "4 s ago" text ticks locally without any call.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from inbox.engine.service import ChannelHealth, InboxService
+from inbox.ui import icons, ops, theme
+
+HEALTH_EVERY_MS = 15_000
+
+
+def _ago(seconds: float) -> str:
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    return f"{s // 3600} h"
+
+
+def health_text(h: ChannelHealth, provider: str = "Twilio", now: datetime | None = None) -> tuple[str, bool]:
+    """("Twilio · main · synced 4 s ago", ok) or ("… · retrying in 40 s", False)."""
+    now = now or datetime.now(UTC)
+    head = f"{provider} · {h.channel_name}"
+    failing = h.last_error is not None and (h.last_poll_ok_at is None or (
+        h.last_error_at is not None and h.last_error_at >= h.last_poll_ok_at))
+    if failing:
+        if h.next_retry_at is not None and h.next_retry_at > now:
+            return f"{head} · retrying in {_ago((h.next_retry_at - now).total_seconds())}", False
+        return f"{head} · {h.last_error}", False
+    if h.last_poll_ok_at is None:
+        return f"{head} · connecting…", True
+    text = f"{head} · synced {_ago((now - h.last_poll_ok_at).total_seconds())} ago"
+    if h.backlog:
+        text += f" · {h.backlog} waiting to send"
+    return text, True
+
+
+class StatusBarController:
+    """Owns the permanent labels of a ``QStatusBar`` and keeps them fresh."""
+
+    def __init__(self, bar: QStatusBar, service: InboxService, owner: QWidget) -> None:
+        self.bar = bar
+        self._service = service
+        self._owner = owner
+        self._health: list[ChannelHealth] = []
+        self._providers: dict[int, str] = {}
+        self.dot = QLabel(bar)
+        self.health = QLabel("Connecting…", bar)
+        self.health.setTextFormat(Qt.TextFormat.PlainText)
+        self.health.setAccessibleName("Channel connection")
+        self.unread = QLabel("", bar)
+        self.unread.setTextFormat(Qt.TextFormat.PlainText)
+        self.unread.setAccessibleName("Unread total")
+        self.agent = QLabel(f"Signed in as {service.agent}", bar)
+        self.agent.setTextFormat(Qt.TextFormat.PlainText)
+        self.agent.setAccessibleName("Signed-in agent")
+        bar.addPermanentWidget(self.dot)
+        bar.addPermanentWidget(self.health, 1)
+        bar.addPermanentWidget(self.unread)
+        bar.addPermanentWidget(self.agent)
+        bar.setSizeGripEnabled(False)
+        self.tick = QTimer(owner)
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self.render_health)
+        self.poll = QTimer(owner)
+        self.poll.setInterval(HEALTH_EVERY_MS)
+        self.poll.timeout.connect(self.refresh_health)
+        self.unread_timer = QTimer(owner)
+        self.unread_timer.setSingleShot(True)
+        self.unread_timer.setInterval(300)
+        self.unread_timer.timeout.connect(self.refresh_unread)
+
+    def start(self) -> None:
+        self.refresh_health()
+        self.refresh_unread()
+        self.tick.start()
+        self.poll.start()
+
+    def stop(self) -> None:
+        self.tick.stop()
+        self.poll.stop()
+        self.unread_timer.stop()
+
+    def set_providers(self, providers: dict[int, str]) -> None:
+        self._providers = providers
+        self.render_health()
+
+    def refresh_health(self) -> None:
+        ops.run_op(self._owner, self._service.channel_health, self._on_health, label="Checking channels")
+
+    def _on_health(self, rows: list[ChannelHealth]) -> None:
+        self._health = rows
+        self.render_health()
+
+    def render_health(self) -> None:
+        if not self._health:
+            return
+        parts, all_ok = [], True
+        for h in self._health:
+            text, ok = health_text(h, self._providers.get(h.channel_id, "Twilio").title())
+            parts.append(text)
+            all_ok = all_ok and ok
+        t = theme.tokens()
+        self.health.setText("   ".join(parts))
+        self.health.setStyleSheet(f"color: {t.muted if all_ok else t.warning};")
+        self.dot.setPixmap(icons.pixmap("check" if all_ok else "alert", 14, t.success if all_ok else t.warning))
+
+    def schedule_unread(self) -> None:
+        """Debounced: a burst of change events costs one query."""
+        self.unread_timer.start()
+
+    def refresh_unread(self) -> None:
+        ops.run_op(self._owner, self._service.unread_total, self.set_unread, label="Counting unread")
+
+    def set_unread(self, n: int) -> None:
+        self.unread.setText(f"{n} unread" if n else "All caught up")
+        self.unread_total = n
+
+    def show_failure(self, text: str) -> None:
+        self.bar.showMessage(f"⚠ {text}", 10_000)

@@ -1,0 +1,225 @@
+"""The Supervisor view's charts, drawn with Qt's own charting module and themed with the app.
+
+Why QtCharts: it ships with PySide6-Addons, renders offscreen (screenshots, tests) and needs no web
+engine. Each chart re-reads ``theme.tokens()`` when the scheme flips: background, grid, axis labels
+and the accent series colour follow light/dark like the rest of the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from PySide6.QtCharts import (
+    QAbstractAxis,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QDateTimeAxis,
+    QHorizontalBarSeries,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QDateTime, QMargins, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from inbox.ui import theme
+
+SECOND_SERIES = "#2f9e9e"  # teal: MT next to the accent MO, readable on both schemes
+SECOND_SERIES_DARK = "#45c1b9"
+
+
+def second_colour() -> QColor:
+    return QColor(SECOND_SERIES_DARK if theme.tokens().dark else SECOND_SERIES)
+
+
+def _value_axis(top: float) -> QValueAxis:
+    """0 … a round number just above ``top``, with whole-number ticks (Qt's "nice numbers")."""
+    axis = QValueAxis()
+    axis.setRange(0, max(4.0, top * 1.08))
+    axis.applyNiceNumbers()
+    axis.setLabelFormat("%d")
+    return axis
+
+
+class ThemedChart(QChartView):
+    """A chart view without the default chrome: our card draws the title, Qt draws the plot."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setFrameShape(QChartView.Shape.NoFrame)
+        chart = QChart()
+        chart.setMargins(QMargins(4, 4, 8, 4))
+        chart.setBackgroundRoundness(0)
+        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)  # screenshots and tests see the end state
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.setChart(chart)
+        self.setMinimumHeight(160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        theme.state().changed.connect(self.apply_theme)
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 200)  # the card's layout shares out the real space
+
+    def apply_theme(self) -> None:
+        t = theme.tokens()
+        chart = self.chart()
+        chart.setBackgroundBrush(t.color("surface"))
+        chart.setPlotAreaBackgroundVisible(False)
+        self.setBackgroundBrush(t.color("surface"))
+        small = self._small_font()
+        legend = chart.legend()
+        legend.setLabelColor(t.color("text"))
+        legend.setFont(small)
+        for axis in chart.axes():
+            self._style_axis(axis, small)
+        self.style_series()
+
+    def _small_font(self) -> QFont:
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.5, small.pointSizeF() - 1.5))
+        return small
+
+    def _style_axis(self, axis: QAbstractAxis, font: QFont) -> None:
+        t = theme.tokens()
+        axis.setLabelsBrush(t.color("muted"))
+        axis.setLabelsFont(font)
+        axis.setLinePen(QPen(t.color("border"), 1))
+        axis.setGridLinePen(QPen(t.color("border"), 1, Qt.PenStyle.DotLine))
+        axis.setShadesVisible(False)
+        axis.setTruncateLabels(False)  # short labels ("Marcus", "15–30m") must never become "…"
+        axis.setTitleBrush(t.color("muted"))
+        axis.setTitleFont(font)
+
+    def style_series(self) -> None:
+        """Colour the series (subclasses)."""
+
+    def _replace_axes(self, *axes: tuple[QAbstractAxis, Qt.AlignmentFlag]) -> None:
+        chart = self.chart()
+        for old in chart.axes():
+            chart.removeAxis(old)
+            old.deleteLater()
+        for axis, align in axes:
+            self._style_axis(axis, self._small_font())  # before layout: labels are measured with this font
+            chart.addAxis(axis, align)
+            for series in chart.series():
+                series.attachAxis(axis)
+
+
+class VolumeChart(ThemedChart):
+    """MO (customers) and MT (replies) per period, as two lines over a date axis."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Volume over time")
+        self.mo = QLineSeries()
+        self.mo.setName("Received (MO)")
+        self.mt = QLineSeries()
+        self.mt.setName("Sent (MT)")
+        self.chart().addSeries(self.mo)
+        self.chart().addSeries(self.mt)
+        self.set_points([])
+
+    def set_points(self, points: Sequence[tuple[datetime, int, int]]) -> None:
+        """(bucket start, MO, MT) per bucket."""
+        self.mo.clear()
+        self.mt.clear()
+        for at, mo, mt in points:
+            ms = float(QDateTime(at).toMSecsSinceEpoch())
+            self.mo.append(ms, mo)
+            self.mt.append(ms, mt)
+        x = QDateTimeAxis()
+        x.setFormat("d MMM")
+        if points:
+            first, last = QDateTime(points[0][0]), QDateTime(points[-1][0])
+            if first == last:
+                first, last = first.addSecs(-43200), last.addSecs(43200)
+            x.setRange(first, last)
+        x.setTickCount(max(2, min(8, len(points))))
+        y = _value_axis(max((max(mo, mt) for _a, mo, mt in points), default=0))
+        self._replace_axes((x, Qt.AlignmentFlag.AlignBottom), (y, Qt.AlignmentFlag.AlignLeft))
+        self.apply_theme()
+
+    def style_series(self) -> None:
+        t = theme.tokens()
+        for series, colour in ((self.mo, t.color("accent")), (self.mt, second_colour())):
+            pen = QPen(colour, 2.5)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            series.setPen(pen)
+            series.setPointsVisible(series.count() <= 31)
+            series.setMarkerSize(5.0)
+            series.setColor(colour)
+
+
+class HistogramChart(ThemedChart):
+    """How long answered customer turns waited, in fixed buckets, fastest at the top (horizontal bars
+    leave the bucket labels their full width at any window size)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Response-time distribution")
+        self.chart().legend().setVisible(False)
+        self.bars = QBarSet("Answered turns")
+        self.series = QHorizontalBarSeries()
+        self.series.setBarWidth(0.7)
+        self.series.append(self.bars)
+        self.chart().addSeries(self.series)
+        self.set_buckets([])
+
+    def set_buckets(self, buckets: Sequence[tuple[str, int]]) -> None:
+        """(label, count) fastest first; stored bottom-up as QHorizontalBarSeries draws them."""
+        ordered = list(reversed(buckets))
+        self.bars.remove(0, self.bars.count())
+        self.bars.append([float(n) for _label, n in ordered])
+        y = QBarCategoryAxis()
+        y.append([label for label, _n in ordered])
+        x = _value_axis(max((n for _l, n in buckets), default=0))
+        self._replace_axes((y, Qt.AlignmentFlag.AlignLeft), (x, Qt.AlignmentFlag.AlignBottom))
+        self.apply_theme()
+
+    def counts(self) -> list[int]:
+        """The bar values fastest first (as given to ``set_buckets``)."""
+        return [round(self.bars.at(i)) for i in reversed(range(self.bars.count()))]
+
+    def style_series(self) -> None:
+        t = theme.tokens()
+        self.bars.setColor(t.color("accent"))
+        self.bars.setBorderColor(t.color("accent"))
+
+
+class AgentBarsChart(ThemedChart):
+    """One measure per agent as vertical bars, agents left to right in name order."""
+
+    def __init__(self, name: str, colour: str = "accent", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self._colour = colour
+        self.chart().legend().setVisible(False)
+        self.bars = QBarSet(name)
+        self.series = QBarSeries()
+        self.series.setBarWidth(0.55)
+        self.series.append(self.bars)
+        self.chart().addSeries(self.series)
+        self.set_values([])
+
+    def set_values(self, values: Sequence[tuple[str, float]]) -> None:
+        """(agent, value) pairs."""
+        self.bars.remove(0, self.bars.count())
+        self.bars.append([float(v) for _name, v in values])
+        x = QBarCategoryAxis()
+        x.append([name for name, _v in values])
+        y = _value_axis(max((v for _n, v in values), default=0))
+        self._replace_axes((x, Qt.AlignmentFlag.AlignBottom), (y, Qt.AlignmentFlag.AlignLeft))
+        self.apply_theme()
+
+    def values(self) -> list[float]:
+        return [self.bars.at(i) for i in range(self.bars.count())]
+
+    def style_series(self) -> None:
+        colour = second_colour() if self._colour == "second" else theme.tokens().color("accent")
+        self.bars.setColor(colour)
+        self.bars.setBorderColor(colour)

@@ -1,0 +1,240 @@
+"""The slim bar above the thread: who, which number, status, assignee, badges and actions.
+
+Why: the actions an agent takes on a conversation (assign, resolve, snooze, labels) live next to
+its name, each with its single-key shortcut in the tooltip.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from inbox.core import phone
+from inbox.core.models import ConversationStatus, ConversationSummary
+from inbox.core.verification import ChallengeStatus, VerificationStatus
+from inbox.ui import humanize, icons, theme
+from inbox.ui.painting import avatar_pixmap
+from inbox.ui.qt_compat import emit
+from inbox.ui.widgets import ElidedLabel
+
+
+def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
+    """'1 hour', 'Tomorrow 9:00', 'Next week' (Monday 9:00), in local time, returned aware."""
+    now = (now or datetime.now().astimezone()).astimezone()
+    tomorrow = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    monday = (now + timedelta(days=7 - now.weekday())).replace(hour=9, minute=0, second=0, microsecond=0)
+    return [("In 1 hour", now + timedelta(hours=1)), ("Tomorrow 9:00", tomorrow), ("Next week (Mon 9:00)", monday)]
+
+
+def verification_chip(status: VerificationStatus | None) -> tuple[str | None, str]:
+    """(chip text, tone) for a conversation's identity state; (None, "") when never verified."""
+    if status is None or status.challenge is None:
+        return None, ""
+    return {
+        ChallengeStatus.VERIFIED: ("Verified", "success"),
+        ChallengeStatus.PENDING: ("Code sent", "open"),
+        ChallengeStatus.LOCKED: ("Locked", "danger"),
+        ChallengeStatus.EXPIRED: ("Code expired", "danger"),
+        ChallengeStatus.CANCELLED: ("Not verified", ""),
+    }[status.challenge.status]
+
+
+class ThreadHeader(QWidget):
+    """Name, number, chips and action buttons for the open conversation.
+
+    Signals:
+        assign_requested(bool): True = assign to me, False = unassign.
+        status_requested(object, object): ``ConversationStatus`` and snooze-until (or None).
+        labels_requested(): edit labels.
+        clear_flag_requested(): the agent reviewed a possible opt-out.
+        contact_panel_toggled(): show/hide the contact panel.
+        verify_requested(): start an identity verification (Ctrl+Shift+V).
+        export_requested(): export the conversation's transcript as PDF (the "More" menu).
+    """
+
+    assign_requested = Signal(bool)
+    status_requested = Signal(object, object)
+    labels_requested = Signal()
+    clear_flag_requested = Signal()
+    contact_panel_toggled = Signal()
+    verify_requested = Signal()
+    export_requested = Signal()
+
+    def __init__(self, agent: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paneHeader")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._agent = agent
+        self.summary: ConversationSummary | None = None
+
+        self.avatar = QLabel(self)
+        self.avatar.setFixedSize(32, 32)
+        self.name = ElidedLabel("", self)
+        self.name.setMinimumWidth(96)
+        self.name.setFont(theme.semibold(self.font()))
+        self.sub = ElidedLabel("", self, role="muted")
+        self.sub.setFont(theme.meta_font(self.font()))
+
+        texts = QVBoxLayout()
+        texts.setSpacing(0)
+        texts.addWidget(self.name)
+        texts.addWidget(self.sub)
+
+        def chip(tone: str = "") -> QLabel:
+            lab = QLabel(self)
+            lab.setProperty("role", "chip")
+            if tone:
+                lab.setProperty("tone", tone)
+            lab.setTextFormat(Qt.TextFormat.PlainText)
+            lab.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            return lab
+
+        self.status_chip = chip("open")
+        self.status_chip.setAccessibleName("Status")
+        self.opted_out_chip = chip("danger")
+        self.opted_out_chip.setText("Opted out")
+        self.opted_out_chip.setAccessibleName("Opted out")
+        self.verified_icon = QLabel(self)
+        self.verified_icon.setToolTip("Verified number")
+        self.verified_icon.setAccessibleName("Verified")
+
+        def action(text: str, icon: str, tip: str, with_text: bool = False) -> QToolButton:
+            b = QToolButton(self)
+            b.setObjectName("action")
+            b.setText(text)
+            b.setIcon(icons.icon(icon, theme.tokens().text if with_text else theme.tokens().muted))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if with_text
+                                 else Qt.ToolButtonStyle.ToolButtonIconOnly)
+            b.setToolTip(tip)
+            b.setAccessibleName(text or tip)
+            return b
+
+        self.flag_button = action("Clear flag", "flag", "Possible opt-out in free text: review it, then clear the flag",
+                                  with_text=True)
+        self.flag_button.clicked.connect(self.clear_flag_requested)
+        self.assign_button = action("Assign to me", "user", "Assign to me (A)")
+        self.assign_button.clicked.connect(self._on_assign)
+        self.resolve_button = action("Resolve", "check", "Resolve (E)", with_text=True)
+        self.resolve_button.clicked.connect(self._on_resolve)
+        self.snooze_button = action("Snooze", "snooze", "Snooze (S)")
+        self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.snooze_menu = QMenu(self.snooze_button)
+        self.snooze_menu.aboutToShow.connect(self._fill_snooze_menu)
+        self.snooze_button.setMenu(self.snooze_menu)
+        self.labels_button = action("Labels", "tag", "Edit labels")
+        self.labels_button.clicked.connect(self.labels_requested)
+        self.panel_button = action("Toggle contact details", "panel-right", "Contact details (Ctrl+I)")
+        self.panel_button.clicked.connect(self.contact_panel_toggled)
+        self.verify_button = action("Verify identity", "shield-check", "Verify identity: text a one-time code "
+                                    "(Ctrl+Shift+V)")
+        self.verify_button.clicked.connect(self.verify_requested)
+        self.verify_button.setVisible(False)  # shown when the window has a verifier
+        self.more_button = action("More actions", "more", "More actions")
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_menu = QMenu(self.more_button)
+        self.export_action = self.more_menu.addAction("Export transcript (PDF)…")
+        self.export_action.triggered.connect(lambda: emit(self.export_requested))
+        self.more_button.setMenu(self.more_menu)
+        self.more_button.setVisible(False)
+        self.verification_chip = chip()
+        self.verification_chip.setAccessibleName("Identity verification")
+        self.verification_chip.setVisible(False)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 8, 12, 8)
+        row.setSpacing(8)
+        row.addWidget(self.avatar)
+        row.addLayout(texts, 1)
+        row.addWidget(self.verified_icon)
+        row.addWidget(self.verification_chip)
+        row.addWidget(self.opted_out_chip)
+        row.addWidget(self.status_chip)
+        row.addSpacing(8)
+        row.addWidget(self.flag_button)
+        row.addWidget(self.resolve_button)
+        for b in (self.assign_button, self.snooze_button, self.labels_button, self.verify_button, self.panel_button,
+                  self.more_button):
+            row.addWidget(b)
+        self.setFixedHeight(56)
+
+    def resizeEvent(self, e) -> None:
+        """Narrow panes: the name keeps its room; Resolve and the status chip go compact."""
+        super().resizeEvent(e)
+        narrow = self.width() < 560
+        self.resolve_button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        )
+        self.status_chip.setVisible(not narrow)
+
+    def set_summary(self, s: ConversationSummary | None) -> None:
+        """Show a conversation (None: clear)."""
+        if s is None or self.summary is None or s.id != self.summary.id:
+            self.verification_chip.setVisible(False)  # the new conversation's state loads separately
+        self.summary = s
+        self.more_button.setVisible(s is not None)  # nothing to export without a conversation
+        if s is None:
+            self.name.setText("")
+            self.sub.setText("")
+            return
+        self.avatar.setPixmap(avatar_pixmap(32, s.contact_name, s.contact_phone))
+        self.name.setText(humanize.contact_title(s))
+        who = f"Assigned to {s.assignee}" if s.assignee else "Unassigned"
+        parts = [phone.display(s.contact_phone), s.channel_name, who]
+        if s.status == ConversationStatus.SNOOZED and s.snoozed_until:
+            local = humanize.local(s.snoozed_until)
+            parts.append(f"snoozed until {humanize.short_date(s.snoozed_until)} {local:%H:%M}")
+        self.sub.setText(" · ".join(parts))
+        self.status_chip.setText(s.status.value.title())
+        self.opted_out_chip.setVisible(s.opted_out)
+        self.verified_icon.setVisible(s.verified and self.verification_chip.isHidden())
+        self.verified_icon.setPixmap(icons.pixmap("shield-check", 16, theme.tokens().success))
+        self.flag_button.setVisible(s.flagged)
+        self.flag_button.setIcon(icons.icon("flag", theme.tokens().warning))
+        mine = s.assignee == self._agent
+        self.assign_button.setText("Unassign" if mine else "Assign to me")
+        self.assign_button.setToolTip("Unassign (A)" if mine else "Assign to me (A)")
+        self.assign_button.setIcon(icons.icon("user", theme.tokens().accent if mine else theme.tokens().muted))
+        self.assign_button.setAccessibleName(self.assign_button.text())
+        resolved = s.status == ConversationStatus.RESOLVED
+        reopen = resolved or s.status == ConversationStatus.SNOOZED
+        self.resolve_button.setText("Reopen" if reopen else "Resolve")
+        self.resolve_button.setAccessibleName(self.resolve_button.text())
+        self.resolve_button.setToolTip("Reopen" if reopen else "Resolve (E)")
+
+    def set_verification(self, short: str | None, tone: str = "", detail: str = "") -> None:
+        """The identity state of the open conversation: a chip ("Verified", "Code sent", "Locked"…)
+        with the full sentence ("verified (2 min ago, by code)") in its tooltip; None hides it."""
+        if not short:
+            self.verification_chip.setVisible(False)
+            return
+        t = theme.tokens()
+        colour = {"success": t.success, "danger": t.danger, "open": t.accent}.get(tone, t.muted)
+        self.verification_chip.setText(short)
+        self.verification_chip.setStyleSheet(
+            f"background: transparent; color: {colour}; border: 1px solid {colour}; border-radius: 10px;"
+            " padding: 2px 8px;"
+        )
+        self.verification_chip.setToolTip(detail or short)
+        self.verification_chip.setAccessibleDescription(detail or short)
+        self.verification_chip.setVisible(True)
+        self.verified_icon.setVisible(False)  # the chip says it with more precision
+
+    def _on_assign(self) -> None:
+        if self.summary is not None:
+            emit(self.assign_requested, self.summary.assignee != self._agent)
+
+    def _on_resolve(self) -> None:
+        if self.summary is None:
+            return
+        if self.summary.status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
+            emit(self.status_requested, ConversationStatus.OPEN, None)
+        else:
+            emit(self.status_requested, ConversationStatus.RESOLVED, None)
+
+    def _fill_snooze_menu(self) -> None:
+        self.snooze_menu.clear()
+        for label, until in snooze_choices():
+            act = self.snooze_menu.addAction(label)
+            act.triggered.connect(lambda _=False, u=until: emit(self.status_requested, ConversationStatus.SNOOZED, u))

@@ -1,0 +1,266 @@
+"""The middle pane: header, messages and composer for one conversation, or "Select a conversation".
+
+Why: everything that acts on the open conversation goes through here, so each action is one op
+(``run_op``) and each result shows where the agent is looking (composer error, status bar).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+
+from inbox.core.models import ConversationStatus, ConversationSummary, Message, OptOutSource, OptOutState
+from inbox.engine.service import ContactDetails, InboxService, SendRefused
+from inbox.ui import humanize, ops
+from inbox.ui.composer.widget import Composer
+from inbox.ui.qt_compat import emit
+from inbox.ui.thread.header import ThreadHeader
+from inbox.ui.thread.model import ThreadModel
+from inbox.ui.thread.view import ThreadView
+
+Confirm = Callable[[QWidget, str, str], bool]
+
+
+def ask(parent: QWidget, title: str, text: str) -> bool:
+    """Default confirmation: a modal Yes/No (tests replace ``ThreadPane.confirm``)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def opt_out_reason(state: OptOutState) -> str:
+    """ "Can't send: this customer opted out on 24 Nov (STOP)" """
+    how = {
+        OptOutSource.KEYWORD: state.keyword or "keyword",
+        OptOutSource.PROVIDER: "blocked by the carrier",
+        OptOutSource.AGENT: "recorded by an agent",
+    }[state.source]
+    return f"Can't send: this customer opted out on {humanize.short_date(state.changed_at)} ({how})"
+
+
+class ThreadPane(QWidget):
+    """Header + messages + composer, with an empty state.
+
+    Signals:
+        contact_details_loaded(object): ``ContactDetails`` of the open conversation's contact.
+        contact_panel_toggled(): the header's panel button.
+        status_message(str): something to show in the status bar.
+        escaped(): Esc in the composer (go back to the list).
+    """
+
+    contact_details_loaded = Signal(object)
+    contact_panel_toggled = Signal()
+    status_message = Signal(str)
+    escaped = Signal()
+
+    def __init__(self, service: InboxService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self.summary: ConversationSummary | None = None
+        self.details: ContactDetails | None = None
+        self.confirm: Confirm = ask
+        self.ask_labels: Callable[[QWidget, str], str | None] = _ask_labels
+
+        self.model = ThreadModel(service, self)
+        self.header = ThreadHeader(service.agent, self)
+        self.view = ThreadView(self.model, self)
+        self.composer = Composer(self)
+
+        content = QWidget(self)
+        lay = QVBoxLayout(content)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.header)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.composer)
+        self.content = content
+
+        self.empty = QLabel("Select a conversation\n\nJ / K to move · Ctrl+K to search · ? for all shortcuts", self)
+        self.empty.setProperty("role", "empty")
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setAccessibleName("No conversation selected")
+
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+        self.header.assign_requested.connect(self.assign_to_me)
+        self.header.status_requested.connect(self.set_status)
+        self.header.labels_requested.connect(self.edit_labels)
+        self.header.clear_flag_requested.connect(self.clear_flag)
+        self.header.contact_panel_toggled.connect(self.contact_panel_toggled)
+        self.composer.send_requested.connect(self.send)
+        self.composer.escaped.connect(self.escaped)
+        self.view.retry_requested.connect(self.retry)
+        self.view.copied.connect(lambda _t: emit(self.status_message, "Copied"))
+
+    # -- opening -------------------------------------------------------------------------------
+    @property
+    def conversation_id(self) -> int | None:
+        return self.summary.id if self.summary else None
+
+    def open(self, s: ConversationSummary | None) -> None:
+        """Show a conversation (None: the empty state)."""
+        same = s is not None and self.summary is not None and s.id == self.summary.id
+        self.summary = s
+        self.header.set_summary(s)
+        if s is None:
+            self.model.load(None)
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.stack.setCurrentWidget(self.content)
+        if not same:
+            self.composer.clear()
+            self.composer.set_note_mode(False)
+            self.composer.set_blocked(None)
+            self.model.load(s.id)
+        self._load_contact(s)
+        if s.unread_count:
+            cid = s.id
+            ops.run_op(self, lambda: self._service.mark_read(cid), label="Marking as read")
+
+    def open_id(self, conversation_id: int) -> None:
+        """Open by id (search results, notifications): fetch the summary first."""
+        ops.run_op(
+            self,
+            lambda: self._service.conversation_summaries([conversation_id]),
+            lambda rows: self.open(rows[0]) if rows else emit(self.status_message, "That conversation is gone."),
+            label="Opening conversation",
+        )
+
+    def _load_contact(self, s: ConversationSummary) -> None:
+        contact_id, channel_id, cid = s.contact_id, s.channel_id, s.id
+
+        def done(details: ContactDetails) -> None:
+            if self.conversation_id != cid:
+                return
+            state = next((o for o in details.opt_outs if o.channel_id == channel_id and o.opted_out), None)
+            if state is not None:
+                self.composer.set_blocked(opt_out_reason(state))
+            elif self.summary is not None and self.summary.opted_out:
+                self.composer.set_blocked("Can't send: this customer opted out (STOP)")
+            else:
+                self.composer.set_blocked(None)
+            self.details = details
+            emit(self.contact_details_loaded, details)
+
+        ops.run_op(self, lambda: self._service.contact_details(contact_id), done, label="Loading contact")
+
+    # -- change events -------------------------------------------------------------------------
+    def on_conversations_changed(self, ids: frozenset[int]) -> None:
+        cid = self.conversation_id
+        if cid is None or cid not in ids:
+            return
+        ops.run_op(
+            self,
+            lambda: self._service.conversation_summaries([cid]),
+            lambda rows: self._refresh_summary(cid, rows),
+            label="Refreshing conversation",
+        )
+
+    def _refresh_summary(self, cid: int, rows: list[ConversationSummary]) -> None:
+        if self.conversation_id != cid:
+            return
+        if not rows:
+            self.open(None)
+            return
+        old = self.summary
+        self.summary = rows[0]
+        self.header.set_summary(rows[0])
+        if old is not None and (old.opted_out != rows[0].opted_out or old.contact_name != rows[0].contact_name):
+            self._load_contact(rows[0])
+
+    def on_messages_changed(self, conversation_ids: frozenset[int], message_ids: frozenset[int]) -> None:
+        if self.conversation_id in conversation_ids:
+            self.model.refresh(message_ids)
+
+    # -- actions -------------------------------------------------------------------------------
+    def send(self, body: str, note: bool) -> None:
+        """Send (or note) the composer's text; flagged conversations ask first."""
+        s = self.summary
+        if s is None:
+            return
+        if not note and s.flagged and not self.confirm(
+            self,
+            "Send to a flagged conversation?",
+            "This customer may have asked to stop receiving texts in their own words. "
+            "Send this reply anyway?",
+        ):
+            return
+        cid = s.id
+        fn = (lambda: self._service.add_note(cid, body)) if note else (lambda: self._service.send_reply(cid, body))
+        self.composer.set_busy(True)
+        self.composer.show_error(None)
+
+        def ok(msg: Message) -> None:
+            self.composer.set_busy(False)
+            if self.composer.text() == body:
+                self.composer.clear()
+            self.model.apply_messages([msg])
+
+        def failed(exc: BaseException) -> None:
+            self.composer.set_busy(False)
+            self.composer.show_error(exc.reason if isinstance(exc, SendRefused) else ops.describe(exc))
+
+        ops.run_op(self, fn, ok, failed, label="Adding note" if note else "Sending")
+
+    def retry(self, m: Message) -> None:
+        mid = m.id
+        ops.run_op(
+            self,
+            lambda: self._service.retry(mid),
+            lambda msg: (self.model.apply_messages([msg]), emit(self.status_message, "Queued again")),
+            lambda exc: self.composer.show_error(ops.describe(exc)),
+            label="Retrying",
+        )
+
+    def _act(self, label: str, fn: Callable[[int], object], done: str = "") -> None:
+        cid = self.conversation_id
+        if cid is None:
+            return
+        ops.run_op(self, lambda: fn(cid), lambda _r: emit(self.status_message, done) if done else None, label=label)
+
+    def assign_to_me(self, me: bool = True) -> None:
+        agent = self._service.agent if me else None
+        self._act("Assigning", lambda cid: self._service.assign(cid, agent),
+                  f"Assigned to {agent}" if agent else "Unassigned")
+
+    def toggle_assign(self) -> None:
+        if self.summary is not None:
+            self.assign_to_me(self.summary.assignee != self._service.agent)
+
+    def set_status(self, status: ConversationStatus, until: datetime | None = None) -> None:
+        self._act("Updating status", lambda cid: self._service.set_status(cid, status, until),
+                  {"resolved": "Resolved", "open": "Reopened", "snoozed": "Snoozed", "pending": "Pending"}[status])
+
+    def resolve(self) -> None:
+        self.set_status(ConversationStatus.RESOLVED)
+
+    def clear_flag(self) -> None:
+        self._act("Clearing flag", self._service.clear_flag, "Flag cleared")
+
+    def edit_labels(self) -> None:
+        text = self.ask_labels(self, ", ".join(self.details.labels) if self.details else "")
+        if text is None:
+            return
+        labels = [part.strip() for part in text.split(",") if part.strip()]
+        self._act("Saving labels", lambda cid: self._service.set_labels(cid, labels), "Labels saved")
+
+    def snooze_menu(self) -> None:
+        """S: pop the snooze menu under its button."""
+        if self.summary is not None:
+            self.header.snooze_button.showMenu()
+
+
+def _ask_labels(parent: QWidget, current: str) -> str | None:
+    text, ok = QInputDialog.getText(parent, "Labels", "Labels, separated by commas:", text=current)
+    return text if ok else None

@@ -1,0 +1,48 @@
+"""Tiny generic widgets the feature panes share."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+class ElidedLabel(QWidget):
+    """One line of plain text, elided at the right when space runs out (QLabel cannot elide).
+
+    Painting with ``drawText`` keeps untrusted text (names) plain: no rich-text interpretation.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, role: str = "") -> None:
+        super().__init__(parent)
+        self._text = text
+        self.role = role
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        self._text = text
+        self.setAccessibleName(text)
+        self.setToolTip(text)
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        fm = QFontMetrics(self.font())
+        return QSize(min(fm.horizontalAdvance(self._text), 400), fm.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(24, QFontMetrics(self.font()).height())
+
+    def paintEvent(self, _e: QPaintEvent) -> None:
+        from inbox.ui import theme
+
+        p = QPainter(self)
+        t = theme.tokens()
+        p.setPen(t.color("muted") if self.role == "muted" else t.color("text"))
+        fm = QFontMetrics(self.font())
+        text = fm.elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        p.end()

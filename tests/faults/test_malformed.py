@@ -1,0 +1,223 @@
+"""Every kind of malformed provider answer: the pipeline goes on, the raw payload is quarantined, the
+cursor stays sane and nothing valid is lost.
+
+Bad JSON pages come from the simulator (`garbage_rate`); records with missing fields, absurd dates,
+unknown statuses and a 1 MB body come from a tiny hand-written server speaking the Twilio dialect,
+because a faithful simulator never produces them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import func, select
+
+from inbox.core.events import EventBus
+from inbox.core.models import AuthorKind, MessageStatus
+from inbox.engine.runner import Runner
+from inbox.store import channels, contacts, conversations, cursors, messages
+from inbox.store.models import MessageRow, QuarantineRow
+
+from .conftest import OUR_NUMBER, TOKEN_ENV
+from .storm import phone_number
+
+ACCOUNT = "AC" + "5" * 32
+TOKEN = "crafted-token"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def record(sid: str, when: datetime | None = NOW, **changes: object) -> dict[str, object]:
+    stamp = format_datetime(when) if when else None
+    rec: dict[str, object] = {
+        "sid": sid,
+        "from": "+15553009999",
+        "to": OUR_NUMBER,
+        "body": f"valid text {sid}",
+        "direction": "inbound",
+        "status": "received",
+        "date_created": stamp,
+        "date_sent": stamp,
+        "num_segments": "1",
+    }
+    rec.update(changes)
+    return {k: v for k, v in rec.items() if v is not ...}
+
+
+class Crafted:
+    """What the crafted server answers; tests change it between syncs."""
+
+    def __init__(self) -> None:
+        self.page: bytes = b'{"messages": [], "next_page_uri": null}'
+        self.status: dict[str, bytes] = {}
+        self.requests = 0
+
+
+@pytest.fixture
+def crafted() -> Iterator[tuple[Crafted, str]]:
+    state = Crafted()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests += 1
+            path = self.path.split("?", 1)[0]
+            if path.endswith("/Messages.json"):
+                body = state.page
+            else:
+                body = state.status.get(path.rsplit("/", 1)[1].removesuffix(".json"), b"{}")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped reading an oversize answer, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def crafted_channel(db, crafted, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    with db.write() as s:
+        return channels.add(
+            s,
+            name="crafted",
+            provider="twilio",
+            number=OUR_NUMBER,
+            account_sid=ACCOUNT,
+            base_url=crafted[1],
+            auth_token_ref=f"env:{TOKEN_ENV}",
+        )
+
+
+@pytest.fixture
+def runner(db):
+    r = Runner(db, events=EventBus())
+    yield r
+    r.shutdown()
+
+
+def _quarantined(db) -> list[tuple[str, str]]:
+    with db.read() as s:
+        return [(r.reason, r.raw) for r in s.scalars(select(QuarantineRow).order_by(QuarantineRow.id))]
+
+
+def _stored_sids(db) -> set[str]:
+    with db.read() as s:
+        return set(s.scalars(select(MessageRow.provider_message_id).where(MessageRow.direction == "inbound")))
+
+
+def test_bad_records_are_quarantined_and_valid_ones_kept(db, crafted, crafted_channel, runner):
+    state, _ = crafted
+    future = datetime(2099, 1, 1, tzinfo=UTC)
+    page = [
+        record("SMgood1", NOW - timedelta(seconds=30)),
+        record("SMnofrom", **{"from": ...}),
+        record("SMnobody", body=...),
+        {"from": "+15553009999", "body": "no sid", "direction": "inbound", "date_sent": format_datetime(NOW)},
+        record("SMnodate", None),
+        record("SMfuture", future),
+        record("SMancient", datetime(1999, 12, 31, tzinfo=UTC)),
+        record("SMbaddate", date_sent="yesterday-ish", date_created="soon"),
+        "not even an object",
+        record("SMgood2", NOW - timedelta(seconds=5)),
+    ]
+    state.page = json.dumps({"messages": page, "next_page_uri": None}).encode()
+    report = runner.sync_once()
+    assert report.ok, report.errors
+    assert _stored_sids(db) == {"SMgood1", "SMgood2"}
+    reasons = [reason for reason, _ in _quarantined(db)]
+    assert len(reasons) == 8, reasons
+    assert {"missing from", "missing body", "missing sid", "missing date", "implausible date"} <= set(reasons)
+    raws = " ".join(raw for _, raw in _quarantined(db))
+    assert "SMfuture" in raws and "SMancient" in raws and "not even an object" in raws  # kept for diagnosis
+    with db.read() as s:
+        cursor = cursors.get(s, crafted_channel.id)
+    assert cursor.newest_date_sent == NOW - timedelta(seconds=5), "the far-future record did not move the cursor"
+
+    state.page = json.dumps({"messages": [record("SMgood3", NOW), *page], "next_page_uri": None}).encode()
+    assert runner.sync_once().ok
+    assert _stored_sids(db) == {"SMgood1", "SMgood2", "SMgood3"}, "the pipeline went on; nothing stored twice"
+
+
+def test_a_one_megabyte_page_is_quarantined_and_the_next_poll_recovers(db, crafted, crafted_channel, runner):
+    state, _ = crafted
+    huge = {"messages": [record("SMhuge", body="x" * (1 << 20))], "next_page_uri": None}
+    state.page = json.dumps(huge).encode()
+    report = runner.sync_once()
+    assert not report.ok and "larger than" in report.errors[0]
+    [(_reason, raw)] = [q for q in _quarantined(db) if "larger than" in q[0]][-1:]
+    assert raw.startswith('{"messages"') and len(raw) <= 64 * 1024  # the head of it, not a megabyte
+    with db.read() as s:
+        assert cursors.get(s, crafted_channel.id).newest_date_sent is None, "the cursor did not move"
+
+    state.page = json.dumps({"messages": [record("SMafter", NOW)], "next_page_uri": None}).encode()
+    assert runner.sync_once().ok
+    assert _stored_sids(db) == {"SMafter"}
+
+
+def test_unknown_status_in_a_refresh_is_quarantined_and_others_apply(db, crafted, crafted_channel, runner):
+    state, _ = crafted
+    with db.write() as s:
+        contact_id = contacts.get_or_create(s, "+15553009999")
+        conv_id = conversations.get_or_create(s, contact_id, crafted_channel.id, NOW)
+        ids = []
+        for sid in ("SModd", "SMfine"):
+            msg_id = messages.queue_outbound(
+                s,
+                channel_id=crafted_channel.id,
+                conversation_id=conv_id,
+                from_number=OUR_NUMBER,
+                to_number="+15553009999",
+                body="hello",
+                author_kind=AuthorKind.AGENT,
+                author="agent",
+            )
+            messages.set_fields(s, msg_id, status=MessageStatus.SENT.value, provider_message_id=sid)
+            ids.append(msg_id)
+    outbound = record("x", direction="outbound-api", to="+15553009999", body="hello")
+    state.status = {
+        "SModd": json.dumps({**outbound, "sid": "SModd", "status": "partially_teleported"}).encode(),
+        "SMfine": json.dumps({**outbound, "sid": "SMfine", "status": "delivered"}).encode(),
+    }
+    assert runner.sync_once().ok
+    with db.read() as s:
+        odd, fine = messages.get_many(s, ids)
+    assert odd.status is MessageStatus.SENT and fine.status is MessageStatus.DELIVERED
+    [(reason, raw)] = [q for q in _quarantined(db) if "status" in q[0]]
+    assert "partially_teleported" in reason and "SModd" in raw
+
+
+def test_garbage_pages_from_the_simulator_lose_nothing(db, channel, sim, runner, monkeypatch, sim_config):
+    monkeypatch.setenv(TOKEN_ENV, sim_config.auth_token)
+    sids = [sim.text(phone_number(i % 7), OUR_NUMBER, f"order question {i}") for i in range(40)]
+    sim.set_faults(garbage_rate=0.5)
+    for _ in range(12):
+        runner.sync_once()
+        if _stored_sids(db) >= set(sids):
+            break
+    sim.set_faults(garbage_rate=0.0)
+    runner.sync_once()
+    assert _stored_sids(db) == set(sids)
+    with db.read() as s:
+        stored = s.scalar(select(func.count(MessageRow.id)).where(MessageRow.direction == "inbound"))
+        assert cursors.get(s, channel.id).newest_date_sent is not None
+    assert stored == len(sids), "each text stored once"
+    garbage = [raw for reason, raw in _quarantined(db) if "malformed page" in reason]
+    assert garbage and all(raw for raw in garbage), "the garbage pages were kept for diagnosis"
+    assert sim.stats()["faults"].get("garbage", 0) > 0

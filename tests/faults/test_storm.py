@@ -1,0 +1,97 @@
+"""2,000 texts from 200 phones through a faulty provider, with the daemon killed -9 twenty times."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+
+from .conftest import leader_pid, wait_until
+from .storm import Storm
+
+FAULTS = {"fail_rate": 0.2, "reset_rate": 0.05, "rate_limit_per_s": 8, "garbage_rate": 0.02}
+DAEMON_ARGS = ("--poll-interval", "0.2", "--lease-seconds", "3")
+
+
+def _settle(storm: Storm, db, sim, timeout: float) -> None:
+    """Faults stay on until every text is stored; by then every kind has fired. Then the provider
+    recovers and the replies drain (under permanent faults, backoff would stretch the drain)."""
+    wait_until(lambda: storm.inbound_stored(db)[0] >= storm.total, 30, step=0.5)
+    faults = sim.stats()["faults"]
+    # The provider really misbehaved, in every way, while Inbox polled and sent.
+    assert {"failed", "rate_limited", "reset", "garbage"} <= {kind for kind, n in faults.items() if n > 0}, faults
+    sim.set_faults(fail_rate=0, reset_rate=0, rate_limit_per_s=0, garbage_rate=0)
+    ok = wait_until(
+        lambda: (
+            storm.inbound_stored(db)[0] >= storm.total and storm.outbox_settled(db) and storm.answered_as_expected(sim)
+        ),
+        timeout,
+        step=0.5,
+    )
+    rows, distinct = storm.inbound_stored(db)
+    assert (rows, distinct) == (storm.total, storm.total), "every message stored exactly once"
+    assert ok, storm.problems(sim)[:10]
+
+
+def _assert_delivery_promises(storm: Storm, db, sim) -> None:
+    rows, distinct = storm.inbound_stored(db)
+    assert rows == distinct == storm.total
+    assert not storm.problems(sim)
+    stats = sim.stats()
+    assert stats["sends_refused_opt_out"] == 0, "Inbox never even tried to text an opted-out phone"
+    assert sum(stats["faults"].values()) > 0, stats["faults"]
+
+
+def test_storm_under_faults_stores_once_and_answers_once(db, channel, sim, daemons):
+    storm = Storm()
+    daemon = daemons(*DAEMON_ARGS).start()
+    sim.set_faults(**FAULTS)
+    first, middle, last = storm.phases()
+    storm.send(sim, first)
+    storm.send(sim, middle)
+    time.sleep(1.1)  # "Help!" of group 1 must come a clock second after its STOP
+    storm.send(sim, last)
+    _settle(storm, db, sim, timeout=60)
+    _assert_delivery_promises(storm, db, sim)
+    assert daemon.alive()
+
+
+def test_storm_survives_twenty_sigkills(db, channel, sim, daemons):
+    storm = Storm()
+    daemon = daemons(*DAEMON_ARGS).start()
+    sim.set_faults(**FAULTS)
+    kills = 0
+    done = threading.Event()
+    rng = random.Random(5)
+
+    def killer() -> None:
+        nonlocal kills
+        while kills < 20:
+            # at a random moment of real work: after this process took the lease
+            wait_until(lambda: leader_pid(db) == daemon.pid, 15, step=0.05)
+            time.sleep(rng.uniform(0.05, 1.2))
+            daemon.kill()
+            kills += 1
+            daemon.start()
+        done.set()
+
+    first, middle, last = storm.phases()
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    storm.send(sim, first, pace=0.02)
+    storm.send(sim, middle, pace=0.01)
+    time.sleep(1.1)
+    storm.send(sim, last, pace=0.02)
+    assert done.wait(90), "the killer did not finish"
+    _settle(storm, db, sim, timeout=90)
+    _assert_delivery_promises(storm, db, sim)
+    assert kills == 20
+
+
+@pytest.fixture(autouse=True)
+def _only_sqlite_for_storms(db_url: str):
+    """The storms run on SQLite; PostgreSQL gets the leadership tests (INBOX_TEST_POSTGRES_URL)."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("storms run on SQLite only")

@@ -1,0 +1,53 @@
+"""A verification code whose send has an unknown outcome is matched by its real text, never re-sent."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import timedelta
+
+import pytest
+
+from inbox.core.events import EventBus
+from inbox.core.models import MessageStatus
+from inbox.engine.runner import Runner
+from inbox.engine.verification import Verifier
+from inbox.store import messages
+
+from .conftest import TOKEN_ENV
+
+CUSTOMER = "+15553004321"
+CODE_RE = re.compile(r"verification code is (\d{6,10})")
+
+
+@pytest.fixture(autouse=True)
+def keys(monkeypatch, sim_config) -> None:
+    monkeypatch.setenv("INBOX_VERIFICATION_KEY", secrets.token_hex(32))
+    monkeypatch.setenv(TOKEN_ENV, sim_config.auth_token)
+
+
+def test_unknown_code_send_is_reconciled_not_resent(db, channel, sim):
+    runner = Runner(db, events=EventBus())
+    try:
+        challenge = Verifier(db).start(channel.id, CUSTOMER, purpose="refund")
+        sim.set_faults(reset_rate=1.0)  # the send reaches the provider, the answer never comes back
+        report = runner.outbox.send_due()
+        assert report.unknown == 1
+        sim.set_faults(reset_rate=0.0)
+        with db.read() as s:
+            [row] = messages.with_status(s, MessageStatus.UNKNOWN)
+            assert row.masked and CODE_RE.search(row.body) is None  # the database holds the mask only
+        time.sleep(1.1)  # reconciliation waits until the request has surely been processed
+        settled = runner.outbox.reconcile(settle=timedelta(0))
+        assert (settled.reconciled, settled.requeued) == (1, 0), settled
+        for _ in range(3):
+            runner.sync_once()
+        codes = [m for m in sim.phone(CUSTOMER) if CODE_RE.search(str(m["body"]))]
+        assert len(codes) == 1, "the phone got the code exactly once"
+        with db.read() as s:
+            [sent] = messages.get_many(s, [row.id])
+        assert sent.provider_message_id == codes[0]["sid"] and sent.status is not MessageStatus.UNKNOWN
+        assert challenge.phone == CUSTOMER
+    finally:
+        runner.shutdown()

@@ -1,0 +1,3 @@
+from tests.simulator.harness import api, sim, simulator
+
+__all__ = ["api", "sim", "simulator"]

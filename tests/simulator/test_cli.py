@@ -1,0 +1,63 @@
+"""`python -m inbox.simulator` and the hooks the app's CLI mounts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from inbox.simulator import cli
+from inbox.simulator.client import SimulatorClient
+from tests.simulator.harness import ACCOUNT, CUSTOMER, OURS, wait_for
+
+
+def test_serve_text_phone_round_trip(capsys: pytest.CaptureFixture[str]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inbox.simulator", "serve", "--port", "0", "--account-sid", ACCOUNT,
+         "--auth-token", "t", "--number", OURS, "--delivery-delay", "0.05", "--seed", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert cli.main(["text", "--url", url, "--from", CUSTOMER, "--to", OURS, "HELP"]) == 0
+        assert capsys.readouterr().out.startswith("SM")
+        assert wait_for(lambda: SimulatorClient(url).phone(CUSTOMER))
+        assert cli.main(["phone", "--url", url, "--json", CUSTOMER]) == 0
+        state = json.loads(capsys.readouterr().out)
+        assert state["received"][0]["body"].startswith("Reply STOP to unsubscribe")
+        assert cli.main(["phone", "--url", url, CUSTOMER]) == 0
+        assert "1 message(s) received" in capsys.readouterr().out
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+
+
+def test_mounted_without_subcommand_serves() -> None:
+    parser = argparse.ArgumentParser(prog="inbox")
+    sub = parser.add_subparsers(dest="command")
+    cli.add_arguments(sub)
+    args = parser.parse_args(["simulator", "--port", "8765", "--account-sid", ACCOUNT, "--auth-token", "T",
+                              "--number", OURS, "--fail-rate", "0.1"])
+    assert args.sim_command is None and args.port == 8765 and args.number == [OURS]
+    assert args.func is cli.run
+    config = cli._config(args)
+    assert config.numbers == (OURS,) and config.faults.fail_rate == 0.1 and config.opt_out_handling
+
+
+def test_serve_needs_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="inbox simulator")
+    cli.build_parser(parser)
+    with pytest.raises(SystemExit):
+        cli.run(parser.parse_args(["--port", "0"]))
+    assert "--account-sid" in capsys.readouterr().err
+
+
+def test_text_to_unreachable_simulator_fails_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["text", "--url", "http://127.0.0.1:9", "--from", CUSTOMER, "--to", OURS, "hi"]) == 1
+    assert "error" in capsys.readouterr().err

@@ -1,0 +1,156 @@
+"""Composer: counter wording, Replace, opted-out block, flagged confirmation, SendRefused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtCore import Qt
+
+from inbox.core.models import MessageStatus
+from inbox.ui.composer.counter import counter_state
+from inbox.ui.composer.widget import Composer
+from inbox.ui.main_window import MainWindow
+from tests.ui.conftest import wait_ops
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x" * 42, "42 / 160 · 1 segment · GSM-7"),
+        ("", "0 / 160 · 1 segment · GSM-7"),
+        ("x" * 161, "161 / 306 · 2 segments · GSM-7"),
+        ("It’s here", "9 / 70 · UCS-2 · 1 segment — ’ forces Unicode"),
+        ("It’s “here” " + "x" * 60, "72 / 134 · UCS-2 · 2 segments — ’ “ ” force Unicode"),
+        ("ok 🎉", "5 / 70 · UCS-2 · 1 segment — 🎉 forces Unicode"),
+    ],
+)
+def test_counter_text(text, expected):
+    assert counter_state(text).text == expected
+
+
+def test_counter_offers_replace_only_when_it_helps():
+    assert counter_state("It’s").replaceable
+    assert not counter_state("ok 🎉").replaceable
+
+
+def test_composer_live_counter_and_replace(qtbot):
+    c = Composer()
+    qtbot.addWidget(c)
+    c.set_text("It’s fine")
+    assert c.counter.text() == "9 / 70 · UCS-2 · 1 segment — ’ forces Unicode"
+    assert not c.replace_button.isHidden()
+    qtbot.mouseClick(c.replace_button, Qt.MouseButton.LeftButton)
+    assert c.text() == "It's fine"
+    assert c.counter.text() == "9 / 160 · 1 segment · GSM-7"
+    assert c.replace_button.isHidden()
+
+
+def test_enter_sends_shift_enter_newline(qtbot):
+    c = Composer()
+    qtbot.addWidget(c)
+    c.show()
+    c.set_text("hello")
+    sent = []
+    c.send_requested.connect(lambda body, note: sent.append((body, note)))
+    qtbot.keyClick(c.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert c.text() == "hello\n" and sent == []
+    qtbot.keyClick(c.edit, Qt.Key.Key_Return)
+    assert sent == [("hello\n", False)]
+
+
+def test_grows_to_six_lines(qtbot):
+    c = Composer()
+    qtbot.addWidget(c)
+    c.resize(500, 200)
+    c.show()
+    h1 = c.edit.height()
+    c.set_text("a\nb\nc")
+    h3 = c.edit.height()
+    c.set_text("\n".join("x" * 12))
+    h12 = c.edit.height()
+    c.set_text("\n".join("x" * 6))
+    assert h1 < h3 < h12 == c.edit.height()
+
+
+def _open(qtbot, service, name: str, **kw) -> MainWindow:
+    w = MainWindow(service)
+    qtbot.addWidget(w)
+    w.list_pane.set_view("all")
+    wait_ops(qtbot)
+    row = next(r for r in range(w.list_pane.model.rowCount())
+               if w.list_pane.model.summary(r).contact_name == name)
+    w.list_pane.step(row)
+    wait_ops(qtbot)
+    return w
+
+
+def test_opted_out_composer_is_disabled_with_reason(qtbot, service):
+    cid = service.add_conversation("+13125550142", "Greg")
+    service.add_message(cid, "STOP")
+    service.set_opted_out(cid, datetime(2024, 11, 24, 15, 0, tzinfo=UTC), "STOP")
+    w = _open(qtbot, service, "Greg")
+    comp = w.thread_pane.composer
+    assert comp.blocked_reason == "Can't send: this customer opted out on 24 Nov (STOP)"
+    assert comp.banner.text() == comp.blocked_reason and not comp.banner.isHidden()
+    assert not comp.send_button.isEnabled() and not comp.edit.isEnabled()
+    comp.set_note_mode(True)  # notes stay possible
+    assert comp.edit.isEnabled()
+
+
+def test_flagged_conversation_asks_before_sending(qtbot, service):
+    cid = service.add_conversation("+16465550111", "Priya", flagged=True)
+    service.add_message(cid, "please don't text me anymore")
+    w = _open(qtbot, service, "Priya")
+    asked = []
+    w.thread_pane.confirm = lambda _p, title, _t: asked.append(title) or False
+    comp = w.thread_pane.composer
+    comp.set_text("Sorry to bother you")
+    comp.submit()
+    wait_ops(qtbot)
+    assert asked and not service.called("send_reply")
+    w.thread_pane.confirm = lambda *_a: True
+    comp.submit()
+    wait_ops(qtbot)
+    assert service.called("send_reply") == [(cid, "Sorry to bother you")]
+    assert comp.text() == ""
+
+
+def test_send_refused_is_shown_inline(qtbot, service):
+    cid = service.add_conversation("+14155550177", "Refused")
+    service.add_message(cid, "hi")
+    w = _open(qtbot, service, "Refused")
+    service.set_opted_out(cid, datetime.now(UTC))  # opted out after the pane opened
+    comp = w.thread_pane.composer
+    comp.set_text("hello")
+    comp.submit()
+    wait_ops(qtbot)
+    assert comp.error.text().startswith("This customer opted out")
+    assert not comp.error.isHidden()
+    assert comp.text() == "hello"  # nothing lost
+
+
+def test_note_mode_calls_add_note(qtbot, service):
+    cid = service.add_conversation("+14155550178", "Noted")
+    service.add_message(cid, "hi")
+    w = _open(qtbot, service, "Noted")
+    w.note_mode()
+    comp = w.thread_pane.composer
+    comp.set_text("called them")
+    comp.submit()
+    wait_ops(qtbot)
+    assert service.called("add_note") == [(cid, "called them")]
+    assert not service.called("send_reply")
+    assert w.thread_pane.model.message(w.thread_pane.model.rowCount() - 1).body == "called them"
+
+
+def test_retry_failed_message(qtbot, service):
+    cid = service.add_conversation("+14155550179", "Retry")
+    m = service.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="Carrier")
+    w = _open(qtbot, service, "Retry")
+    assert w.thread_pane.model.index(0).data(Qt.ItemDataRole.ToolTipRole) == "Carrier"
+    menu = w.thread_pane.view.build_menu(m)
+    retry = next(a for a in menu.actions() if a.text() == "Retry sending")
+    retry.trigger()
+    wait_ops(qtbot)
+    assert service.called("retry") == [(m.id,)]

@@ -1,0 +1,299 @@
+"""Main window: filters, actions, search, change events, empty states, status bar, help."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from inbox.core.models import AuthorKind, ConversationStatus
+from inbox.engine.service import ChannelHealth
+from inbox.ui import shortcuts
+from inbox.ui.main_window import MainWindow
+from inbox.ui.notifications import badge_pixmap, notification_text
+from inbox.ui.preview_data import demo_service
+from inbox.ui.status import health_text
+from inbox.ui.thread.header import snooze_choices
+from tests.ui.conftest import FakeService, add_convs, wait_ops
+
+
+def _window(qtbot, service) -> MainWindow:
+    w = MainWindow(service)
+    qtbot.addWidget(w)
+    wait_ops(qtbot)
+    return w
+
+
+def test_filters_call_the_service_with_the_view(qtbot, service):
+    add_convs(service, 3)
+    w = _window(qtbot, service)
+    views = []
+    for n, view in enumerate(("mine", "unassigned", "open", "pending", "snoozed", "resolved", "all"), 1):
+        service.reset_calls()
+        getattr(w, f"filter_{view}")()  # what Ctrl+n triggers
+        wait_ops(qtbot)
+        flt = service.called("conversations_page")[0][0]
+        views.append(flt.view)
+        assert w.list_pane.filter_buttons[view].isChecked()
+        assert f"Ctrl+{n}" in w.list_pane.filter_buttons[view].toolTip()
+    assert views == ["mine", "unassigned", "open", "pending", "snoozed", "resolved", "all"]
+    assert service.called("conversations_page")[0][0].agent == "Dana"
+    w.list_pane.sort_box.setCurrentIndex(1)
+    wait_ops(qtbot)
+    assert service.called("conversations_page")[-1][0].sort == "waiting"
+
+
+def test_every_binding_has_a_target(qtbot, service):
+    w = _window(qtbot, service)
+    for b in shortcuts.BINDINGS:
+        assert callable(getattr(w, b.action)), b.action
+    assert len(w._shortcuts) >= 15
+
+
+def test_status_actions_call_the_service(qtbot, service):
+    cid = add_convs(service, 1)[0]
+    w = _window(qtbot, service)
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    assert w.thread_pane.conversation_id == cid
+    w.toggle_assign()
+    wait_ops(qtbot)
+    assert service.called("assign") == [(cid, "Dana")]
+    assert w.thread_pane.header.assign_button.text() == "Unassign"  # refreshed from the change event
+    w.resolve()
+    wait_ops(qtbot)
+    assert service.called("set_status") == [(cid, ConversationStatus.RESOLVED, None)]
+    until = snooze_choices()[1][1]
+    w.thread_pane.set_status(ConversationStatus.SNOOZED, until)
+    wait_ops(qtbot)
+    assert service.called("set_status")[-1] == (cid, ConversationStatus.SNOOZED, until)
+
+
+def test_opening_marks_read(qtbot, service):
+    cid = service.add_conversation("+14155550150", "Unread", unread=2)
+    service.add_message(cid, "hi")
+    w = _window(qtbot, service)
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    assert service.called("mark_read") == [(cid,)]
+
+
+def test_search_shows_hits_and_opens_the_conversation(qtbot, service):
+    ids = add_convs(service, 150)
+    target = ids[0]  # the oldest: not in the first page of the list
+    service.add_message(target, "where is my parcel?", at=datetime(2020, 1, 1, tzinfo=UTC))
+    w = _window(qtbot, service)
+    w.open_search()
+    dlg = w.search_dialog
+    dlg.edit.setText("PARCEL")
+    dlg.run_search()
+    wait_ops(qtbot)
+    assert dlg.model.rowCount() == 1
+    assert "where is my parcel?" in dlg.model.index(0).data()
+    dlg.open_current()
+    wait_ops(qtbot)
+    assert w.thread_pane.conversation_id == target
+    assert service.called("search") == [("PARCEL",)]
+    # one that is loaded gets selected in the list
+    w.open_conversation(ids[-1])
+    wait_ops(qtbot)
+    assert w.list_pane.view.currentIndex().row() == 0
+
+
+def test_change_event_updates_the_row_without_reload(qtbot, service):
+    ids = add_convs(service, 20)
+    w = _window(qtbot, service)
+    w.show()
+    model = w.list_pane.model
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    service.reset_calls()
+    service.receive(ids[3], "new text from a worker-side event")  # publishes like the engine does
+    qtbot.waitUntil(lambda: model.summary(0).id == ids[3], timeout=3000)
+    wait_ops(qtbot)
+    assert model.summary(0).last_message_preview == "new text from a worker-side event"
+    assert resets == []
+    assert not service.called("conversations_page")
+    assert service.called("conversation_summaries")[0] == ([ids[3]],)
+
+
+def test_open_thread_receives_new_message(qtbot, service):
+    cid = add_convs(service, 1)[0]
+    w = _window(qtbot, service)
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    before = w.thread_pane.model.rowCount()
+    service.receive(cid, "second")
+    qtbot.waitUntil(lambda: w.thread_pane.model.rowCount() == before + 1, timeout=3000)
+    wait_ops(qtbot)
+    assert not service.called("thread_page")[1:]  # no reload of the page
+
+
+def test_empty_states_teach(qtbot):
+    svc = FakeService()
+    svc.add_channel("main", "+15550001111")
+    w = _window(qtbot, svc)
+    assert w.list_pane.stack.currentWidget() is w.list_pane.empty
+    assert w.list_pane.empty.text() == "No conversations yet — customers who text +1 555-000-1111 appear here."
+    assert w.thread_pane.stack.currentWidget() is w.thread_pane.empty
+    assert w.thread_pane.empty.text().startswith("Select a conversation")
+
+
+def test_status_bar_shows_health_unread_and_agent(qtbot):
+    svc = demo_service()
+    w = MainWindow(svc)
+    qtbot.addWidget(w)
+    wait_ops(qtbot)
+    assert w.status.health.text() == "Twilio · main · synced 4 s ago"
+    assert w.status.unread.text() == f"{svc.unread_total()} unread"
+    assert w.status.agent.text() == "Signed in as Dana"
+
+
+def test_health_text_when_failing():
+    now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+    h = ChannelHealth(1, "main", now - timedelta(minutes=5), "HTTP 503", now - timedelta(seconds=3),
+                      now + timedelta(seconds=40))
+    assert health_text(h, now=now) == ("Twilio · main · retrying in 40 s", False)
+
+
+def test_op_failure_is_shown_in_the_status_bar(qtbot, service, monkeypatch):
+    w = _window(qtbot, service)
+
+    def broken(*_a):
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(service, "conversations_page", broken)
+    w.list_pane.set_view("all")
+    wait_ops(qtbot)
+    assert "database unreachable" in w.statusBar().currentMessage()
+
+
+def test_help_overlay_and_contact_panel_toggle(qtbot, service):
+    w = _window(qtbot, service)
+    w.show()
+    w.toggle_help()
+    assert w.help_overlay.isVisible()
+    img = QImage(w.size(), QImage.Format.Format_ARGB32)
+    w.help_overlay.render(img)
+    w.go_back()
+    assert not w.help_overlay.isVisible()
+    visible = w.contact_panel.isVisible()
+    w.toggle_contact_panel()
+    assert w.contact_panel.isVisible() != visible
+
+
+def test_splitter_sizes_are_remembered(qtbot, service):
+    w = _window(qtbot, service)
+    w.show()
+    w.splitter.setSizes([420, 600, 260])
+    sizes = w.splitter.sizes()
+    assert sizes[0] > 320  # moved from the default
+    w.close()
+    w2 = _window(qtbot, service)
+    w2.resize(w.size())  # the offscreen platform does not restore geometry
+    w2.show()
+    assert abs(w2.splitter.sizes()[0] - sizes[0]) <= 8, (w2.size(), sizes, w2.splitter.sizes())
+
+
+def test_every_control_has_an_accessible_name(qtbot):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QPlainTextEdit
+
+    w = _window(qtbot, demo_service())
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    for cls in (QAbstractButton, QAbstractItemView, QComboBox, QPlainTextEdit):
+        for widget in w.findChildren(cls):
+            if widget.parent() is not None and widget.objectName() not in ("qt_scrollarea_viewport",):
+                if type(widget).__name__ in ("QScrollBar",) or not widget.isVisibleTo(w):
+                    continue
+                assert widget.accessibleName(), type(widget).__name__
+
+
+def test_notification_never_shows_masked_text(service):
+    cid = service.add_conversation("+14155550160", None)
+    m = service.add_message(cid, "Your code is 999111", masked=True, author_kind=AuthorKind.CUSTOMER)
+    s = service._summary(service.convs[cid])
+    title, body = notification_text(m, s)
+    assert "999111" not in body and title == "+1 415-555-0160"
+    assert not badge_pixmap(7).isNull()
+
+
+def test_notifier_fires_when_window_inactive(qtbot, service):
+    cid = add_convs(service, 1)[0]
+    w = _window(qtbot, service)
+    msg = service.receive(cid, "ping " * 40)
+    w.notifier.on_messages_changed(frozenset({cid}), frozenset({msg.id}))
+    wait_ops(qtbot)
+    title, body = w.notifier.shown[-1]
+    assert title == "Customer 0" and len(body) <= 80
+
+
+def test_thread_keeps_position_and_shows_pill(qtbot, service):
+    cid = service.add_conversation("+14155550170", "Scroller")
+    base = datetime.now(UTC) - timedelta(days=1)
+    for i in range(80):
+        service.add_message(cid, f"line {i} " * 8, at=base + timedelta(minutes=i))
+    w = _window(qtbot, service)
+    w.resize(1200, 700)
+    w.show()
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    view = w.thread_pane.view
+    assert view.at_bottom()
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+    wait_ops(qtbot)
+    service.receive(cid, "brand new")
+    qtbot.waitUntil(lambda: view.pill.isVisible(), timeout=3000)
+    assert view.pill.text() == "1 new message ↓"
+    view.jump_to_bottom()
+    assert view.at_bottom() and not view.pill.isVisible()
+    # scrolling to the top loads the older page and keeps the reader's place
+    model = w.thread_pane.model
+    view.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: model.rowCount() == 81, timeout=3000)
+    assert view.verticalScrollBar().value() > 0
+
+
+def test_copy_selected_bubble(qtbot, service):
+    cid = service.add_conversation("+14155550180", "Copy")
+    service.add_message(cid, "copy me")
+    w = _window(qtbot, service)
+    w.show()
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    view = w.thread_pane.view
+    view.setCurrentIndex(w.thread_pane.model.index(0))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text() == "copy me"
+
+
+def test_events_published_on_a_worker_thread_reach_the_gui(qtbot, service):
+    import threading
+
+    ids = add_convs(service, 5)
+    w = _window(qtbot, service)
+    t = threading.Thread(target=lambda: service.receive(ids[0], "from the scheduler thread"))
+    t.start()
+    t.join()
+    qtbot.waitUntil(lambda: w.list_pane.model.summary(0).id == ids[0], timeout=3000)
+    wait_ops(qtbot)
+
+
+def test_slash_opens_canned_replies(qtbot, service):
+    add_convs(service, 1)
+    w = _window(qtbot, service)
+    w.show()
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    comp = w.thread_pane.composer
+    comp.edit.setFocus()
+    comp.set_text("/order num")
+    completer = comp.edit.completer
+    assert completer.completionCount() == 1
+    assert completer.currentCompletion() == "Could you send us your order number, please?"
+    completer.activated.emit(completer.currentCompletion())
+    assert comp.text() == "Could you send us your order number, please?"

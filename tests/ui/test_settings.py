@@ -1,0 +1,137 @@
+"""Settings dialog: preferences apply at once, channels and their poll interval, canned replies, rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from inbox.core.rules import Action, ActionKind, RuleSpec
+from inbox.engine import setup
+from inbox.engine.service import InboxService
+from inbox.store import rules as stored_rules
+from inbox.store.db import Database
+from inbox.ui import settings, shortcuts, theme
+from inbox.ui.main_window import MainWindow
+from inbox.ui.settings_dialog import SettingsDialog
+from tests.ui.conftest import wait_ops
+
+_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
+
+
+def off_gui(fn):
+    return _helper.submit(fn).result(timeout=30)
+
+
+@pytest.fixture
+def database(tmp_path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
+
+    def build() -> None:
+        db.upgrade()
+        setup.add_channel(
+            db,
+            name="main",
+            account_sid="AC" + "0" * 32,
+            number="+15550001111",
+            auth_token_ref="env:X",
+            provider_handles_opt_out=False,
+            poll_interval_seconds=5,
+        )
+        with db.write() as s:
+            stored_rules.add(s, RuleSpec("hours", ("HOURS", "OPEN"), action=Action(reply="9–5 weekdays"), priority=50))
+            stored_rules.add(
+                s, RuleSpec("join-news", ("JOIN",), action=Action(ActionKind.JOIN, list_name="news"), priority=10)
+            )
+
+    off_gui(build)
+    yield db
+    off_gui(db.dispose)
+
+
+def _window(qtbot, service) -> MainWindow:
+    w = MainWindow(service)
+    qtbot.addWidget(w)
+    wait_ops(qtbot)
+    return w
+
+
+def test_ctrl_comma_opens_settings_and_saving_applies_at_once(qtbot, service, qapp):
+    w = _window(qtbot, service)
+    assert any(b.action == "open_settings" and "Ctrl+," in b.keys for b in shortcuts.BINDINGS)
+    w.open_settings()
+    d = w.settings_dialog
+    assert isinstance(d, SettingsDialog) and d.isVisible()
+    wait_ops(qtbot)
+    d.theme_buttons["dark"].setChecked(True)
+    d.send_ctrl.setChecked(True)
+    d.sound.setChecked(True)
+    d.desktop.setChecked(False)
+    d.agent.setText("Dana Scully")
+    d.save()
+    assert theme.tokens().dark
+    assert w.thread_pane.composer.edit.ctrl_enter_sends_only
+    s = w.settings
+    assert settings.theme_choice(s) == "dark" and settings.notification_sound(s)
+    assert not settings.desktop_notifications(s) and settings.agent_name(s) == "Dana Scully"
+    theme.apply_theme(qapp, dark=False)
+
+
+def test_canned_replies_are_edited_and_reach_the_composer(qtbot, service):
+    w = _window(qtbot, service)
+    w.open_settings()
+    d = w.settings_dialog
+    assert d is not None
+    d.canned.setCurrentRow(0)
+    d.remove_canned()
+    d.add_canned()
+    d.canned.currentItem().setText("Your refund is on its way.")
+    d._move_canned(-1)
+    d.save()
+    replies = settings.canned_replies(w.settings)
+    assert "Thanks for reaching out! Let me look into this for you." not in replies
+    assert replies[-2] == "Your refund is on its way."
+    assert w.thread_pane.composer.canned.stringList() == replies
+
+
+def test_channels_page_shows_stop_handling_and_saves_the_poll_interval(qtbot, database):
+    service = InboxService(database, agent="Dana")
+    d = SettingsDialog(service, settings.app_settings(), db=database)
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    item = d.channel_tree.topLevelItem(0)
+    assert [item.text(i) for i in range(5)] == ["main", "+1 555-000-1111", "Twilio", "Inbox", "5 s"]
+    assert d.poll.isEnabled()
+    d.poll.setValue(2.5)
+    d.save_poll_interval()
+    qtbot.waitUntil(lambda: d.channel_tree.topLevelItem(0).text(4) == "2.5 s", timeout=3000)
+    wait_ops(qtbot)
+    with pytest.raises(setup.SetupRefused):
+        off_gui(lambda: setup.set_poll_interval(database, 1, 0.1))
+
+
+def test_keyword_rules_are_listed_in_evaluation_order(qtbot, database):
+    service = InboxService(database, agent="Dana")
+    d = SettingsDialog(service, settings.app_settings(), db=database)
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    rows = [[d.rule_tree.topLevelItem(r).text(c) for c in range(5)] for r in range(d.rule_tree.topLevelItemCount())]
+    assert rows == [
+        ["1", "join-news", "JOIN", "first word", "join: news"],
+        ["2", "hours", "HOURS, OPEN", "first word", "reply: 9–5 weekdays"],
+    ]
+    assert d.chain.text().splitlines()[0].startswith("1. STOP / START / HELP")
+    assert d.chain.text().splitlines()[-1] == "4. Your keyword rules, in the order below"
+
+
+def test_every_settings_control_has_an_accessible_name(qtbot, service):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QLineEdit
+
+    d = SettingsDialog(service, settings.app_settings())
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    for widget in d.findChildren(QAbstractButton) + d.findChildren(QLineEdit) + d.findChildren(QAbstractSpinBox):
+        if widget.parent() is d.channel_tree or widget.objectName().startswith("qt_"):
+            continue
+        assert widget.accessibleName(), (type(widget).__name__, widget.text() if hasattr(widget, "text") else "")

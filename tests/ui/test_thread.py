@@ -1,0 +1,122 @@
+"""Thread model paging, plain-text safety, masked codes, bubble geometry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel
+
+from inbox.core.models import AuthorKind, MessageStatus
+from inbox.ui.main_window import MainWindow
+from inbox.ui.thread.bubbles import BubbleLayouter, delivery_mark, meta_text
+from inbox.ui.thread.model import PAGE_SIZE, DayLabelRole, MessageRole, ThreadModel
+from tests.ui.conftest import wait_ops
+
+HOSTILE = "<b>x</b><img src=x>"
+
+
+def _thread(service, n: int) -> int:
+    cid = service.add_conversation("+14155550101", "Pat")
+    base = datetime(2024, 11, 1, 9, 0, tzinfo=UTC)
+    for i in range(n):
+        service.add_message(cid, f"m{i}", inbound=i % 2 == 0, at=base + timedelta(hours=i))
+    return cid
+
+
+def test_thread_pages_from_newest_backwards(qtbot, service):
+    cid = _thread(service, 120)
+    model = ThreadModel(service)
+    with qtbot.waitSignal(model.loaded):
+        model.load(cid)
+    assert model.rowCount() == PAGE_SIZE
+    assert model.message(PAGE_SIZE - 1).body == "m119"
+    assert model.has_older
+    with qtbot.waitSignal(model.older_loaded):
+        model.load_older()
+    assert model.rowCount() == 2 * PAGE_SIZE
+    assert model.message(0).body == "m20"
+    calls = service.called("thread_page")
+    assert calls[0] == (cid, None, PAGE_SIZE)
+    assert calls[1][1] is not None  # asked for the page before the oldest id
+    with qtbot.waitSignal(model.older_loaded):
+        model.load_older()
+    assert model.rowCount() == 120 and not model.has_older
+
+
+def test_day_separators(qtbot, service):
+    cid = _thread(service, 30)
+    model = ThreadModel(service)
+    with qtbot.waitSignal(model.loaded):
+        model.load(cid)
+    labels = [model.index(r).data(DayLabelRole) for r in range(model.rowCount())]
+    assert labels[0] == "Fri 1 Nov 2024" or labels[0].startswith("Fri 1 Nov")
+    assert sum(1 for x in labels if x) == 2  # 1 and 2 Nov
+
+
+def test_markup_is_shown_literally(qtbot, service):
+    cid = service.add_conversation("+14155550102", HOSTILE)
+    service.add_message(cid, HOSTILE)
+    w = MainWindow(service)
+    qtbot.addWidget(w)
+    w.list_pane.set_view("all")
+    wait_ops(qtbot)
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+    model = w.thread_pane.model
+    assert model.index(0).data(Qt.ItemDataRole.DisplayRole) == HOSTILE
+    assert w.thread_pane.header.name.text() == HOSTILE
+    for label in w.findChildren(QLabel):
+        if "<b>" in label.text() or "<img" in label.text():
+            assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
+
+
+def test_masked_message_never_shows_its_body(qtbot, service):
+    cid = service.add_conversation("+14155550103", "Code")
+    service.add_message(cid, "Your code is 123456", inbound=False, author_kind=AuthorKind.AUTOMATION,
+                        author="Verification", masked=True)
+    model = ThreadModel(service)
+    with qtbot.waitSignal(model.loaded):
+        model.load(cid)
+    assert model.index(0).data() == "••••••"
+    g = BubbleLayouter().geometry(model.index(0).data(MessageRole), None, 600, QFont())
+    assert "123456" not in g.text.text()
+
+
+def test_new_message_appends_without_reload(qtbot, service):
+    cid = _thread(service, 3)
+    model = ThreadModel(service)
+    with qtbot.waitSignal(model.loaded):
+        model.load(cid)
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    msg = service.receive(cid, "new one")
+    with qtbot.waitSignal(model.messages_arrived) as sig:
+        model.refresh({msg.id})
+    assert [m.body for m in sig.args[0]] == ["new one"]
+    assert model.rowCount() == 4 and resets == []
+
+
+def test_bubble_geometry_rtl_and_width(qtbot, service):
+    cid = service.add_conversation("+971501234567", "Layla")
+    m = service.add_message(cid, "مرحبا، هل يمكنني تغيير موعد التسليم؟ " * 20)
+    g = BubbleLayouter().geometry(m, "Today", 800, QFont())
+    assert g.text.textOption().textDirection() == Qt.LayoutDirection.RightToLeft
+    assert g.bubble.width() <= 0.65 * (800 - 32) + 1
+    assert g.bubble.left() == 16  # customer: left
+    long_word = service.add_message(cid, "x" * 500, inbound=False)
+    g2 = BubbleLayouter().geometry(long_word, None, 800, QFont())
+    assert g2.bubble.right() == 800 - 16  # agent: right
+    assert g2.text.lineCount() > 1  # long words wrap
+
+
+def test_delivery_marks_and_failed_meta(service):
+    cid = service.add_conversation("+14155550104", "Marks")
+    marks = {}
+    for st in (MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED):
+        marks[st] = delivery_mark(service.add_message(cid, "x", inbound=False, status=st))
+    assert marks == {MessageStatus.QUEUED: "clock", MessageStatus.SENT: "check",
+                     MessageStatus.DELIVERED: "check-check", MessageStatus.FAILED: "alert"}
+    failed = service.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="30007")
+    assert meta_text(failed).endswith("Not delivered — Retry")

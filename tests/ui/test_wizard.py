@@ -1,0 +1,129 @@
+"""First-run wizard: a real "Test connection" against the simulator, a channel saved without its token."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from inbox.engine import setup
+from inbox.simulator.server import SimulatorConfig, SimulatorServer
+from inbox.store.db import Database
+from inbox.ui.setup.wizard import SetupWizard, for_database
+from tests.ui.conftest import wait_ops
+
+OUR = "+15550001111"
+_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
+
+
+def off_gui(fn):
+    return _helper.submit(fn).result(timeout=30)
+
+
+@pytest.fixture
+def sim() -> Iterator[tuple[SimulatorServer, SimulatorConfig]]:
+    config = SimulatorConfig(account_sid="AC" + secrets.token_hex(16), auth_token=secrets.token_hex(16), numbers=(OUR,))
+    with SimulatorServer(config, host="127.0.0.1", port=0) as server:
+        yield server, config
+
+
+@pytest.fixture
+def database(tmp_path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
+    off_gui(db.upgrade)
+    yield db
+    off_gui(db.dispose)
+
+
+def _wizard(qtbot, db: Database) -> SetupWizard:
+    w = for_database(db)
+    qtbot.addWidget(w)
+    w.form.set_keyring_available(False)  # as on this headless machine
+    w.show()
+    return w
+
+
+def _fill(w: SetupWizard, sid: str, token: str, url: str, number: str = OUR) -> None:
+    w.show_connect()
+    w.form.sid.setText(sid)
+    w.form.token.setText(token)
+    w.form.number.setText(number)
+    w.form.advanced_button.setChecked(True)
+    w.form.base_url.setText(url)
+
+
+def test_welcome_offers_connect_or_demo(qtbot, database):
+    w = _wizard(qtbot, database)
+    assert w.stack.currentWidget() is w.welcome
+    assert w.connect_card.accessibleName() == "Connect your Twilio number"
+    w.demo_card.click()
+    assert w.choice == "demo" and w.result() == SetupWizard.DialogCode.Accepted
+
+
+def test_test_connection_reports_wrong_token_unreachable_host_and_success(qtbot, database, sim):
+    server, config = sim
+    w = _wizard(qtbot, database)
+    _fill(w, config.account_sid, "wrong-token", server.url)
+    w.form.test_button.click()
+    wait_ops(qtbot)
+    assert w.form.result.text() == "Twilio rejected the credentials — check the account SID and auth token"
+    assert w.form.result_role == "danger"
+
+    w.form.base_url.setText("http://127.0.0.1:9")  # nothing listens on the discard port
+    w.form.token.setText(config.auth_token)
+    w.form.test_button.click()
+    wait_ops(qtbot, timeout=10_000)
+    assert w.form.result.text().startswith("Could not reach 127.0.0.1:9")
+
+    w.form.base_url.setText(server.url)
+    w.form.test_button.click()
+    wait_ops(qtbot)
+    assert w.form.result.text().startswith("✓ Connected to 127.0.0.1"), w.form.result.text()
+    assert w.form.result_role == "success"
+
+
+def test_connect_saves_the_channel_but_never_the_token(qtbot, database, sim, monkeypatch):
+    server, config = sim
+    monkeypatch.delenv("INBOX_WIZ_TOKEN", raising=False)
+    w = _wizard(qtbot, database)
+    assert w.form.store_session.isChecked() and not w.form.store_keyring.isEnabled()
+    assert w.form.keyring_note.isVisibleTo(w.form)
+    _fill(w, config.account_sid, config.auth_token, server.url, number="(555) 000-1111")
+    w.form.store_session.setChecked(True)
+    w.form.env_var.setText("INBOX_WIZ_TOKEN")
+    w.form.store_env.setChecked(True)
+    w.connect_button.click()
+    qtbot.waitUntil(lambda: w.choice == "channel", timeout=5000)
+    ch = w.channel
+    assert ch is not None and ch.number == OUR and ch.base_url == server.url
+    assert ch.auth_token_ref == "env:INBOX_WIZ_TOKEN" and os.environ["INBOX_WIZ_TOKEN"] == config.auth_token
+    assert off_gui(lambda: setup.has_channel(database))
+
+    def dump() -> str:
+        with database.read() as s:
+            return repr(s.execute(text("SELECT * FROM channels")).all())
+
+    assert config.auth_token not in off_gui(dump)
+
+
+def test_invalid_number_is_explained_inline(qtbot, database, sim):
+    server, config = sim
+    w = _wizard(qtbot, database)
+    _fill(w, config.account_sid, config.auth_token, server.url, number="12")
+    w.connect_button.click()
+    wait_ops(qtbot)
+    assert w.choice is None
+    assert w.form.result.text().startswith("The number is not valid")
+    assert not off_gui(lambda: setup.has_channel(database))
+
+
+def test_every_control_has_an_accessible_name(qtbot, database):
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit
+
+    w = _wizard(qtbot, database)
+    for widget in w.findChildren(QAbstractButton) + w.findChildren(QLineEdit):
+        assert widget.accessibleName(), widget
