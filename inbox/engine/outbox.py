@@ -28,7 +28,7 @@ from inbox.providers.base import (
     Rejected,
     Retryable,
 )
-from inbox.store import audit, channels, contacts, conversations, health, messages, optouts
+from inbox.store import audit, channels, contacts, conversations, health, lists, messages, optouts
 from inbox.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -229,6 +229,9 @@ class Outbox:
                     keyword=None,
                     source_message_id=job.id,
                 )
+                # The same consequences as a STOP we read ourselves: the contact leaves every list
+                # joined through this number, with history saying why.
+                lists.leave_all(session, contact.id, channel.id, reason="opt_out", at=now, source_message_id=job.id)
                 audit.record(session, "provider", "opt_out", f"contact:{contact.id}", channel=channel.id, code=exc.code)
             conversations.set_fields(session, job.conversation_id, failed_delivery=True)
         self._publish(job.conversation_id, job.id)

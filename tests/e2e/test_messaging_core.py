@@ -8,7 +8,7 @@ import pytest
 
 from inbox.core.models import AuthorKind, MessageStatus
 from inbox.engine.service import ConversationFilter, InboxService, SendRefused
-from inbox.store import contacts, conversations, messages, optouts
+from inbox.store import contacts, conversations, lists, messages, optouts
 
 from .conftest import OUR_NUMBER
 
@@ -176,7 +176,10 @@ def test_provider_21610_marks_contact_opted_out(db, sim, simulator, channel_fact
     channel_factory()
     sim.text(CUSTOMER, OUR_NUMBER, "hi")
     runner.sync_once()
-    _, conv_id, _ = _thread(db, CUSTOMER)
+    contact, conv_id, _ = _thread(db, CUSTOMER)
+    with db.write() as s:
+        news = lists.create(s, "NEWS")
+        lists.set_state(s, news.id, contact.id, 1, lists.MEMBER, reason="keyword")
     svc = InboxService(db)
     queued = svc.send_reply(conv_id, "Hello!")
     # The customer opts out at the provider before our reply leaves (we have not polled the STOP yet).
@@ -187,7 +190,11 @@ def test_provider_21610_marks_contact_opted_out(db, sim, simulator, channel_fact
     assert mt.status is MessageStatus.FAILED and mt.error_code == 21610 and "opted out" in mt.error_message
     with db.read() as s:
         state = optouts.state(s, contact.id, 1)
+        news_state = lists.state_of(s, news.id, contact.id, 1)
+        left = lists.history(s, contact.id)[-1]
     assert state.opted_out and state.source.value == "provider"
+    # like a STOP Inbox read itself: off every list joined through this number, with the reason
+    assert news_state == lists.LEFT and (left.state, left.reason, left.source_message_id) == ("left", "opt_out", mt.id)
     with pytest.raises(SendRefused):
         svc.send_reply(conv_id, "again?")
 
