@@ -64,8 +64,14 @@ def handle(
         if provider_answers:
             return ()
         new_id = replies.queue(
-            session, channel, conversation_id=conversation_id, message_id=message_id, to_number=contact_phone,
-            text=text, author=author, at=at,
+            session,
+            channel,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            to_number=contact_phone,
+            text=text,
+            author=author,
+            at=at,
         )
         return () if new_id is None else (new_id,)
 

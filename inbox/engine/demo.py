@@ -49,9 +49,16 @@ class DemoEnvironment:
         os.environ[TOKEN_VAR] = token
         with self.db.write() as s:
             self.channel: Channel = channels.add(
-                s, name="demo", provider="twilio", number=DEMO_NUMBER, account_sid=self.config.account_sid,
-                base_url=self.simulator.url, auth_token_ref=f"env:{TOKEN_VAR}", provider_handles_opt_out=True,
-                help_text=HELP_TEXT, poll_interval_seconds=poll_interval,
+                s,
+                name="demo",
+                provider="twilio",
+                number=DEMO_NUMBER,
+                account_sid=self.config.account_sid,
+                base_url=self.simulator.url,
+                auth_token_ref=f"env:{TOKEN_VAR}",
+                provider_handles_opt_out=True,
+                help_text=HELP_TEXT,
+                poll_interval_seconds=poll_interval,
             )
         if seed_history:
             sample_data.seed(self.db, self.channel, agent=agent)

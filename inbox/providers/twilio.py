@@ -203,9 +203,15 @@ class TwilioProvider:
     def _messages_path(self) -> str:
         return f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
 
-    def _exchange(self, method: str, url: str, *, idempotent: bool,
-                  params: Mapping[str, str | int] | None = None,
-                  data: Mapping[str, str] | None = None) -> tuple[int, httpx.Headers, bytes]:
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        params: Mapping[str, str | int] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> tuple[int, httpx.Headers, bytes]:
         """One HTTP exchange with transport errors mapped by whether the request may have acted."""
         request = self._client.build_request(method, url, params=params, data=data)
         try:
@@ -250,11 +256,13 @@ class TwilioProvider:
         if status == 401:
             raise AuthenticationFailed(AUTH_MESSAGE)
         if status == 429:
-            raise RateLimited("Twilio is rate limiting us (HTTP 429)",
-                              retry_after=retry_after_seconds(headers.get("Retry-After")))
+            raise RateLimited(
+                "Twilio is rate limiting us (HTTP 429)", retry_after=retry_after_seconds(headers.get("Retry-After"))
+            )
         if status >= 500:
-            raise Retryable(f"Twilio server error (HTTP {status})",
-                            retry_after=retry_after_seconds(headers.get("Retry-After")))
+            raise Retryable(
+                f"Twilio server error (HTTP {status})", retry_after=retry_after_seconds(headers.get("Retry-After"))
+            )
         code, message = None, body[:200].decode("utf-8", "replace")
         try:
             payload = json.loads(body)

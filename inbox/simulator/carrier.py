@@ -264,8 +264,16 @@ class Carrier:
             return "undelivered"
         return "delivered"
 
-    def _send(self, from_number: str, to: str, body: str, direction: str, now: float,
-              messaging_service_sid: str | None = None, outcome: str | None = None) -> SimMessage:
+    def _send(
+        self,
+        from_number: str,
+        to: str,
+        body: str,
+        direction: str,
+        now: float,
+        messaging_service_sid: str | None = None,
+        outcome: str | None = None,
+    ) -> SimMessage:
         msg = self._new(
             now,
             from_number=from_number,
@@ -283,8 +291,9 @@ class Carrier:
 
     # -- the Twilio API -----------------------------------------------------------------------------
 
-    def send(self, to: str | None, from_number: str | None, body: str | None,
-             messaging_service_sid: str | None = None) -> dict[str, object]:
+    def send(
+        self, to: str | None, from_number: str | None, body: str | None, messaging_service_sid: str | None = None
+    ) -> dict[str, object]:
         """Create an outbound message (POST Messages.json) or raise Refusal with Twilio's code."""
         with self._lock:
             now = self.clock()
@@ -299,8 +308,9 @@ class Carrier:
             self._stats["sends_accepted"] += 1
             return msg.resource(self.config.account_sid)
 
-    def _check_send(self, to: str | None, from_number: str | None, body: str | None,
-                    messaging_service_sid: str | None) -> str:
+    def _check_send(
+        self, to: str | None, from_number: str | None, body: str | None, messaging_service_sid: str | None
+    ) -> str:
         if not to:
             raise Refusal(21604, "A 'To' phone number is required.")
         if not from_number and not messaging_service_sid:
@@ -312,8 +322,9 @@ class Carrier:
         if from_number:
             if from_number not in self._ours:
                 raise Refusal(
-                    21606, f"The From phone number {from_number} is not a valid, SMS-capable inbound "
-                    "phone number or short code for your account."
+                    21606,
+                    f"The From phone number {from_number} is not a valid, SMS-capable inbound "
+                    "phone number or short code for your account.",
                 )
             sender = from_number
         else:
@@ -329,8 +340,9 @@ class Carrier:
             self._advance(self.clock())
             seq = self._seq_by_sid.get(sid)
             if seq is None:
-                raise Refusal(20404, f"The requested resource {message_path(self.config.account_sid, sid)} "
-                              "was not found", 404)
+                raise Refusal(
+                    20404, f"The requested resource {message_path(self.config.account_sid, sid)} was not found", 404
+                )
             return self._messages[seq].resource(self.config.account_sid)
 
     def page(self, query: ListQuery) -> Page:
@@ -374,9 +386,7 @@ class Carrier:
             return range(len(self._messages))
         return min(lists, key=len)
 
-    def _walk_down(
-        self, candidates: Sequence[int], start: int, query: ListQuery, want: int
-    ) -> list[SimMessage]:
+    def _walk_down(self, candidates: Sequence[int], start: int, query: ListQuery, want: int) -> list[SimMessage]:
         found: list[SimMessage] = []
         for i in range(start, -1, -1):
             if len(found) >= want:
@@ -386,9 +396,7 @@ class Carrier:
                 found.append(msg)
         return found
 
-    def _walk_up(
-        self, candidates: Sequence[int], start: int, query: ListQuery, want: int
-    ) -> list[SimMessage]:
+    def _walk_up(self, candidates: Sequence[int], start: int, query: ListQuery, want: int) -> list[SimMessage]:
         found: list[SimMessage] = []
         for i in range(start, len(candidates)):
             if len(found) >= want:
@@ -410,8 +418,13 @@ class Carrier:
             now = self.clock()
             self._advance(now)
             msg = self._new(
-                now, from_number=from_phone, to_number=to_number, body=body, direction="inbound",
-                status="received", num_segments=segments.count(body),
+                now,
+                from_number=from_phone,
+                to_number=to_number,
+                body=body,
+                direction="inbound",
+                status="received",
+                num_segments=segments.count(body),
             )
             msg.sent = msg.created
             self._store(msg)

@@ -92,13 +92,15 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
     if not _ACCOUNT_SID.match(account_sid):
         parser.error("--account-sid must be AC followed by 32 hex digits")
     try:
-        faults = Faults().updated({
-            "fail_rate": get("fail_rate", 0.0),
-            "latency_ms": get("latency_ms", 0),
-            "rate_limit_per_s": get("rate_limit"),
-            "reset_rate": get("reset_rate", 0.0),
-            "garbage_rate": get("garbage_rate", 0.0),
-        })
+        faults = Faults().updated(
+            {
+                "fail_rate": get("fail_rate", 0.0),
+                "latency_ms": get("latency_ms", 0),
+                "rate_limit_per_s": get("rate_limit"),
+                "reset_rate": get("reset_rate", 0.0),
+                "garbage_rate": get("garbage_rate", 0.0),
+            }
+        )
     except ValueError as exc:
         parser.error(str(exc))
     return SimulatorConfig(

@@ -28,7 +28,7 @@ class ControlApi:
         self._initial_faults = faults.settings
 
     def handle(self, method: str, path: str, body: bytes) -> Reply:
-        route = path[len(PREFIX):]
+        route = path[len(PREFIX) :]
         try:
             payload = json.loads(body) if body.strip() else {}
         except ValueError:
@@ -38,7 +38,7 @@ class ControlApi:
         if method == "POST" and route == "text":
             return self._text(payload)
         if method == "GET" and route.startswith("phones/"):
-            return _json(200, self._carrier.phone(unquote(route[len("phones/"):])))
+            return _json(200, self._carrier.phone(unquote(route[len("phones/") :])))
         if method == "GET" and route == "messages":
             return _json(200, {"messages": self._carrier.all_messages()})
         if route == "faults" and method in ("GET", "POST"):

@@ -93,10 +93,15 @@ class TwilioApi:
             return error_reply(20003, "Authenticate", 401)
         try:
             if list_match and method == "POST":
-                return _json(201, self._carrier.send(
-                    _first(form, "To"), _first(form, "From"), _first(form, "Body"),
-                    _first(form, "MessagingServiceSid"),
-                ))
+                return _json(
+                    201,
+                    self._carrier.send(
+                        _first(form, "To"),
+                        _first(form, "From"),
+                        _first(form, "Body"),
+                        _first(form, "MessagingServiceSid"),
+                    ),
+                )
             if list_match and method == "GET":
                 return _json(200, self._list(path, query))
             if one_match and method == "GET":
@@ -131,8 +136,13 @@ class TwilioApi:
 
     def _envelope(self, q: ListQuery, result: Page) -> dict[str, object]:
         filters: list[tuple[str, str]] = []
-        for name, value in (("To", q.to), ("From", q.from_), ("DateSent", q.sent_on),
-                            ("DateSent<", q.sent_on_or_before), ("DateSent>", q.sent_on_or_after)):
+        for name, value in (
+            ("To", q.to),
+            ("From", q.from_),
+            ("DateSent", q.sent_on),
+            ("DateSent<", q.sent_on_or_before),
+            ("DateSent>", q.sent_on_or_after),
+        ):
             if value is not None:
                 filters.append((name, str(value)))
         base = messages_path(self._account)

@@ -165,8 +165,14 @@ def _lay_out(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
 class DemoPhoneWindow(QWidget):
     """A small handset: pick who you are, type, send; the thread refreshes every second."""
 
-    def __init__(self, client: SimulatorClient, business_number: str, parent: QWidget | None = None,
-                 *, refresh_ms: int = REFRESH_MS) -> None:
+    def __init__(
+        self,
+        client: SimulatorClient,
+        business_number: str,
+        parent: QWidget | None = None,
+        *,
+        refresh_ms: int = REFRESH_MS,
+    ) -> None:
         super().__init__(parent)
         self.client = client
         self.business_number = business_number
@@ -327,8 +333,12 @@ class DemoPhoneWindow(QWidget):
                 opted_out = False
             return rows, opted_out
 
-        ops.run_op(self, load, lambda result: self._show(number, result[0], result[1], force),
-                   lambda exc: self.status.setText(f"Simulator unreachable: {exc}"))
+        ops.run_op(
+            self,
+            load,
+            lambda result: self._show(number, result[0], result[1], force),
+            lambda exc: self.status.setText(f"Simulator unreachable: {exc}"),
+        )
 
     def _show(self, number: str, rows: list[PhoneMessage], opted_out: bool, force: bool) -> None:
         if number != self.number:
@@ -343,8 +353,9 @@ class DemoPhoneWindow(QWidget):
         self._show_empty(not rows)
         self.notice.setVisible(opted_out)
         if opted_out:
-            self.notice.setText(f"You opted out of texts from {phones.display(self.business_number)}. "
-                                "Text START to receive them again.")
+            self.notice.setText(
+                f"You opted out of texts from {phones.display(self.business_number)}. Text START to receive them again."
+            )
         if at_bottom or force:
             self.thread.scrollToBottom()
 

@@ -33,8 +33,26 @@ def _icon_dir() -> Path:
 ICON_DIR = _icon_dir()
 
 NAMES = (
-    "send", "search", "user", "check", "check-check", "clock", "alert", "gear", "note", "ban", "flag",
-    "shield-check", "phone", "snooze", "inbox", "panel-right", "retry", "tag", "x", "keyboard",
+    "send",
+    "search",
+    "user",
+    "check",
+    "check-check",
+    "clock",
+    "alert",
+    "gear",
+    "note",
+    "ban",
+    "flag",
+    "shield-check",
+    "phone",
+    "snooze",
+    "inbox",
+    "panel-right",
+    "retry",
+    "tag",
+    "x",
+    "keyboard",
 )
 
 

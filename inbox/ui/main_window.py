@@ -38,9 +38,16 @@ LIST_WIDTH = 320
 class MainWindow(QMainWindow):
     """List | thread | contact, over a status bar. Constructible in tests without ``exec``."""
 
-    def __init__(self, service: InboxService, *, title: str = "Inbox", qsettings: QSettings | None = None,
-                 on_close: Callable[[], None] | None = None, start: bool = True,
-                 verifier: Verifier | None = None) -> None:
+    def __init__(
+        self,
+        service: InboxService,
+        *,
+        title: str = "Inbox",
+        qsettings: QSettings | None = None,
+        on_close: Callable[[], None] | None = None,
+        start: bool = True,
+        verifier: Verifier | None = None,
+    ) -> None:
         super().__init__()
         self.service = service
         self.verifier = verifier  # None: no "Verify identity" action (e.g. the preview data)
@@ -111,10 +118,24 @@ class MainWindow(QMainWindow):
         self.contact_panel.setAccessibleName("Contact details")
         header, composer = self.thread_pane.header, self.thread_pane.composer
         # Reading order: list → the conversation's actions → messages → composer → contact → gear.
-        chain = [self.list_pane.sort_box, self.list_pane.view, header.flag_button, header.resolve_button,
-                 header.assign_button, header.snooze_button, header.labels_button, header.verify_button,
-                 header.panel_button, self.thread_pane.view, composer.edit, composer.replace_button,
-                 composer.note_toggle, composer.send_button, self.contact_panel.scroll, self.gear]
+        chain = [
+            self.list_pane.sort_box,
+            self.list_pane.view,
+            header.flag_button,
+            header.resolve_button,
+            header.assign_button,
+            header.snooze_button,
+            header.labels_button,
+            header.verify_button,
+            header.panel_button,
+            self.thread_pane.view,
+            composer.edit,
+            composer.replace_button,
+            composer.note_toggle,
+            composer.send_button,
+            self.contact_panel.scroll,
+            self.gear,
+        ]
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
         self.contact_panel._chain_focus()
@@ -164,12 +185,16 @@ class MainWindow(QMainWindow):
         inbox_menu.addSeparator()
         inbox_menu.addAction("Quit", self.close)
         conv_menu = bar.addMenu("&Conversation")
-        for label, slot, key in (("Search messages…", self.open_search, "Ctrl+K"),
-                                 ("Assign to me / unassign", self.toggle_assign, "A"),
-                                 ("Resolve", self.resolve, "E"), ("Snooze…", self.snooze, "S")):
+        for label, slot, key in (
+            ("Search messages…", self.open_search, "Ctrl+K"),
+            ("Assign to me / unassign", self.toggle_assign, "A"),
+            ("Resolve", self.resolve, "E"),
+            ("Snooze…", self.snooze, "S"),
+        ):
             _shown_key(conv_menu.addAction(label, slot), key)
-        self.verify_action = conv_menu.addAction(icons.icon("shield-check", theme.tokens().text),
-                                                 "Verify identity…", self.verify_identity)
+        self.verify_action = conv_menu.addAction(
+            icons.icon("shield-check", theme.tokens().text), "Verify identity…", self.verify_identity
+        )
         _shown_key(self.verify_action, "Ctrl+Shift+V")
         self.verify_action.setVisible(self.verifier is not None)
         self.export_action = conv_menu.addAction("Export transcript (PDF)…", self.export_transcript)
@@ -207,11 +232,18 @@ class MainWindow(QMainWindow):
         from inbox.ui.settings_dialog import SettingsDialog
 
         db = self._database()
-        dialog = SettingsDialog(self.service, self.settings, db=db, events=self.service.events, parent=self,
-                                add_channel=self._run_channel_wizard if db is not None else None)
+        dialog = SettingsDialog(
+            self.service,
+            self.settings,
+            db=db,
+            events=self.service.events,
+            parent=self,
+            add_channel=self._run_channel_wizard if db is not None else None,
+        )
         dialog.applied.connect(self.apply_preferences)
         dialog.channels_changed.connect(
-            lambda: ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels"))
+            lambda: ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
+        )
         self.settings_dialog = dialog
         dialog.open()
 
@@ -250,10 +282,13 @@ class MainWindow(QMainWindow):
         ops.run_op(
             self,
             lambda: verifier.start(conversation_id=cid, purpose=purpose, actor=agent),
-            lambda _c: (self.statusBar().showMessage(f"Verification code sent to {who}", 4000),
-                        self.refresh_verification()),
+            lambda _c: (
+                self.statusBar().showMessage(f"Verification code sent to {who}", 4000),
+                self.refresh_verification(),
+            ),
             lambda exc: self.thread_pane.header.set_verification(
-                "Can't verify", "danger", getattr(exc, "reason", None) or ops.describe(exc)),
+                "Can't verify", "danger", getattr(exc, "reason", None) or ops.describe(exc)
+            ),
             label="Verifying identity",
         )
 
@@ -262,8 +297,12 @@ class MainWindow(QMainWindow):
         verifier, cid = self.verifier, self.thread_pane.conversation_id
         if verifier is None or cid is None:
             return
-        ops.run_op(self, lambda: verifier.conversation_status(cid),
-                   lambda st: self._show_verification(cid, st), label="Loading verification")
+        ops.run_op(
+            self,
+            lambda: verifier.conversation_status(cid),
+            lambda st: self._show_verification(cid, st),
+            label="Loading verification",
+        )
 
     def _show_verification(self, cid: int, st: VerificationStatus | None) -> None:
         if cid != self.thread_pane.conversation_id:
@@ -273,8 +312,9 @@ class MainWindow(QMainWindow):
         self.thread_pane.header.set_verification(short, tone, detail)
         role = {"success": "", "danger": "danger"}.get(tone, "muted")
         verified = st is not None and st.challenge is not None and st.challenge.status is ChallengeStatus.VERIFIED
-        self.contact_panel.set_verification(detail if st and st.challenge else "Not verified yet",
-                                            "" if verified else role)
+        self.contact_panel.set_verification(
+            detail if st and st.challenge else "Not verified yet", "" if verified else role
+        )
 
     # -- layout memory -------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -419,8 +459,9 @@ class MainWindow(QMainWindow):
 
         db, cid = self._database(), self.thread_pane.conversation_id
         if db is None or cid is None:
-            self.statusBar().showMessage("Open a conversation first" if cid is None
-                                         else "Transcripts need the inbox database", 4000)
+            self.statusBar().showMessage(
+                "Open a conversation first" if cid is None else "Transcripts need the inbox database", 4000
+            )
             return
         tz = datetime.now().astimezone().tzinfo or UTC
         dialog = ExportDialog(db, self.service.agent, ReportFilter(), None, tz, "", self, conversation_id=cid)
@@ -432,8 +473,9 @@ class MainWindow(QMainWindow):
         current = self.contact_panel.details.contact.display_name if self.contact_panel.details else ""
         name, ok = QInputDialog.getText(self, "Rename contact", "Name:", text=current or "")
         if ok:
-            ops.run_op(self, lambda: self.service.rename_contact(contact_id, name.strip() or None),
-                       label="Renaming contact")
+            ops.run_op(
+                self, lambda: self.service.rename_contact(contact_id, name.strip() or None), label="Renaming contact"
+            )
 
     def __getattr__(self, name: str):  # filter_mine … filter_all for the Ctrl+1…7 shortcuts
         if name.startswith("filter_"):
@@ -450,9 +492,11 @@ def _shown_key(action: QAction, key: str) -> None:
 
 def _ask_purpose(parent: QWidget) -> str | None:
     """The optional reason, kept in the audit log ("refund over $100"); None = cancelled."""
-    text, ok = QInputDialog.getText(parent, "Verify identity",
-                                    "A one-time code will be texted to this customer.\n"
-                                    "Reason (optional, kept in the audit log):")
+    text, ok = QInputDialog.getText(
+        parent,
+        "Verify identity",
+        "A one-time code will be texted to this customer.\nReason (optional, kept in the audit log):",
+    )
     return text.strip() if ok else None
 
 
@@ -460,4 +504,3 @@ def main_window_for(service: InboxService, **kw) -> MainWindow:
     """Create the QApplication if needed, then the window (used by screenshots)."""
     QApplication.instance() or QApplication([])
     return MainWindow(service, **kw)
-

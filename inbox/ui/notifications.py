@@ -91,10 +91,14 @@ class Notifier:
 
         def load() -> list[tuple[Message, ConversationSummary | None]]:
             cutoff = datetime.now(UTC) - FRESH
-            msgs = [m for m in self._service.messages(new)
-                    if m.direction == Direction.INBOUND and m.created_at >= cutoff]
-            summaries = {s.id: s for s in self._service.conversation_summaries(
-                sorted({m.conversation_id for m in msgs}))} if msgs else {}
+            msgs = [
+                m for m in self._service.messages(new) if m.direction == Direction.INBOUND and m.created_at >= cutoff
+            ]
+            summaries = (
+                {s.id: s for s in self._service.conversation_summaries(sorted({m.conversation_id for m in msgs}))}
+                if msgs
+                else {}
+            )
             return [(m, summaries.get(m.conversation_id)) for m in msgs]
 
         ops.run_op(self._window, load, self._notify, label="Preparing notification")

@@ -170,9 +170,7 @@ class InMemoryService(InboxService):
             opted_out=bool(opt and opt.opted_out),
             flagged=conv.flagged,
             verified=contact.id in self.verified,
-            failed_delivery=bool(
-                last_out and last_out.status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
-            ),
+            failed_delivery=bool(last_out and last_out.status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED)),
             snoozed_until=conv.snoozed_until,
             waiting_since=waiting,
         )
@@ -349,13 +347,27 @@ def demo_service(now: datetime | None = None) -> InMemoryService:
     c = svc.add_conversation("+14155550123", "Maya Okafor", assignee="Dana", unread=2)
     svc.add_message(c, "Hi! I ordered the blue train set last week — any idea when it ships?", at=ago(days=1, hours=3))
     svc.add_message(
-        c, "Thanks for your message! We're closed right now and will reply from 9:00.",
-        inbound=False, author_kind=AuthorKind.AUTOMATION, author="After hours", at=ago(days=1, hours=3, seconds=-5),
+        c,
+        "Thanks for your message! We're closed right now and will reply from 9:00.",
+        inbound=False,
+        author_kind=AuthorKind.AUTOMATION,
+        author="After hours",
+        at=ago(days=1, hours=3, seconds=-5),
     )
-    svc.add_message(c, "Hi Maya, it left our warehouse this morning. You'll get tracking by text shortly.",
-                    inbound=False, at=ago(hours=20))
-    svc.add_message(c, "Customer called too; promised a callback if the courier misses Friday.",
-                    inbound=False, author_kind=AuthorKind.NOTE, author="Dana", at=ago(hours=19))
+    svc.add_message(
+        c,
+        "Hi Maya, it left our warehouse this morning. You'll get tracking by text shortly.",
+        inbound=False,
+        at=ago(hours=20),
+    )
+    svc.add_message(
+        c,
+        "Customer called too; promised a callback if the courier misses Friday.",
+        inbound=False,
+        author_kind=AuthorKind.NOTE,
+        author="Dana",
+        at=ago(hours=19),
+    )
     svc.add_message(c, "Perfect, thank you 🙏", at=ago(minutes=14))
     svc.add_message(c, "Oh and can you leave it with the neighbour at no. 12 if I'm out? 🏠📦", at=ago(minutes=2))
 
@@ -364,20 +376,36 @@ def demo_service(now: datetime | None = None) -> InMemoryService:
 
     c = svc.add_conversation("+12025550187", "Bartholomew Fitzgerald-Montgomery III Jr", assignee="Dana")
     svc.add_message(c, LONG_MESSAGE, at=ago(hours=2))
-    svc.add_message(c, "I'm so sorry about this, Bartholomew. I'm checking with the courier now and will "
-                       "text you back within the hour.", inbound=False, at=ago(hours=1, minutes=50))
+    svc.add_message(
+        c,
+        "I'm so sorry about this, Bartholomew. I'm checking with the courier now and will "
+        "text you back within the hour.",
+        inbound=False,
+        at=ago(hours=1, minutes=50),
+    )
 
     c = svc.add_conversation("+393471234567", "Sofia Rossi", assignee="Dana")
     svc.add_message(c, "Buongiorno, il mio ordine è arrivato danneggiato.", at=ago(hours=3))
     svc.add_message(
-        c, "Ci dispiace molto! Può inviarci una foto del pacco?", inbound=False, at=ago(hours=2, minutes=55),
-        status=MessageStatus.FAILED, error_code=30007, error_message="Carrier filtered the message (30007)",
+        c,
+        "Ci dispiace molto! Può inviarci una foto del pacco?",
+        inbound=False,
+        at=ago(hours=2, minutes=55),
+        status=MessageStatus.FAILED,
+        error_code=30007,
+        error_message="Carrier filtered the message (30007)",
     )
 
     c = svc.add_conversation("+13125550142", "Greg Lin", status=ConversationStatus.OPEN)
     svc.add_message(c, "You keep texting me about a sale. STOP", at=ago(days=2, hours=1))
-    svc.add_message(c, "You have successfully been unsubscribed. Reply START to resubscribe.",
-                    inbound=False, author_kind=AuthorKind.PROVIDER, author="Twilio", at=ago(days=2))
+    svc.add_message(
+        c,
+        "You have successfully been unsubscribed. Reply START to resubscribe.",
+        inbound=False,
+        author_kind=AuthorKind.PROVIDER,
+        author="Twilio",
+        at=ago(days=2),
+    )
     svc.set_opted_out(c, ago(days=2, hours=1))
 
     c = svc.add_conversation("+17185550199", "Jamal Carter", unread=1)
@@ -385,8 +413,14 @@ def demo_service(now: datetime | None = None) -> InMemoryService:
 
     c = svc.add_conversation("+34612345678", "Lucía Fernández", assignee="Sam")
     svc.add_message(c, "¿Pueden cambiar la dirección de entrega? Me mudé el fin de semana.", at=ago(hours=5))
-    svc.add_message(c, "¡Claro! Envíenos la nueva dirección completa, por favor.", inbound=False,
-                    author="Sam", at=ago(hours=4, minutes=40), status=MessageStatus.SENT)
+    svc.add_message(
+        c,
+        "¡Claro! Envíenos la nueva dirección completa, por favor.",
+        inbound=False,
+        author="Sam",
+        at=ago(hours=4, minutes=40),
+        status=MessageStatus.SENT,
+    )
 
     c = svc.add_conversation("+819012345678", "佐藤 陽翔", unread=1)
     svc.add_message(c, "配達時間を午後に変更できますか？", at=ago(hours=6))
@@ -395,17 +429,35 @@ def demo_service(now: datetime | None = None) -> InMemoryService:
     svc.add_message(c, "Is this still the right number for support? My account says locked.", at=ago(hours=7))
 
     c = svc.add_conversation("+16465550111", "Priya Natarajan", flagged=True, unread=1)
-    svc.add_message(c, "Your order #4411 has shipped.", inbound=False, author_kind=AuthorKind.AUTOMATION,
-                    author="Shipping updates", at=ago(days=1, hours=1))
+    svc.add_message(
+        c,
+        "Your order #4411 has shipped.",
+        inbound=False,
+        author_kind=AuthorKind.AUTOMATION,
+        author="Shipping updates",
+        at=ago(days=1, hours=1),
+    )
     svc.add_message(c, "please don't text me anymore, I never signed up for this", at=ago(hours=8))
 
     c = svc.add_conversation("+15035550166", "Tom Becker", assignee="Dana")
     svc.verified.add(svc.convs[c].contact_id)
-    svc.add_message(c, "Your verification code is 482913", inbound=False, author_kind=AuthorKind.AUTOMATION,
-                    author="Verification", masked=True, at=ago(days=1, hours=6))
+    svc.add_message(
+        c,
+        "Your verification code is 482913",
+        inbound=False,
+        author_kind=AuthorKind.AUTOMATION,
+        author="Verification",
+        masked=True,
+        at=ago(days=1, hours=6),
+    )
     svc.add_message(c, "Done, I'm verified now. Can you check my subscription?", at=ago(days=1, hours=5))
-    svc.add_message(c, "All set — your plan renews on 1 March.", inbound=False, at=ago(days=1, hours=4),
-                    status=MessageStatus.SENDING)
+    svc.add_message(
+        c,
+        "All set — your plan renews on 1 March.",
+        inbound=False,
+        at=ago(days=1, hours=4),
+        status=MessageStatus.SENDING,
+    )
 
     c = svc.add_conversation("+4915123456789", "Jürgen Müller", status=ConversationStatus.RESOLVED)
     svc.add_message(c, "Danke, das Problem ist gelöst!", at=ago(days=3))
@@ -413,8 +465,9 @@ def demo_service(now: datetime | None = None) -> InMemoryService:
     c = svc.add_conversation("+33612345678", "Chloé Martin", status=ConversationStatus.PENDING, assignee="Dana")
     svc.add_message(c, "Je vous renvoie la facture demain matin.", at=ago(days=1, hours=9))
 
-    c = svc.add_conversation("+61412345678", "Noah Williams", status=ConversationStatus.SNOOZED,
-                             snoozed_until=now + timedelta(hours=15))
+    c = svc.add_conversation(
+        "+61412345678", "Noah Williams", status=ConversationStatus.SNOOZED, snoozed_until=now + timedelta(hours=15)
+    )
     svc.add_message(c, "I'll check with my partner and get back to you tomorrow.", at=ago(days=4))
     return svc
 

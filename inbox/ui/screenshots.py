@@ -116,8 +116,12 @@ def shoot_phone(outdir: Path) -> list[Path]:
     from inbox.ui.demo_phone import DemoPhoneWindow
 
     business, customer, quitter = "+15550001111", "+15557654321", "+15551230001"
-    config = SimulatorConfig(account_sid="AC" + secrets.token_hex(16), auth_token=secrets.token_hex(16),
-                             numbers=(business,), delivery_delay=0.05)
+    config = SimulatorConfig(
+        account_sid="AC" + secrets.token_hex(16),
+        auth_token=secrets.token_hex(16),
+        numbers=(business,),
+        delivery_delay=0.05,
+    )
     made: list[Path] = []
     with SimulatorServer(config, host="127.0.0.1", port=0) as server:
         client = SimulatorClient(server.url)
@@ -125,8 +129,13 @@ def shoot_phone(outdir: Path) -> list[Path]:
         try:
             client.text(customer, business, "Hi! My order #4411 hasn't arrived yet 📦")
             time.sleep(1.1)  # one-second dates: keep the conversation in order
-            provider.send(OutboundRequest(customer, business, "Sorry about that! It left our warehouse this "
-                                          "morning — you'll have it by Thursday."))
+            provider.send(
+                OutboundRequest(
+                    customer,
+                    business,
+                    "Sorry about that! It left our warehouse this morning — you'll have it by Thursday.",
+                )
+            )
             time.sleep(1.1)
             client.text(customer, business, "Great, thank you 🙏")
             client.text(quitter, business, "STOP")
@@ -181,14 +190,28 @@ def shoot_setup(outdir: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="inbox-shots-") as folder:
         db = Database(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}")
         db.upgrade()
-        setup.add_channel(db, name="main", account_sid="AC" + "0" * 32, number="+15550001111",
-                          auth_token_ref="keyring", poll_interval_seconds=5)
-        setup.add_channel(db, name="support-uk", account_sid="AC" + "1" * 32, number="+447700900100",
-                          auth_token_ref="env:UK_TOKEN", provider_handles_opt_out=False, poll_interval_seconds=10)
+        setup.add_channel(
+            db,
+            name="main",
+            account_sid="AC" + "0" * 32,
+            number="+15550001111",
+            auth_token_ref="keyring",
+            poll_interval_seconds=5,
+        )
+        setup.add_channel(
+            db,
+            name="support-uk",
+            account_sid="AC" + "1" * 32,
+            number="+447700900100",
+            auth_token_ref="env:UK_TOKEN",
+            provider_handles_opt_out=False,
+            poll_interval_seconds=10,
+        )
         with db.write() as s:
             rules.add(s, RuleSpec("store-hours", ("HOURS", "OPEN"), action=Action(reply="We're open 9–5, Mon–Fri.")))
-            rules.add(s, RuleSpec("newsletter", ("JOIN",), action=Action(ActionKind.JOIN, list_name="news"),
-                                  priority=10))
+            rules.add(
+                s, RuleSpec("newsletter", ("JOIN",), action=Action(ActionKind.JOIN, list_name="news"), priority=10)
+            )
         service = InboxService(db, agent="Dana")
         for dark in (False, True):
             theme.apply_theme(app, dark=dark)

@@ -35,10 +35,21 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("A",), "Assign to me / unassign", "toggle_assign"),
     Binding(("E",), "Resolve", "resolve"),
     Binding(("S",), "Snooze…", "snooze"),
-    *(Binding((f"Ctrl+{n}",), f"Filter: {label}", f"filter_{view}")
-      for n, (view, label) in enumerate(
-          (("mine", "Mine"), ("unassigned", "Unassigned"), ("open", "Open"), ("pending", "Pending"),
-           ("snoozed", "Snoozed"), ("resolved", "Resolved"), ("all", "All")), start=1)),
+    *(
+        Binding((f"Ctrl+{n}",), f"Filter: {label}", f"filter_{view}")
+        for n, (view, label) in enumerate(
+            (
+                ("mine", "Mine"),
+                ("unassigned", "Unassigned"),
+                ("open", "Open"),
+                ("pending", "Pending"),
+                ("snoozed", "Snoozed"),
+                ("resolved", "Resolved"),
+                ("all", "All"),
+            ),
+            start=1,
+        )
+    ),
     Binding(("Ctrl+Shift+V",), "Verify identity (text a one-time code)", "verify_identity"),
     Binding(("Ctrl+I",), "Show / hide contact details", "toggle_contact_panel"),
     Binding(("Ctrl+,",), "Settings", "open_settings"),
@@ -121,8 +132,9 @@ class HelpOverlay(QWidget):
         p.drawRoundedRect(card, 12, 12)
         p.setPen(t.color("text"))
         p.setFont(theme.semibold(QFont(font.family(), int(font.pointSizeF() + 3))))
-        p.drawText(card.adjusted(24, 16, -24, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                   "Keyboard shortcuts")
+        p.drawText(
+            card.adjusted(24, 16, -24, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, "Keyboard shortcuts"
+        )
         for i, (keys, label) in enumerate(rows):
             left = card.left() + col_w * (i // per_col)
             y = card.top() + 56 + line * (i % per_col)
@@ -136,7 +148,9 @@ class HelpOverlay(QWidget):
             p.drawText(chip, Qt.AlignmentFlag.AlignCenter, keys)
             p.setFont(font)
             p.setPen(t.color("muted"))
-            p.drawText(QRectF(left + 200, y, col_w - 224, line - 2),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(label, Qt.TextElideMode.ElideRight, col_w - 224))
+            p.drawText(
+                QRectF(left + 200, y, col_w - 224, line - 2),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                fm.elidedText(label, Qt.TextElideMode.ElideRight, col_w - 224),
+            )
         p.end()

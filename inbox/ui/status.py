@@ -31,8 +31,9 @@ def health_text(h: ChannelHealth, provider: str = "Twilio", now: datetime | None
     """("Twilio · main · synced 4 s ago", ok) or ("… · retrying in 40 s", False)."""
     now = now or datetime.now(UTC)
     head = f"{provider} · {h.channel_name}"
-    failing = h.last_error is not None and (h.last_poll_ok_at is None or (
-        h.last_error_at is not None and h.last_error_at >= h.last_poll_ok_at))
+    failing = h.last_error is not None and (
+        h.last_poll_ok_at is None or (h.last_error_at is not None and h.last_error_at >= h.last_poll_ok_at)
+    )
     if failing:
         if h.next_retry_at is not None and h.next_retry_at > now:
             return f"{head} · retrying in {_ago((h.next_retry_at - now).total_seconds())}", False

@@ -95,7 +95,14 @@ DARK = Tokens(
 )
 
 AVATAR_COLOURS = (
-    "#e06c5a", "#e39b3b", "#c9a227", "#4fa86b", "#2f9e9e", "#3f8ee0", "#7b6fe0", "#c25fb0",
+    "#e06c5a",
+    "#e39b3b",
+    "#c9a227",
+    "#4fa86b",
+    "#2f9e9e",
+    "#3f8ee0",
+    "#7b6fe0",
+    "#c25fb0",
 )
 
 

@@ -18,8 +18,9 @@ SECRET_BODY = "my account password hint is pineapple42"
 
 
 def inbox(*args: str, env: dict[str, str], stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "inbox", *args], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "inbox", *args], capture_output=True, text=True, env=env, input=stdin, timeout=60
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"inbox {' '.join(args)} exited {proc.returncode}: {proc.stderr}")
     return proc
@@ -29,9 +30,25 @@ def inbox(*args: str, env: dict[str, str], stdin: str | None = None, check: bool
 def served(tmp_path) -> Iterator[tuple[str, str, str]]:
     sid, token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inbox", "simulator", "--port", "0", "--account-sid", sid, "--auth-token", token,
-         "--number", OUR, "--delivery-delay", "0.05"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "inbox",
+            "simulator",
+            "--port",
+            "0",
+            "--account-sid",
+            sid,
+            "--auth-token",
+            token,
+            "--number",
+            OUR,
+            "--delivery-delay",
+            "0.05",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         url = proc.stdout.readline().strip()
@@ -47,8 +64,21 @@ def test_cli_round_trip(served, sqlite_url, tmp_path) -> None:
 
     url, sid, token = served
     env = env_with(INBOX_DATABASE_URL=sqlite_url, SIM_TOKEN=token, INBOX_AGENT="sam")
-    added = inbox("channel", "add", "--name", "main", "--number", OUR, "--account-sid", sid, "--base-url", url,
-                  "--auth-token-env", "SIM_TOKEN", env=env)
+    added = inbox(
+        "channel",
+        "add",
+        "--name",
+        "main",
+        "--number",
+        OUR,
+        "--account-sid",
+        sid,
+        "--base-url",
+        url,
+        "--auth-token-env",
+        "SIM_TOKEN",
+        env=env,
+    )
     assert "Added channel main" in added.stdout
     listed = json.loads(inbox("channel", "list", "--json", env=env).stdout)
     assert listed[0]["number"] == OUR and token not in json.dumps(listed)
@@ -87,8 +117,21 @@ def test_bad_credentials_exit_non_zero_with_advice(served, sqlite_url) -> None:
 
     url, sid, _ = served
     env = env_with(INBOX_DATABASE_URL=sqlite_url, SIM_TOKEN="wrong")
-    inbox("channel", "add", "--name", "main", "--number", OUR, "--account-sid", sid, "--base-url", url,
-          "--auth-token-env", "SIM_TOKEN", env=env)
+    inbox(
+        "channel",
+        "add",
+        "--name",
+        "main",
+        "--number",
+        OUR,
+        "--account-sid",
+        sid,
+        "--base-url",
+        url,
+        "--auth-token-env",
+        "SIM_TOKEN",
+        env=env,
+    )
     result = inbox("sync", "--once", env=env, check=False)
     assert result.returncode == 1
     assert "credentials" in result.stderr.lower()
@@ -98,11 +141,35 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(sqlite_url) -> None:
     from .conftest import env_with
 
     env = env_with(INBOX_DATABASE_URL=sqlite_url)
-    bad = inbox("channel", "add", "--name", "x", "--number", "not-a-number", "--account-sid", "AC" + "0" * 32,
-                "--auth-token-env", "T", env=env, check=False)
+    bad = inbox(
+        "channel",
+        "add",
+        "--name",
+        "x",
+        "--number",
+        "not-a-number",
+        "--account-sid",
+        "AC" + "0" * 32,
+        "--auth-token-env",
+        "T",
+        env=env,
+        check=False,
+    )
     assert bad.returncode == 2 and "not a phone number" in bad.stderr
-    bad_sid = inbox("channel", "add", "--name", "x", "--number", OUR, "--account-sid", "ACnope",
-                    "--auth-token-env", "T", env=env, check=False)
+    bad_sid = inbox(
+        "channel",
+        "add",
+        "--name",
+        "x",
+        "--number",
+        OUR,
+        "--account-sid",
+        "ACnope",
+        "--auth-token-env",
+        "T",
+        env=env,
+        check=False,
+    )
     assert bad_sid.returncode == 2 and "account SID" in bad_sid.stderr
     assert "No channels yet" in inbox("channel", "list", env=env).stdout
     unknown = inbox("send", "--channel", "nope", "--to", CUSTOMER, "hi", env=env, check=False)
@@ -124,11 +191,27 @@ def test_daemon_stops_cleanly_on_sigterm(served, sqlite_url) -> None:
 
     url, sid, token = served
     env = env_with(INBOX_DATABASE_URL=sqlite_url, SIM_TOKEN=token)
-    inbox("channel", "add", "--name", "main", "--number", OUR, "--account-sid", sid, "--base-url", url,
-          "--auth-token-env", "SIM_TOKEN", "--poll-interval", "0.2", env=env)
+    inbox(
+        "channel",
+        "add",
+        "--name",
+        "main",
+        "--number",
+        OUR,
+        "--account-sid",
+        sid,
+        "--base-url",
+        url,
+        "--auth-token-env",
+        "SIM_TOKEN",
+        "--poll-interval",
+        "0.2",
+        env=env,
+    )
     inbox("simulator", "text", "--url", url, "--from", CUSTOMER, "--to", OUR, "HELP", env=env)
-    daemon = subprocess.Popen([sys.executable, "-m", "inbox", "daemon"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "inbox", "daemon"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -109,16 +109,31 @@ def test_inbox_answers_stop_when_provider_does_not(db, sim_config, channel_facto
     from inbox.simulator.server import SimulatorServer
 
     # This fixture's simulator has opt-out handling on; run a second one with it off.
-    cfg = type(sim_config)(account_sid=sim_config.account_sid, auth_token=sim_config.auth_token,
-                           numbers=sim_config.numbers, opt_out_handling=False, delivery_delay=0.05)
+    cfg = type(sim_config)(
+        account_sid=sim_config.account_sid,
+        auth_token=sim_config.auth_token,
+        numbers=sim_config.numbers,
+        opt_out_handling=False,
+        delivery_delay=0.05,
+    )
     with SimulatorServer(cfg, host="127.0.0.1", port=0) as server:
         from inbox.store import channels
+
         with db.write() as s:
-            channels.add(s, name="own", provider="twilio", number=OUR_NUMBER, account_sid=cfg.account_sid,
-                         base_url=server.url, auth_token_ref="env:INBOX_TEST_TWILIO_TOKEN",
-                         provider_handles_opt_out=False, help_text="Acme. Reply STOP to stop.")
+            channels.add(
+                s,
+                name="own",
+                provider="twilio",
+                number=OUR_NUMBER,
+                account_sid=cfg.account_sid,
+                base_url=server.url,
+                auth_token_ref="env:INBOX_TEST_TWILIO_TOKEN",
+                provider_handles_opt_out=False,
+                help_text="Acme. Reply STOP to stop.",
+            )
         client = SimulatorClient(server.url)
         import os
+
         os.environ["INBOX_TEST_TWILIO_TOKEN"] = cfg.auth_token
         client.text(CUSTOMER, OUR_NUMBER, "stop")
         _settle(runner, client, CUSTOMER, 1)
@@ -167,6 +182,7 @@ def test_same_page_polled_twice_adds_nothing(db, sim, channel_factory, runner):
         from sqlalchemy import func, select
 
         from inbox.store.models import MessageRow
+
         assert s.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.direction == "inbound")) == 6
         # the HELP got exactly one answer (Twilio's own: Inbox stays silent for exact keywords)
         assert s.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.direction == "outbound")) == 0

@@ -238,8 +238,11 @@ def test_fetch_status_reports_failures() -> None:
     with SimulatorServer(config(undelivered_rate=1.0)) as server:
         provider = make(server)
         sent = provider.send(OutboundRequest(CUSTOMER, OURS, "x"))
-        final = wait_for(lambda: [m for m in provider.fetch_status([sent.provider_message_id])
-                                  if m.status is MessageStatus.UNDELIVERED])
+        final = wait_for(
+            lambda: [
+                m for m in provider.fetch_status([sent.provider_message_id]) if m.status is MessageStatus.UNDELIVERED
+            ]
+        )
         assert final and final[0].error_code in (30003, 30005) and final[0].error_message
         provider.close()
 

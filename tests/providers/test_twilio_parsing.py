@@ -20,8 +20,14 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def record(sid: str, body: object = "hi", when: datetime = NOW, **extra: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "sid": sid, "from": "+15557654321", "to": OURS, "body": body, "direction": "inbound",
-        "status": "received", "date_created": format_datetime(when), "date_sent": format_datetime(when),
+        "sid": sid,
+        "from": "+15557654321",
+        "to": OURS,
+        "body": body,
+        "direction": "inbound",
+        "status": "received",
+        "date_created": format_datetime(when),
+        "date_sent": format_datetime(when),
         "num_segments": "1",
     }
     base.update(extra)
@@ -29,8 +35,9 @@ def record(sid: str, body: object = "hi", when: datetime = NOW, **extra: object)
 
 
 def provider_answering(handler) -> TwilioProvider:  # type: ignore[no-untyped-def]
-    return TwilioProvider(ACCOUNT, "t", OURS, base_url="https://api.example.test",
-                          transport=httpx.MockTransport(handler))
+    return TwilioProvider(
+        ACCOUNT, "t", OURS, base_url="https://api.example.test", transport=httpx.MockTransport(handler)
+    )
 
 
 def page(messages: list[object], next_uri: str | None = None) -> httpx.Response:
@@ -54,8 +61,15 @@ def test_malformed_records_are_quarantined_not_raised() -> None:
     assert [m.body for m in batch.messages] == ["", "good"]  # same second: the provider's order, reversed
     assert batch.skipped == 7
     reasons = [reason for reason, _ in provider.last_quarantined]
-    assert reasons == ["missing body", "missing sid", "missing from", "unparseable date", "implausible date",
-                       "implausible date", "record is not an object"]
+    assert reasons == [
+        "missing body",
+        "missing sid",
+        "missing from",
+        "unparseable date",
+        "implausible date",
+        "implausible date",
+        "record is not an object",
+    ]
     assert json.loads(provider.last_quarantined[0][1])["sid"] == "SM" + "b" * 32
 
 
@@ -124,8 +138,14 @@ def test_unknown_status_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
 
 @pytest.mark.parametrize(
     "header, expected",
-    [("1", 1.0), ("2.5", 2.5), ("-3", 0.0), (None, None), ("soon", None),
-     (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0)],
+    [
+        ("1", 1.0),
+        ("2.5", 2.5),
+        ("-3", 0.0),
+        (None, None),
+        ("soon", None),
+        (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
+    ],
 )
 def test_retry_after_parsing(header: str | None, expected: float | None) -> None:
     assert retry_after_seconds(header, now=NOW) == expected
@@ -133,9 +153,11 @@ def test_retry_after_parsing(header: str | None, expected: float | None) -> None
 
 def test_rate_limited_with_http_date() -> None:
     when = datetime.now(UTC) + timedelta(seconds=120)
-    provider = provider_answering(lambda request: httpx.Response(
-        429, headers={"Retry-After": format_datetime(when, usegmt=True)}, json={"code": 20429, "status": 429}
-    ))
+    provider = provider_answering(
+        lambda request: httpx.Response(
+            429, headers={"Retry-After": format_datetime(when, usegmt=True)}, json={"code": 20429, "status": 429}
+        )
+    )
     with pytest.raises(RateLimited) as info:
         provider.send(OutboundRequest("+15557654321", OURS, "hi"))
     assert 100 < info.value.retry_after <= 120  # type: ignore[operator]
@@ -158,8 +180,14 @@ def paged_provider(answers: list[httpx.Response], waits: list[float]) -> tuple[T
         asked.append(str(request.url))
         return answers.pop(0) if answers else page([])
 
-    provider = TwilioProvider(ACCOUNT, "t", OURS, base_url="https://api.example.test",
-                              transport=httpx.MockTransport(handler), sleep=waits.append)
+    provider = TwilioProvider(
+        ACCOUNT,
+        "t",
+        OURS,
+        base_url="https://api.example.test",
+        transport=httpx.MockTransport(handler),
+        sleep=waits.append,
+    )
     return provider, asked
 
 

@@ -17,9 +17,27 @@ from tests.simulator.harness import ACCOUNT, CUSTOMER, OURS, wait_for
 
 def test_serve_text_phone_round_trip(capsys: pytest.CaptureFixture[str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inbox.simulator", "serve", "--port", "0", "--account-sid", ACCOUNT,
-         "--auth-token", "t", "--number", OURS, "--delivery-delay", "0.05", "--seed", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "inbox.simulator",
+            "serve",
+            "--port",
+            "0",
+            "--account-sid",
+            ACCOUNT,
+            "--auth-token",
+            "t",
+            "--number",
+            OURS,
+            "--delivery-delay",
+            "0.05",
+            "--seed",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -42,8 +60,21 @@ def test_mounted_without_subcommand_serves() -> None:
     parser = argparse.ArgumentParser(prog="inbox")
     sub = parser.add_subparsers(dest="command")
     cli.add_arguments(sub)
-    args = parser.parse_args(["simulator", "--port", "8765", "--account-sid", ACCOUNT, "--auth-token", "T",
-                              "--number", OURS, "--fail-rate", "0.1"])
+    args = parser.parse_args(
+        [
+            "simulator",
+            "--port",
+            "8765",
+            "--account-sid",
+            ACCOUNT,
+            "--auth-token",
+            "T",
+            "--number",
+            OURS,
+            "--fail-rate",
+            "0.1",
+        ]
+    )
     assert args.sim_command is None and args.port == 8765 and args.number == [OURS]
     assert args.func is cli.run
     config = cli._config(args)

@@ -85,9 +85,10 @@ def test_fault_settings_are_validated_and_reset(sim: SimulatorClient) -> None:
 
 def test_faults_are_deterministic_with_a_seed() -> None:
     def run() -> list[int]:
-        with SimulatorServer(config(seed=99, faults=Faults(fail_rate=0.5))) as server, httpx.Client(
-            base_url=server.url, auth=(ACCOUNT, TOKEN)
-        ) as api:
+        with (
+            SimulatorServer(config(seed=99, faults=Faults(fail_rate=0.5))) as server,
+            httpx.Client(base_url=server.url, auth=(ACCOUNT, TOKEN)) as api,
+        ):
             return [api.get(MESSAGES).status_code for _ in range(12)]
 
     first = run()

@@ -15,8 +15,17 @@ from inbox.simulator.client import SimulatorClient
 from inbox.simulator.server import SimulatorServer
 from tests.simulator.harness import ACCOUNT, CUSTOMER, CUSTOMER_2, MESSAGES, OURS, OURS_2, TOKEN, config
 
-ENVELOPE = {"messages", "end", "first_page_uri", "next_page_uri", "page", "page_size", "previous_page_uri",
-            "start", "uri"}
+ENVELOPE = {
+    "messages",
+    "end",
+    "first_page_uri",
+    "next_page_uri",
+    "page",
+    "page_size",
+    "previous_page_uri",
+    "start",
+    "uri",
+}
 
 
 def walk(api: httpx.Client, params: dict[str, object]) -> list[dict]:
@@ -50,9 +59,10 @@ def test_page_size_is_capped_at_1000(api: httpx.Client) -> None:
 @pytest.fixture
 def slow_api() -> Iterator[tuple[httpx.Client, SimulatorClient]]:
     """Outbound messages stay queued (no date_sent) for the whole test."""
-    with SimulatorServer(config(delivery_delay=60)) as server, httpx.Client(
-        base_url=server.url, auth=(ACCOUNT, TOKEN)
-    ) as api:
+    with (
+        SimulatorServer(config(delivery_delay=60)) as server,
+        httpx.Client(base_url=server.url, auth=(ACCOUNT, TOKEN)) as api,
+    ):
         yield api, SimulatorClient(server.url)
 
 

@@ -14,9 +14,26 @@ from tests.simulator.harness import ACCOUNT, CUSTOMER, MESSAGES, OURS, OURS_2, T
 
 # Every property of api.v2010.account.message in the reference OpenAPI file.
 MESSAGE_PROPERTIES = {
-    "account_sid", "api_version", "body", "date_created", "date_sent", "date_updated", "direction",
-    "error_code", "error_message", "from", "messaging_service_sid", "num_media", "num_segments", "price",
-    "price_unit", "sid", "status", "subresource_uris", "to", "uri",
+    "account_sid",
+    "api_version",
+    "body",
+    "date_created",
+    "date_sent",
+    "date_updated",
+    "direction",
+    "error_code",
+    "error_message",
+    "from",
+    "messaging_service_sid",
+    "num_media",
+    "num_segments",
+    "price",
+    "price_unit",
+    "sid",
+    "status",
+    "subresource_uris",
+    "to",
+    "uri",
 }
 RFC2822 = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$")
 
@@ -132,9 +149,7 @@ def test_status_progresses_to_delivered_and_phone_receives(api: httpx.Client, si
     [({"undelivered_rate": 1.0}, "undelivered", {30003, 30005}), ({"failed_rate": 1.0}, "failed", {30008})],
 )
 def test_configured_failures(rates: dict[str, float], status: str, codes: set[int]) -> None:
-    with SimulatorServer(config(**rates)) as server, httpx.Client(
-        base_url=server.url, auth=(ACCOUNT, TOKEN)
-    ) as api:
+    with SimulatorServer(config(**rates)) as server, httpx.Client(base_url=server.url, auth=(ACCOUNT, TOKEN)) as api:
         created = send(api, To=CUSTOMER, From=OURS, Body="hi").json()
         final = wait_for(lambda: (m := api.get(created["uri"]).json())["status"] == status and m)
         assert final, f"never {status}"

@@ -57,8 +57,16 @@ def test_automation_reply_queues_once_per_message_and_rule(db, channel) -> None:
         cid = contacts.get_or_create(s, "+15551230000")
         conv = conversations.get_or_create(s, cid, channel.id, T0)
         mo = messages.insert_inbound(s, channel.id, conv, _mo(1), channel.number)
-        kw = dict(channel_id=channel.id, conversation_id=conv, from_number=channel.number, to_number="+15551230000",
-                  body="confirmed", author_kind=AuthorKind.AUTOMATION, author="compliance:opt-out", reply_to_id=mo)
+        kw = dict(
+            channel_id=channel.id,
+            conversation_id=conv,
+            from_number=channel.number,
+            to_number="+15551230000",
+            body="confirmed",
+            author_kind=AuthorKind.AUTOMATION,
+            author="compliance:opt-out",
+            reply_to_id=mo,
+        )
         assert messages.queue_outbound(s, **kw) is not None
         assert messages.queue_outbound(s, **kw) is None
 
@@ -67,10 +75,18 @@ def test_opt_out_history_and_state(db, channel) -> None:
     with db.write() as s:
         cid = contacts.get_or_create(s, "+15551230000")
         assert optouts.record(s, cid, channel.id, opted_out=True, at=T0, source=OptOutSource.KEYWORD, keyword="STOP")
-        assert not optouts.record(s, cid, channel.id, opted_out=True, at=T0, source=OptOutSource.KEYWORD,
-                                  keyword="STOP")
-        assert optouts.record(s, cid, channel.id, opted_out=False, at=T0 + timedelta(minutes=1),
-                              source=OptOutSource.KEYWORD, keyword="START")
+        assert not optouts.record(
+            s, cid, channel.id, opted_out=True, at=T0, source=OptOutSource.KEYWORD, keyword="STOP"
+        )
+        assert optouts.record(
+            s,
+            cid,
+            channel.id,
+            opted_out=False,
+            at=T0 + timedelta(minutes=1),
+            source=OptOutSource.KEYWORD,
+            keyword="START",
+        )
     with db.read() as s:
         assert not optouts.is_opted_out(s, cid, channel.id)
         assert [h.keyword for h in optouts.history(s, cid)] == ["START", "STOP", "STOP"]
@@ -117,7 +133,7 @@ def test_search_is_literal(db, channel) -> None:
         assert [r[4] for r in search.messages(s, "100% sure")] == ["100% sure it's_broken"]
         assert [r[4] for r in search.messages(s, "it's_b")] == ["100% sure it's_broken"]
         assert search.messages(s, "%") and len(search.messages(s, "%")) == 1
-        assert search.messages(s, "\" OR 1=1 --") == []
+        assert search.messages(s, '" OR 1=1 --') == []
 
 
 def test_timestamps_come_back_aware_utc(db, channel) -> None:

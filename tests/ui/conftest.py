@@ -86,9 +86,25 @@ def isolated_settings(tmp_path, qapp) -> Iterator[None]:
 
 
 SERVICE_METHODS = (
-    "conversations_page", "conversations_count", "conversation_summaries", "thread_page", "messages",
-    "contact_details", "search", "channels", "channel_health", "unread_total", "send_reply", "add_note",
-    "retry", "assign", "set_status", "mark_read", "rename_contact", "set_labels", "clear_flag",
+    "conversations_page",
+    "conversations_count",
+    "conversation_summaries",
+    "thread_page",
+    "messages",
+    "contact_details",
+    "search",
+    "channels",
+    "channel_health",
+    "unread_total",
+    "send_reply",
+    "add_note",
+    "retry",
+    "assign",
+    "set_status",
+    "mark_read",
+    "rename_contact",
+    "set_labels",
+    "clear_flag",
 )
 
 

@@ -78,8 +78,7 @@ def _open(qtbot, service, name: str, **kw) -> MainWindow:
     qtbot.addWidget(w)
     w.list_pane.set_view("all")
     wait_ops(qtbot)
-    row = next(r for r in range(w.list_pane.model.rowCount())
-               if w.list_pane.model.summary(r).contact_name == name)
+    row = next(r for r in range(w.list_pane.model.rowCount()) if w.list_pane.model.summary(r).contact_name == name)
     w.list_pane.step(row)
     wait_ops(qtbot)
     return w

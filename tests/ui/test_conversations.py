@@ -79,8 +79,9 @@ def test_row_leaves_view_when_resolved_and_new_row_enters(qtbot, service):
 
 
 def test_row_delegate_paints_all_markers(qtbot, service):
-    cid = service.add_conversation("+14155550100", "A very long name that will certainly need elision here", unread=3,
-                                   flagged=True)
+    cid = service.add_conversation(
+        "+14155550100", "A very long name that will certainly need elision here", unread=3, flagged=True
+    )
     service.add_message(cid, "<b>x</b> " * 40)
     service.verified.add(service.convs[cid].contact_id)
     s = service._summary(service.convs[cid])

@@ -152,8 +152,9 @@ def test_status_bar_shows_health_unread_and_agent(qtbot):
 
 def test_health_text_when_failing():
     now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
-    h = ChannelHealth(1, "main", now - timedelta(minutes=5), "HTTP 503", now - timedelta(seconds=3),
-                      now + timedelta(seconds=40))
+    h = ChannelHealth(
+        1, "main", now - timedelta(minutes=5), "HTTP 503", now - timedelta(seconds=3), now + timedelta(seconds=40)
+    )
     assert health_text(h, now=now) == ("Twilio · main · retrying in 40 s", False)
 
 

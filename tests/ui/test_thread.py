@@ -74,8 +74,9 @@ def test_markup_is_shown_literally(qtbot, service):
 
 def test_masked_message_never_shows_its_body(qtbot, service):
     cid = service.add_conversation("+14155550103", "Code")
-    service.add_message(cid, "Your code is 123456", inbound=False, author_kind=AuthorKind.AUTOMATION,
-                        author="Verification", masked=True)
+    service.add_message(
+        cid, "Your code is 123456", inbound=False, author_kind=AuthorKind.AUTOMATION, author="Verification", masked=True
+    )
     model = ThreadModel(service)
     with qtbot.waitSignal(model.loaded):
         model.load(cid)
@@ -116,7 +117,11 @@ def test_delivery_marks_and_failed_meta(service):
     marks = {}
     for st in (MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED):
         marks[st] = delivery_mark(service.add_message(cid, "x", inbound=False, status=st))
-    assert marks == {MessageStatus.QUEUED: "clock", MessageStatus.SENT: "check",
-                     MessageStatus.DELIVERED: "check-check", MessageStatus.FAILED: "alert"}
+    assert marks == {
+        MessageStatus.QUEUED: "clock",
+        MessageStatus.SENT: "check",
+        MessageStatus.DELIVERED: "check-check",
+        MessageStatus.FAILED: "alert",
+    }
     failed = service.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="30007")
     assert meta_text(failed).endswith("Not delivered — Retry")

@@ -26,3 +26,14 @@ def test_ruff_is_clean() -> None:
         pytest.skip("ruff not installed")
     result = subprocess.run([exe, "check", "inbox", "tests"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_code_is_ruff_formatted() -> None:
+    """One formatting everywhere keeps diffs about behaviour, not layout."""
+    exe = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("ruff not installed")
+    result = subprocess.run(
+        [exe, "format", "--check", "inbox", "tests", "packaging"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-4000:]

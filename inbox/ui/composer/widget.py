@@ -64,8 +64,16 @@ class ComposerEdit(QPlainTextEdit):
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         popup = self.completer.popup() if self.completer else None
-        if popup is not None and popup.isVisible() and e.key() in (
-            Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Tab, Qt.Key.Key_Escape,
+        if (
+            popup is not None
+            and popup.isVisible()
+            and e.key()
+            in (
+                Qt.Key.Key_Enter,
+                Qt.Key.Key_Return,
+                Qt.Key.Key_Tab,
+                Qt.Key.Key_Escape,
+            )
         ):
             e.ignore()  # the completer's popup handles these
             return

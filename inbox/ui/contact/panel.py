@@ -141,14 +141,16 @@ class ContactPanel(QWidget):
         if current:
             for o in current:
                 how = o.keyword if o.source == OptOutSource.KEYWORD and o.keyword else o.source.value
-                self.lay.addWidget(_label(f"Opted out on {humanize.short_date(o.changed_at)} ({how})",
-                                          "danger", self.body))
+                self.lay.addWidget(
+                    _label(f"Opted out on {humanize.short_date(o.changed_at)} ({how})", "danger", self.body)
+                )
         else:
             self.lay.addWidget(_label("Can receive texts", "", self.body))
         for o in d.opt_out_history[:5]:
             verb = "Opted out" if o.opted_out else "Opted in"
-            self.lay.addWidget(_label(f"{verb} · {humanize.short_date(o.changed_at)} · {o.source.value}",
-                                      "muted", self.body))
+            self.lay.addWidget(
+                _label(f"{verb} · {humanize.short_date(o.changed_at)} · {o.source.value}", "muted", self.body)
+            )
 
         if self.can_verify:
             self._section("Identity")
@@ -166,14 +168,16 @@ class ContactPanel(QWidget):
             self.verify_button = None
 
         self._section("Labels")
-        self.lay.addWidget(_label(", ".join(d.labels) if d.labels else "No labels", "" if d.labels else "muted",
-                                  self.body))
+        self.lay.addWidget(
+            _label(", ".join(d.labels) if d.labels else "No labels", "" if d.labels else "muted", self.body)
+        )
 
         if d.conversations:
             self._section("Conversations")
             for s in d.conversations[:8]:
-                b = QPushButton(f"{s.channel_name} · {s.status.value} · {humanize.relative_time(s.last_activity_at)}",
-                                self.body)
+                b = QPushButton(
+                    f"{s.channel_name} · {s.status.value} · {humanize.relative_time(s.last_activity_at)}", self.body
+                )
                 b.setObjectName("link")
                 b.setAccessibleName(f"Open conversation on {s.channel_name}")
                 b.clicked.connect(lambda _=False, cid=s.id: emit(self.conversation_requested, cid))

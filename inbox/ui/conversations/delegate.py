@@ -70,8 +70,12 @@ class ConversationRowDelegate(QStyledItemDelegate):
         if selected:
             muted.setAlphaF(0.82)
 
-        paint_avatar(painter, QRectF(r.left() + PAD, r.top() + (ROW_HEIGHT - AVATAR) / 2, AVATAR, AVATAR),
-                     s.contact_name, s.contact_phone)
+        paint_avatar(
+            painter,
+            QRectF(r.left() + PAD, r.top() + (ROW_HEIGHT - AVATAR) / 2, AVATAR, AVATAR),
+            s.contact_name,
+            s.contact_phone,
+        )
 
         left = r.left() + PAD + AVATAR + PAD
         right = r.right() - PAD
@@ -89,8 +93,11 @@ class ConversationRowDelegate(QStyledItemDelegate):
         painter.setFont(meta_font)
         tw = QFontMetricsF(meta_font).horizontalAdvance(time_text)
         painter.setPen(t.color("accent") if unread and not selected else muted)
-        painter.drawText(QRectF(right - tw, line1.top(), tw, line1.height()),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, time_text)
+        painter.drawText(
+            QRectF(right - tw, line1.top(), tw, line1.height()),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            time_text,
+        )
 
         marks = markers(s)
         marks_w = len(marks) * (MARKER + 4)
@@ -99,8 +106,11 @@ class ConversationRowDelegate(QStyledItemDelegate):
         fm = QFontMetricsF(name_font)
         name = fm.elidedText(humanize.contact_title(s), Qt.TextElideMode.ElideRight, name_room)
         painter.setPen(fg)
-        painter.drawText(QRectF(left, line1.top(), name_room, line1.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        painter.drawText(
+            QRectF(left, line1.top(), name_room, line1.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            name,
+        )
         x = left + fm.horizontalAdvance(name) + 6
         for icon_name, colour, _tip in marks:
             col = t.accent_text if selected else getattr(t, colour)
@@ -115,9 +125,14 @@ class ConversationRowDelegate(QStyledItemDelegate):
             pfont = theme.semibold(meta_font)
             pill_w = max(20.0, QFontMetricsF(pfont).horizontalAdvance(count) + 12)
             pill = QRectF(right - pill_w, line2.center().y() - 9, pill_w, 18)
-            paint_pill(painter, pill, count,
-                       t.color("accent_text") if selected else t.color("accent"),
-                       t.color("accent") if selected else t.color("accent_text"), pfont)
+            paint_pill(
+                painter,
+                pill,
+                count,
+                t.color("accent_text") if selected else t.color("accent"),
+                t.color("accent") if selected else t.color("accent_text"),
+                pfont,
+            )
         preview = humanize.one_line(s.last_message_preview)
         if preview and s.last_message_author_kind == AuthorKind.AUTOMATION:
             preview = "⚙ " + preview
@@ -129,6 +144,9 @@ class ConversationRowDelegate(QStyledItemDelegate):
         room = line2.width() - (pill_w + 8 if pill_w else 0)
         preview = QFontMetricsF(body_font).elidedText(preview, Qt.TextElideMode.ElideRight, room)
         painter.setPen(fg if unread else muted)
-        painter.drawText(QRectF(left, line2.top(), room, line2.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, preview)
+        painter.drawText(
+            QRectF(left, line2.top(), room, line2.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            preview,
+        )
         painter.restore()

@@ -34,8 +34,8 @@ def matches(flt: ConversationFilter, s: ConversationSummary, agent: str | None) 
     if view == "all":
         return True
     if view == "mine":
-        return s.assignee is not None and s.assignee == (flt.agent or agent) and (
-            s.status != ConversationStatus.RESOLVED
+        return (
+            s.assignee is not None and s.assignee == (flt.agent or agent) and (s.status != ConversationStatus.RESOLVED)
         )
     if view == "unassigned":
         return s.assignee is None and s.status in (ConversationStatus.OPEN, ConversationStatus.PENDING)

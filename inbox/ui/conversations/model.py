@@ -131,9 +131,7 @@ class ConversationListModel(QAbstractListModel):
             label="Refreshing conversations",
         )
 
-    def apply_summaries(
-        self, ids: list[int], rows: list[ConversationSummary], gen: int | None = None
-    ) -> None:
+    def apply_summaries(self, ids: list[int], rows: list[ConversationSummary], gen: int | None = None) -> None:
         """Update, move, insert or drop rows so the list matches the filter and its sort."""
         if gen is not None and gen != self._generation:
             return

@@ -82,15 +82,21 @@ class HitDelegate(QStyledItemDelegate):
         painter.setFont(name_font)
         painter.setPen(t.color("text"))
         title = humanize.contact_title(None, h.contact_name, h.contact_phone)
-        painter.drawText(QRectF(inner.left(), inner.top(), inner.width() - tw, 20),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                         QFontMetricsF(name_font).elidedText(title, Qt.TextElideMode.ElideRight, inner.width() - tw))
+        painter.drawText(
+            QRectF(inner.left(), inner.top(), inner.width() - tw, 20),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            QFontMetricsF(name_font).elidedText(title, Qt.TextElideMode.ElideRight, inner.width() - tw),
+        )
         painter.setFont(option.font)
         painter.setPen(t.color("muted"))
-        body = QFontMetricsF(option.font).elidedText(humanize.one_line(h.body), Qt.TextElideMode.ElideRight,
-                                                     inner.width())
-        painter.drawText(QRectF(inner.left(), inner.top() + 20, inner.width(), 20),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, body)
+        body = QFontMetricsF(option.font).elidedText(
+            humanize.one_line(h.body), Qt.TextElideMode.ElideRight, inner.width()
+        )
+        painter.drawText(
+            QRectF(inner.left(), inner.top() + 20, inner.width(), 20),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            body,
+        )
         painter.restore()
 
 
@@ -158,8 +164,13 @@ class SearchDialog(QDialog):
             self.hint.setText("Type to search message text.")
             return
         self.hint.setText("Searching…")
-        ops.run_op(self, lambda: self._service.search(query), lambda hits: self._show(serial, hits),
-                   lambda _e: self.hint.setText("Search failed."), label="Searching")
+        ops.run_op(
+            self,
+            lambda: self._service.search(query),
+            lambda hits: self._show(serial, hits),
+            lambda _e: self.hint.setText("Search failed."),
+            label="Searching",
+        )
 
     def _show(self, serial: int, hits: list[SearchHit]) -> None:
         if serial != self._serial:

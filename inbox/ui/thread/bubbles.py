@@ -198,7 +198,10 @@ def delivery_mark(m: Message) -> str | None:
 
 def delivery_word(m: Message) -> str:
     return {
-        "alert": "Failed", "check-check": "Delivered", "check": "Sent", "clock": "Sending",
+        "alert": "Failed",
+        "check-check": "Delivered",
+        "check": "Sent",
+        "clock": "Sending",
     }.get(delivery_mark(m) or "", "")
 
 
@@ -224,8 +227,9 @@ class BubbleLayouter:
     def clear(self) -> None:
         self._cache.clear()
 
-    def geometry(self, m: Message, day: str | None, width: float, font: QFont,
-                 badge: str | None = None) -> BubbleGeometry:
+    def geometry(
+        self, m: Message, day: str | None, width: float, font: QFont, badge: str | None = None
+    ) -> BubbleGeometry:
         key = (m, day, round(width), font.key(), badge)
         g = self._cache.get(key)
         if g is not None:
@@ -237,8 +241,9 @@ class BubbleLayouter:
             self._cache.popitem(last=False)
         return g
 
-    def _compute(self, m: Message, day: str | None, width: float, font: QFont,
-                 badge: str | None = None) -> BubbleGeometry:
+    def _compute(
+        self, m: Message, day: str | None, width: float, font: QFont, badge: str | None = None
+    ) -> BubbleGeometry:
         meta_font = theme.meta_font(font)
         mfm = QFontMetricsF(meta_font)
         k = kind_of(m)
@@ -281,12 +286,28 @@ class BubbleLayouter:
             meta_rect = QRectF(x + bubble_w - 4 - meta_w, my, meta_w, META_H)
         retry_rect = meta_rect.adjusted(-4, -2, 4, 2) if is_failed(m) else None
         height = my + META_H + 6
-        return BubbleGeometry(height, k, day, day_rect, bubble, head, header_rect, layout, origin, meta,
-                              meta_rect, mark, retry_rect, badge, found)
+        return BubbleGeometry(
+            height,
+            k,
+            day,
+            day_rect,
+            bubble,
+            head,
+            header_rect,
+            layout,
+            origin,
+            meta,
+            meta_rect,
+            mark,
+            retry_rect,
+            badge,
+            found,
+        )
 
 
-def _layout_text(text: str, font: QFont, width: float,
-                 formats: list[QTextLayout.FormatRange] | None = None) -> tuple[QTextLayout, float]:
+def _layout_text(
+    text: str, font: QFont, width: float, formats: list[QTextLayout.FormatRange] | None = None
+) -> tuple[QTextLayout, float]:
     """Lay out plain text at ``width`` (with optional link formats); returns the layout and its widest line."""
     layout = QTextLayout(text, font)
     if formats:

@@ -105,14 +105,16 @@ class ThreadHeader(QWidget):
             b.setObjectName("action")
             b.setText(text)
             b.setIcon(icons.icon(icon, theme.tokens().text if with_text else theme.tokens().muted))
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if with_text
-                                 else Qt.ToolButtonStyle.ToolButtonIconOnly)
+            b.setToolButtonStyle(
+                Qt.ToolButtonStyle.ToolButtonTextBesideIcon if with_text else Qt.ToolButtonStyle.ToolButtonIconOnly
+            )
             b.setToolTip(tip)
             b.setAccessibleName(text or tip)
             return b
 
-        self.flag_button = action("Clear flag", "flag", "Possible opt-out in free text: review it, then clear the flag",
-                                  with_text=True)
+        self.flag_button = action(
+            "Clear flag", "flag", "Possible opt-out in free text: review it, then clear the flag", with_text=True
+        )
         self.flag_button.clicked.connect(self.clear_flag_requested)
         self.assign_button = action("Assign to me", "user", "Assign to me (A)")
         self.assign_button.clicked.connect(self._on_assign)
@@ -127,8 +129,9 @@ class ThreadHeader(QWidget):
         self.labels_button.clicked.connect(self.labels_requested)
         self.panel_button = action("Toggle contact details", "panel-right", "Contact details (Ctrl+I)")
         self.panel_button.clicked.connect(self.contact_panel_toggled)
-        self.verify_button = action("Verify identity", "shield-check", "Verify identity: text a one-time code "
-                                    "(Ctrl+Shift+V)")
+        self.verify_button = action(
+            "Verify identity", "shield-check", "Verify identity: text a one-time code (Ctrl+Shift+V)"
+        )
         self.verify_button.clicked.connect(self.verify_requested)
         self.verify_button.setVisible(False)  # shown when the window has a verifier
         self.more_button = action("More actions", "more", "More actions")
@@ -154,8 +157,14 @@ class ThreadHeader(QWidget):
         row.addSpacing(8)
         row.addWidget(self.flag_button)
         row.addWidget(self.resolve_button)
-        for b in (self.assign_button, self.snooze_button, self.labels_button, self.verify_button, self.panel_button,
-                  self.more_button):
+        for b in (
+            self.assign_button,
+            self.snooze_button,
+            self.labels_button,
+            self.verify_button,
+            self.panel_button,
+            self.more_button,
+        ):
             row.addWidget(b)
         self.setFixedHeight(56)
 

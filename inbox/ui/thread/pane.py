@@ -26,8 +26,13 @@ Confirm = Callable[[QWidget, str, str], bool]
 
 def ask(parent: QWidget, title: str, text: str) -> bool:
     """Default confirmation: a modal Yes/No (tests replace ``ThreadPane.confirm``)."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
@@ -189,11 +194,14 @@ class ThreadPane(QWidget):
         s = self.summary
         if s is None:
             return
-        if not note and s.flagged and not self.confirm(
-            self,
-            "Send to a flagged conversation?",
-            "This customer may have asked to stop receiving texts in their own words. "
-            "Send this reply anyway?",
+        if (
+            not note
+            and s.flagged
+            and not self.confirm(
+                self,
+                "Send to a flagged conversation?",
+                "This customer may have asked to stop receiving texts in their own words. Send this reply anyway?",
+            )
         ):
             return
         cid = s.id
@@ -231,16 +239,20 @@ class ThreadPane(QWidget):
 
     def assign_to_me(self, me: bool = True) -> None:
         agent = self._service.agent if me else None
-        self._act("Assigning", lambda cid: self._service.assign(cid, agent),
-                  f"Assigned to {agent}" if agent else "Unassigned")
+        self._act(
+            "Assigning", lambda cid: self._service.assign(cid, agent), f"Assigned to {agent}" if agent else "Unassigned"
+        )
 
     def toggle_assign(self) -> None:
         if self.summary is not None:
             self.assign_to_me(self.summary.assignee != self._service.agent)
 
     def set_status(self, status: ConversationStatus, until: datetime | None = None) -> None:
-        self._act("Updating status", lambda cid: self._service.set_status(cid, status, until),
-                  {"resolved": "Resolved", "open": "Reopened", "snoozed": "Snoozed", "pending": "Pending"}[status])
+        self._act(
+            "Updating status",
+            lambda cid: self._service.set_status(cid, status, until),
+            {"resolved": "Resolved", "open": "Reopened", "snoozed": "Snoozed", "pending": "Pending"}[status],
+        )
 
     def resolve(self) -> None:
         self.set_status(ConversationStatus.RESOLVED)

@@ -63,8 +63,9 @@ class BubbleDelegate(QStyledItemDelegate):
         m: Message | None = index.data(MessageRole)
         if m is None:
             return None
-        return self.layouter.geometry(m, index.data(DayLabelRole), self.layout_width(), self._view.font(),
-                                      index.data(BadgeRole))
+        return self.layouter.geometry(
+            m, index.data(DayLabelRole), self.layout_width(), self._view.font(), index.data(BadgeRole)
+        )
 
     def layout_width(self) -> int:
         """The width bubbles are laid out for: the viewport as if the scroll bar were always there,
@@ -164,8 +165,9 @@ class ThreadView(QListView):
         bar.setValue(old_value + (bar.maximum() - old_max))
 
     def _after_arrival(self, msgs: list[Message]) -> None:
-        mine = any(m.direction == Direction.OUTBOUND and m.author_kind in (AuthorKind.AGENT, AuthorKind.NOTE)
-                   for m in msgs)
+        mine = any(
+            m.direction == Direction.OUTBOUND and m.author_kind in (AuthorKind.AGENT, AuthorKind.NOTE) for m in msgs
+        )
         self.doItemsLayout()
         if self._was_at_bottom or mine:
             self.scrollToBottom()
