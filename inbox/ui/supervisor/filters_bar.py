@@ -12,9 +12,9 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QDateEdit, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from inbox.reports.dashboard import Options
 from inbox.reports.filters import ReportFilter
 from inbox.ui.qt_compat import emit
-from inbox.ui.supervisor.data import Options
 from inbox.ui.supervisor.formatting import date_range
 
 PERIODS = (("today", "Today"), ("7d", "7 days"), ("30d", "30 days"), ("custom", "Custom"))

@@ -33,20 +33,22 @@ from PySide6.QtWidgets import (
 
 from inbox.core.models import ConversationStatus
 from inbox.engine.service import InboxService
+from inbox.reports import dashboard as data
 from inbox.reports import review
+from inbox.reports.dashboard import Dashboard, Options
 from inbox.reports.metrics import Metrics, MetricsReport
 from inbox.reports.review import ReviewFilter, ReviewItem
 from inbox.store.db import Database
 from inbox.ui import icons, ops, theme
-from inbox.ui.supervisor import data
 from inbox.ui.supervisor.cards import Card, CardGrid, MetricCard, card_stylesheet, chevron
 from inbox.ui.supervisor.charts import AgentBarsChart, HistogramChart, VolumeChart
-from inbox.ui.supervisor.data import Dashboard, Options
 from inbox.ui.supervisor.export_dialog import ExportDialog
 from inbox.ui.supervisor.filters_bar import FilterBar
 from inbox.ui.supervisor.formatting import EMPTY, count, duration, percent
 from inbox.ui.supervisor.queue_model import QUEUE_LIMIT, ItemRole, ReviewQueueModel
 from inbox.ui.supervisor.reader import ThreadReader
+
+SUPERVISORS_ONLY = "Supervisors only"
 
 # (key, title, tooltip): the definitions are the README's "Metrics" table, in one line each.
 CARDS = (
@@ -385,7 +387,7 @@ class SupervisorWindow(QMainWindow):
         lay.addStretch(1)
         self.denied_icon = QLabel(page)
         self.denied_icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel(data.SUPERVISORS_ONLY, page)
+        title = QLabel(SUPERVISORS_ONLY, page)
         f = theme.semibold(self.font())
         f.setPointSizeF(self.font().pointSizeF() + 5)
         title.setFont(f)

@@ -1,9 +1,9 @@
-"""What the Supervisor view loads, each function one blocking call made on a worker (``ops.run_op``).
+"""The Supervisor dashboard's data: the metrics report plus the two series its charts need that the
+report API does not give, the response-time distribution (from the same customer turns as the
+metrics, so the bars add up to its count) and conversations handled per agent.
 
-Why here and not in the widgets: the widgets never see a session. The numbers come from
-``inbox.reports`` (metrics, breakdown, review queue), which enforce roles themselves; this module only
-adds the two series the charts need and the report API does not expose: the response-time
-distribution (from the same customer turns as the metrics) and conversations handled per agent.
+Here rather than beside the widgets so a desktop never holds a session and the numbers can be tested
+(and reused by other front ends) without Qt. Every loader is one blocking call for a worker thread.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ BUCKETS: tuple[tuple[str, float], ...] = (
     ("4–24h", 24 * 3600),
     ("1d+", float("inf")),
 )
-SUPERVISORS_ONLY = "Supervisors only"
 
 
 class NotASupervisor(PermissionDenied):
