@@ -44,7 +44,10 @@ class IngestReport:
     conversation_ids: set[int] = field(default_factory=set)
 
 
-def quarantine(db: Database, channel_id: int | None, reason: str, raw: str) -> None:
+def quarantine(db: Database, channel_id: int | None, reason: str, raw: str | bytes) -> None:
+    """Keep what a provider sent that we could not use, as text, for an admin to diagnose."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
     with db.write() as session:
         session.add(QuarantineRow(channel_id=channel_id, reason=reason[:400], raw=raw[:1_000_000]))
 

@@ -21,6 +21,7 @@ from inbox.engine.connections import ProviderPool
 from inbox.engine.ingest import quarantine
 from inbox.providers.base import (
     AuthenticationFailed,
+    MalformedResponse,
     OutcomeUnknown,
     ProviderError,
     RateLimited,
@@ -286,11 +287,14 @@ class Outbox:
             channel = chans.get(channel_id)
             if channel is None:
                 continue
+            provider = self.pool.get(channel)
             try:
-                found = self.pool.get(channel).find_sent(to_number, created_at - timedelta(minutes=5))
+                found = provider.find_sent(to_number, created_at - timedelta(minutes=5))
             except Exception as exc:  # noqa: BLE001 - stay unknown and try again next cycle
+                self._save_quarantined(channel, provider, exc)
                 report.errors.append(str(exc))
                 continue
+            self._save_quarantined(channel, provider)
             candidates = [
                 m
                 for m in found
@@ -327,6 +331,13 @@ class Outbox:
                     report.requeued += 1
             self._publish(conv_id, msg_id)
         return report
+
+    def _save_quarantined(self, channel: Channel, provider: object, exc: Exception | None = None) -> None:
+        """Keep what reconciliation could not read, as polls do, so a bad answer can be diagnosed."""
+        for reason, raw in getattr(provider, "sent_quarantined", ()) or ():
+            quarantine(self.db, channel.id, f"reconcile: {reason}", raw)
+        if isinstance(exc, MalformedResponse):
+            quarantine(self.db, channel.id, f"reconcile: malformed page: {exc}", exc.raw)
 
     # -- delivery state ----------------------------------------------------------------------------
     def refresh_statuses(self, channel: Channel, limit: int = 200) -> int:

@@ -117,7 +117,7 @@ class Runner:
         wait = backoff.delay(attempts, retry_after=retry_after, rng=self.rng)
         self._not_before[channel.id] = now + timedelta(seconds=wait)
         if isinstance(exc, MalformedResponse):
-            quarantine(self.db, channel.id, f"malformed page: {exc}", _decode(exc.raw))
+            quarantine(self.db, channel.id, f"malformed page: {exc}", exc.raw)
         with self.db.write() as session:
             health.failed(session, channel.id, now, str(exc), self._not_before[channel.id], kind=health.POLL)
         detail = f"{exc}; retrying in {wait:.0f} s"
@@ -272,7 +272,3 @@ def _merge(total: SendReport, step: SendReport) -> None:
     for name in ("sent", "failed", "refused_opted_out", "deferred", "unknown", "reconciled", "requeued"):
         setattr(total, name, getattr(total, name) + getattr(step, name))
     total.errors.extend(step.errors)
-
-
-def _decode(raw: bytes | str) -> str:
-    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw

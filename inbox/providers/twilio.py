@@ -188,6 +188,7 @@ class TwilioProvider:
         self._rng = rng or random.Random()
         self.last_quarantined: list[tuple[str, str]] = []
         self.status_quarantined: list[tuple[str, str]] = []
+        self.sent_quarantined: list[tuple[str, str]] = []  # what find_sent (reconciliation) set aside
         self._origin = urlsplit(base_url)
         self._client = httpx.Client(
             base_url=base_url,
@@ -289,10 +290,12 @@ class TwilioProvider:
             raise MalformedResponse("Twilio answered with JSON that is not an object", raw=body[:RAW_KEEP])
         return payload
 
-    def _get_page(self, url: str, params: Mapping[str, str | int] | None) -> dict[str, object]:
+    def _get_page(
+        self, url: str, params: Mapping[str, str | int] | None, sink: list[tuple[str, str]]
+    ) -> dict[str, object]:
         """One page, retried a few times on transient failures (short jittered waits, Retry-After
-        honoured up to a cap). A malformed page is kept in `last_quarantined` before the retry, so
-        the caller can still save it for diagnosis."""
+        honoured up to a cap). A malformed page is kept in `sink` before the retry, so the caller
+        can still save it for diagnosis."""
         for attempt in range(1, self.page_tries + 1):
             try:
                 return self._get_json(url, params)
@@ -300,7 +303,7 @@ class TwilioProvider:
                 if attempt >= self.page_tries:
                     raise  # the caller records this one
                 if isinstance(exc, MalformedResponse):
-                    self.last_quarantined.append((f"malformed page: {exc}", _decode(exc.raw)))
+                    sink.append((f"malformed page: {exc}", _decode(exc.raw)))
                 wait = self._rng.uniform(0, PAGE_RETRY_BASE * 2 ** (attempt - 1))
                 if exc.retry_after is not None:
                     wait = max(wait, exc.retry_after)
@@ -309,14 +312,16 @@ class TwilioProvider:
                 self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _pages(self, params: Mapping[str, str | int], max_pages: int | None = None) -> Iterator[list[object]]:
+    def _pages(
+        self, params: Mapping[str, str | int], sink: list[tuple[str, str]], max_pages: int | None = None
+    ) -> Iterator[list[object]]:
         """Yield each page's `messages` list, following next_page_uri (same origin only: the
         client sends our credentials with every request)."""
         url: str | None = self._messages_path
         first = True
         pages = 0
         while url and (max_pages is None or pages < max_pages):
-            payload = self._get_page(url, params if first else None)
+            payload = self._get_page(url, params if first else None, sink)
             first = False
             pages += 1
             records = payload.get("messages")
@@ -356,7 +361,7 @@ class TwilioProvider:
             params["DateSent>"] = (newest - timedelta(days=1)).date().isoformat()
             threshold = newest - self.lookback
         found: dict[str, InboundMessage] = {}
-        for records in self._pages(params):
+        for records in self._pages(params, self.last_quarantined):
             reached_seen = False
             for raw in records:
                 msg = self._inbound(raw)
@@ -447,19 +452,22 @@ class TwilioProvider:
 
         Walks To+From pages newest-first by date_created rather than filtering on DateSent: a
         message still queued has no date_sent yet, and it is exactly the one reconciliation needs.
+        Unusable records and malformed pages retried past are left in `sent_quarantined`.
         """
         since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
         floor = since - timedelta(days=1)
         params: dict[str, str | int] = {"To": to_number, "From": self.number, "PageSize": self.page_size}
         found: list[ProviderMessage] = []
-        for records in self._pages(params, max_pages=FIND_SENT_MAX_PAGES):
+        self.sent_quarantined = []
+        for records in self._pages(params, self.sent_quarantined, max_pages=FIND_SENT_MAX_PAGES):
             done = False
             for raw in records:
-                if not isinstance(raw, dict):
-                    continue
                 try:
+                    if not isinstance(raw, dict):
+                        raise BadRecord("record is not an object")
                     message = _provider_message(raw)
-                except (KeyError, BadRecord):
+                except (KeyError, BadRecord) as exc:
+                    self.sent_quarantined.append((f"unusable sent record: {exc}", _raw_text(raw)))
                     continue
                 created = message.date_created or message.date_sent
                 if created is not None and created < floor:

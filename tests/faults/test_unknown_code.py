@@ -51,3 +51,29 @@ def test_unknown_code_send_is_reconciled_not_resent(db, channel, sim):
         assert challenge.phone == CUSTOMER
     finally:
         runner.shutdown()
+
+
+def test_garbage_during_reconciliation_is_quarantined_and_the_send_stays_unknown(db, channel, sim):
+    from sqlalchemy import select
+
+    from inbox.store.models import QuarantineRow
+
+    runner = Runner(db, events=EventBus())
+    try:
+        Verifier(db).start(channel.id, CUSTOMER, purpose="refund")
+        sim.set_faults(reset_rate=1.0)
+        assert runner.outbox.send_due().unknown == 1
+        sim.set_faults(reset_rate=0.0, garbage_rate=1.0)  # every answer from now on is not JSON
+        time.sleep(1.1)
+        report = runner.outbox.reconcile(settle=timedelta(0))
+        assert (report.reconciled, report.requeued) == (0, 0) and report.errors
+        with db.read() as s:
+            assert len(messages.with_status(s, MessageStatus.UNKNOWN)) == 1, "neither linked nor re-sent"
+            reasons = list(s.scalars(select(QuarantineRow.reason)))
+        assert reasons and all(r.startswith("reconcile: malformed page") for r in reasons), reasons
+        sim.set_faults(garbage_rate=0.0)
+        assert runner.outbox.reconcile(settle=timedelta(0)).reconciled == 1
+        codes = [m for m in sim.phone(CUSTOMER) if CODE_RE.search(str(m["body"]))]
+        assert len(codes) == 1
+    finally:
+        runner.shutdown()

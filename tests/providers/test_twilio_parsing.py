@@ -232,3 +232,16 @@ def test_refusals_are_not_retried() -> None:
     with pytest.raises(AuthenticationFailed):
         provider.fetch_inbound(PollCursor())
     assert len(asked) == 1 and waits == []
+
+
+def test_find_sent_keeps_what_it_cannot_read_for_diagnosis() -> None:
+    waits: list[float] = []
+    ours = record("SM" + "d" * 32, body="Your order shipped", direction="outbound-api", status="sent")
+    bad = record("SM" + "e" * 32, direction="outbound-api", status="teleported")
+    provider, _ = paged_provider([httpx.Response(200, content=b"<html>oops"), page([bad, "junk", ours])], waits)
+    found = provider.find_sent("+15557654321", NOW - timedelta(minutes=5))
+    assert [m.provider_message_id for m in found] == ["SM" + "d" * 32]
+    reasons = [reason for reason, _ in provider.sent_quarantined]
+    assert len(reasons) == 3 and "malformed page" in reasons[0]
+    assert all("unusable sent record" in r for r in reasons[1:])
+    assert provider.last_quarantined == []  # a poll's diagnosis list is not touched
