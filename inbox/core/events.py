@@ -25,7 +25,14 @@ class ChannelHealthChanged:
     detail: str
 
 
-Event = ConversationsChanged | MessagesChanged | ChannelHealthChanged
+@dataclass(frozen=True, slots=True)
+class ChannelCredentialsChanged:
+    """A token was supplied or replaced: the runner retries that channel now instead of after backoff."""
+
+    channel_id: int
+
+
+Event = ConversationsChanged | MessagesChanged | ChannelHealthChanged | ChannelCredentialsChanged
 Subscriber = Callable[[Event], None]
 
 

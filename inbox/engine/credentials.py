@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 KEYRING_SERVICE = "inbox"
+# Variables named so hold a token the person chose to keep for one session only (see engine.setup).
+SESSION_VAR_PREFIX = "INBOX_TOKEN_"
 
 
 class MissingCredentials(Exception):
@@ -36,6 +38,8 @@ def resolve(ref: str, account_sid: str) -> str:
     if ref.startswith("env:"):
         var = ref[4:]
         value = os.environ.get(var)
+        if not value and var.startswith(SESSION_VAR_PREFIX):
+            raise MissingCredentials("the auth token was kept for one session only: enter it again (Inbox menu)")
         if not value:
             raise MissingCredentials(f"environment variable {var} (the auth token) is not set")
         return value

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from inbox.core import backoff
-from inbox.core.events import ChannelHealthChanged, EventBus
+from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, Event, EventBus
 from inbox.core.models import Channel
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
@@ -70,6 +71,7 @@ class Runner:
         self._lock = threading.Lock()
         self._send_again = threading.Event()  # a wake() arrived while the send job was running
         self._sending = threading.Event()
+        self._unsubscribe: Callable[[], None] | None = None
 
     def is_leader(self) -> bool:
         """Whether this process may poll and send now (always, without a Leadership)."""
@@ -224,6 +226,17 @@ class Runner:
         except Exception:
             log.exception("refresh job failed")
 
+    def _on_event(self, event: Event) -> None:
+        """New credentials end a channel's backoff: the person who typed a token expects it to work now."""
+        if not isinstance(event, ChannelCredentialsChanged):
+            return
+        self._not_before.pop(event.channel_id, None)
+        if self._scheduler is not None:
+            job = self._scheduler.get_job("poll")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
+            self.wake()
+
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -248,6 +261,7 @@ class Runner:
         engage = lambda: self.is_leader() and engagement_tick(self.db)  # noqa: E731 - issue 9
         scheduler.add_job(engage, "interval", seconds=self.send_interval, id="engagement", next_run_time=now)
         scheduler.start()
+        self._unsubscribe = self.events.subscribe(self._on_event)
 
     def wake(self) -> None:
         """Run the send job now (ingest or an agent just queued a reply)."""
@@ -260,6 +274,9 @@ class Runner:
                 job.modify(next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None

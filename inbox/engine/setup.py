@@ -19,7 +19,7 @@ import httpx
 
 from inbox.core import phone
 from inbox.core import rules as core_rules
-from inbox.core.events import ChannelHealthChanged, EventBus
+from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, EventBus
 from inbox.core.models import Channel, PollCursor
 from inbox.engine import credentials
 from inbox.engine.automation import STEPS
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 MIN_POLL, MAX_POLL = 1.0, 3600.0
-SESSION_VAR_PREFIX = "INBOX_TOKEN_"
+SESSION_VAR_PREFIX = credentials.SESSION_VAR_PREFIX
 _SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _NAME = re.compile(r"^[\w .-]{1,80}$")
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
@@ -141,6 +141,28 @@ def remember_token(account_sid: str, token: str, how: str, env_var: str = "") ->
             os.environ[var] = token  # works now; the person still has to export it for next time
         return credentials.env_ref(var)
     raise SetupRefused(f"unknown place for the token: {how!r}")
+
+
+def needs_session_token(channel: Channel) -> bool:
+    """A channel whose token was kept "for this session only", in a later session: the person has
+    to type it again. A pure environment check, cheap enough for the GUI thread."""
+    ref = channel.auth_token_ref
+    return ref.startswith(credentials.env_ref(SESSION_VAR_PREFIX)) and not os.environ.get(ref[len("env:") :])
+
+
+def supply_session_token(channel: Channel, token: str, events: EventBus | None = None) -> str:
+    """Check `token` against the provider, then keep it in this process for `channel` and have the
+    runner retry at once. A token the provider refuses raises ConnectionFailed and keeps nothing.
+    Returns the connection test's sentence."""
+    if not channel.auth_token_ref.startswith(credentials.env_ref(SESSION_VAR_PREFIX)):
+        raise SetupRefused(f"channel {channel.name} does not keep its token for one session")
+    token = token.strip()
+    sentence = check_connection(channel.account_sid, token, channel.number, channel.base_url)
+    os.environ[channel.auth_token_ref[len("env:") :]] = token
+    log.info("channel %s: session token supplied", channel.name)
+    if events is not None:
+        events.publish(ChannelCredentialsChanged(channel.id))
+    return sentence
 
 
 # -- the real call -------------------------------------------------------------------------------

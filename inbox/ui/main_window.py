@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow, QSplitter, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMainWindow, QSplitter, QToolButton, QWidget
 
 from inbox.core import phone
 from inbox.core.models import Channel
 from inbox.core.verification import ChallengeStatus, VerificationStatus
+from inbox.engine import setup
 from inbox.engine.service import InboxService, SearchHit
 from inbox.store.db import Database
 from inbox.ui import about, icons, ops, settings, shortcuts, theme
@@ -64,6 +65,9 @@ class MainWindow(QMainWindow):
         self.thread_pane = ThreadPane(service, self)
         self.contact_panel = ContactPanel(self)
         self.search_dialog: SearchDialog | None = None
+        self._channels: list[Channel] = []
+        self._asked_tokens: set[int] = set()  # channels prompted for a session token in this run
+        self.token_prompt: QDialog | None = None
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
@@ -150,6 +154,38 @@ class MainWindow(QMainWindow):
     def _on_channels(self, channels: list[Channel]) -> None:
         self.list_pane.set_channel_number(channels[0].number if channels else None)
         self.status.set_providers({c.id: c.provider for c in channels})
+        self._channels = channels
+        self._ask_for_tokens(only_new=True)
+
+    def _ask_for_tokens(self, only_new: bool = False) -> None:
+        """Prompt, one channel at a time, for tokens kept "for this session only" in an earlier
+        session. At start-up each channel is asked once; the Inbox menu entry asks again."""
+        from inbox.ui.setup.token_prompt import TokenPrompt
+
+        needing = self._channels_needing_tokens()
+        self.token_action.setVisible(bool(needing))
+        if only_new:
+            needing = [c for c in needing if c.id not in self._asked_tokens]
+        if not needing or (self.token_prompt is not None and self.token_prompt.isVisible()):
+            return
+        channel = needing[0]
+        self._asked_tokens.add(channel.id)
+        events = self.service.events
+        prompt = TokenPrompt(channel, lambda ch, token: setup.supply_session_token(ch, token, events), self)
+        prompt.finished.connect(self._token_prompt_finished)
+        self.token_prompt = prompt
+        prompt.open()
+
+    def _token_prompt_finished(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            self._ask_for_tokens(only_new=True)  # the next channel, if several need one
+        else:
+            self.token_action.setVisible(bool(self._channels_needing_tokens()))
+
+    def _channels_needing_tokens(self) -> list[Channel]:
+        from inbox.ui.setup.token_prompt import channels_needing_tokens
+
+        return channels_needing_tokens(self._channels)
 
     def _on_conversations_changed(self, ids: frozenset[int]) -> None:
         self.list_pane.model.refresh(ids)
@@ -182,6 +218,8 @@ class MainWindow(QMainWindow):
         inbox_menu = bar.addMenu("&Inbox")
         act = inbox_menu.addAction(icons.icon("gear", theme.tokens().text), "Settings…", self.open_settings)
         _shown_key(act, "Ctrl+,")
+        self.token_action = inbox_menu.addAction("Enter auth token…", lambda: self._ask_for_tokens())
+        self.token_action.setVisible(False)
         inbox_menu.addSeparator()
         inbox_menu.addAction("Quit", self.close)
         conv_menu = bar.addMenu("&Conversation")

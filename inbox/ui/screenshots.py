@@ -198,7 +198,7 @@ def shoot_setup(outdir: Path) -> list[Path]:
             auth_token_ref="keyring",
             poll_interval_seconds=5,
         )
-        setup.add_channel(
+        uk = setup.add_channel(
             db,
             name="support-uk",
             account_sid="AC" + "1" * 32,
@@ -225,6 +225,13 @@ def shoot_setup(outdir: Path) -> list[Path]:
             wizard.form.show_result("✓ Connected to api.twilio.com — the account answered", "success")
             made.append(render(wizard, outdir / f"wizard-{scheme}-connect.png"))
             wizard.close()
+            from inbox.ui.setup.token_prompt import TokenPrompt
+
+            prompt = TokenPrompt(uk, lambda _c, _t: "")
+            prompt.token.setText("not-the-token")
+            prompt._show("Twilio rejected the credentials — check the account SID and auth token", "danger")
+            made.append(render(prompt, outdir / f"token-prompt-{scheme}.png"))
+            prompt.close()
             dialog = SettingsDialog(service, app_settings(), db=db, add_channel=lambda _p: None)
             made.append(render(dialog, outdir / f"settings-{scheme}-general.png"))
             for page, name in ((2, "channels"), (4, "rules"), (3, "canned")):
