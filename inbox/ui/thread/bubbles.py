@@ -159,6 +159,54 @@ def link_rects(g: BubbleGeometry, link: TextLink) -> list[QRectF]:
     return rects
 
 
+def cursor_at(g: BubbleGeometry, local: QPointF) -> int:
+    """The text position (UTF-16, between characters) nearest to ``local`` (item coordinates):
+    above the text is its start, below it its end, so a drag past the bubble selects to the edge."""
+    layout = g.text
+    p = local - g.text_origin
+    count = layout.lineCount()
+    if count == 0 or p.y() < 0:
+        return 0
+    for i in range(count):
+        line = layout.lineAt(i)
+        if p.y() < line.rect().bottom():
+            return line.xToCursor(p.x(), QTextLine.CursorPosition.CursorBetweenCharacters)
+    return len(layout.text())
+
+
+def on_text(g: BubbleGeometry, local: QPointF) -> bool:
+    """Whether ``local`` is over the bubble's text block (where a press starts a text selection)."""
+    box = g.text.boundingRect().translated(g.text_origin)
+    return box.adjusted(-2, -2, 2, 2).contains(local)
+
+
+def word_at(text: str, pos: int) -> tuple[int, int]:
+    """The UTF-16 span of the word around ``pos`` in ``text`` (letters, digits, _ and # join: an
+    order number like #4411 or a tracking code is one word)."""
+    units = text.encode("utf-16-le")
+    chars = [units[i : i + 2].decode("utf-16-le", "ignore") for i in range(0, len(units), 2)]
+
+    def joins(i: int) -> bool:
+        return 0 <= i < len(chars) and (chars[i].isalnum() or chars[i] in "_#-" or not chars[i])
+
+    start, end = pos, pos
+    if not joins(pos) and joins(pos - 1):
+        start, end = pos - 1, pos - 1
+    if not joins(start):
+        return pos, pos
+    while joins(start - 1):
+        start -= 1
+    while joins(end):
+        end += 1
+    return start, end
+
+
+def utf16_slice(text: str, start: int, end: int) -> str:
+    """``text`` between two ``QTextLayout`` positions (UTF-16 units, as Qt counts, not code points)."""
+    lo, hi = sorted((start, end))
+    return text.encode("utf-16-le")[2 * lo : 2 * hi].decode("utf-16-le", "ignore")
+
+
 def kind_of(m: Message) -> str:
     if m.author_kind == AuthorKind.NOTE:
         return "note"
@@ -305,6 +353,22 @@ class BubbleLayouter:
         )
 
 
+def _selection_formats(span: tuple[int, int] | None, kind: str) -> list[QTextLayout.FormatRange]:
+    """Selected text inverts its bubble: accent on white inside the agent's accent bubbles,
+    white on accent everywhere else, so a selection reads in both schemes."""
+    if span is None or span[0] == span[1]:
+        return []
+    t = theme.tokens()
+    fmt = QTextCharFormat()
+    bg, fg = (t.accent_text, t.accent) if kind == "out" else (t.accent, t.accent_text)
+    fmt.setBackground(QColor(bg))
+    fmt.setForeground(QColor(fg))
+    r = QTextLayout.FormatRange()
+    lo, hi = sorted(span)
+    r.start, r.length, r.format = lo, hi - lo, fmt
+    return [r]
+
+
 def _layout_text(
     text: str, font: QFont, width: float, formats: list[QTextLayout.FormatRange] | None = None
 ) -> tuple[QTextLayout, float]:
@@ -335,8 +399,16 @@ def _layout_text(
     return layout, natural
 
 
-def paint_bubble(painter: QPainter, g: BubbleGeometry, font: QFont, selected: bool, hover_retry: bool) -> None:
-    """Paint one message at the painter's origin (the item's top-left)."""
+def paint_bubble(
+    painter: QPainter,
+    g: BubbleGeometry,
+    font: QFont,
+    selected: bool,
+    hover_retry: bool,
+    text_selection: tuple[int, int] | None = None,
+) -> None:
+    """Paint one message at the painter's origin (the item's top-left); ``text_selection`` is a
+    UTF-16 span of its text the agent has selected."""
     t = theme.tokens()
     meta_font = theme.meta_font(font)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -379,7 +451,7 @@ def paint_bubble(painter: QPainter, g: BubbleGeometry, font: QFont, selected: bo
 
     painter.setFont(font)
     painter.setPen(QColor(fg))
-    g.text.draw(painter, g.text_origin)
+    g.text.draw(painter, g.text_origin, _selection_formats(text_selection, g.kind))
 
     failed = g.mark == "alert"
     painter.setFont(meta_font)

@@ -114,6 +114,13 @@ class ThreadModel(QAbstractListModel):
     def message(self, row: int) -> Message | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def row_of(self, message_id: int) -> int:
+        """The row showing ``message_id``, or -1 (rows shift when older pages are prepended)."""
+        for row in range(len(self._rows) - 1, -1, -1):  # selections are usually near the bottom
+            if self._rows[row].id == message_id:
+                return row
+        return -1
+
     def load(self, conversation_id: int | None) -> None:
         """Show another conversation: clear, then fetch its newest page."""
         self._generation += 1

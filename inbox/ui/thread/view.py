@@ -4,6 +4,11 @@ Why: scrolling must never jump. Older pages are prepended while keeping what the
 in place; new messages scroll into view only when the agent was already at the bottom, otherwise a
 "N new messages ↓" pill appears.
 
+Text is selectable inside one bubble at a time (drag, or double-click a word: an order number
+with its "#" is one word); Ctrl+C copies the selection, or the whole message without one. The
+selection is painted into the bubble's own text layout rather than by an editor widget, so a
+thousand-message thread stays one painted list. Masked codes are never selectable.
+
 Links in customer text are inert until clicked: a left-button click (press and release on the same
 link, no drag) hands the URL to the desktop only if ``inbox.core.links.is_openable`` agrees; nothing
 is fetched before that (no previews). Hovering shows the full URL and a pointing hand.
@@ -14,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
@@ -42,7 +47,18 @@ from inbox.core import links
 from inbox.core.models import AuthorKind, Direction, Message
 from inbox.ui import theme
 from inbox.ui.qt_compat import emit
-from inbox.ui.thread.bubbles import BubbleGeometry, BubbleLayouter, TextLink, link_at, paint_bubble, text_links
+from inbox.ui.thread.bubbles import (
+    BubbleGeometry,
+    BubbleLayouter,
+    TextLink,
+    cursor_at,
+    link_at,
+    on_text,
+    paint_bubble,
+    text_links,
+    utf16_slice,
+    word_at,
+)
 from inbox.ui.thread.model import BadgeRole, DayLabelRole, MessageRole, ThreadModel, is_failed, shown_text
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -84,7 +100,8 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.save()
         painter.translate(option.rect.topLeft())
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        paint_bubble(painter, g, self._view.font(), selected, index.row() == self.hover_retry_row)
+        span = self._view.text_span(index.data(MessageRole))
+        paint_bubble(painter, g, self._view.font(), selected, index.row() == self.hover_retry_row, span)
         painter.restore()
 
 
@@ -121,6 +138,9 @@ class ThreadView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.opener: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self._pressed_link: tuple[int, TextLink, QPoint] | None = None
+        # Text selected inside one bubble: (message id, anchor, cursor) in UTF-16 positions.
+        self._text_sel: tuple[int, int, int] | None = None
+        self._selecting = False
 
         self.new_count = 0
         self.pill = QPushButton(self.viewport())
@@ -137,6 +157,7 @@ class ThreadView(QListView):
         model.older_loaded.connect(self._after_older)
         model.messages_arrived.connect(self._after_arrival)
         model.modelReset.connect(self._reset_pill)
+        model.modelReset.connect(self.clear_text_selection)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     # -- scroll logic --------------------------------------------------------------------------
@@ -220,11 +241,55 @@ class ThreadView(QListView):
         QGuiApplication.clipboard().setText(m.body)
         emit(self.copied, m.body)
 
+    def copy_selection(self) -> None:
+        text = self.selected_text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            emit(self.copied, text)
+
     def keyPressEvent(self, e: QKeyEvent) -> None:
         if e.matches(QKeySequence.StandardKey.Copy):
-            self.copy_message(self.selected_message())
+            if self.selected_text():  # the part the agent selected, else the whole message
+                self.copy_selection()
+            else:
+                self.copy_message(self.selected_message())
             return
         super().keyPressEvent(e)
+
+    # -- text selection inside a bubble ----------------------------------------------------------
+    def text_span(self, m: Message | None) -> tuple[int, int] | None:
+        """The selected span of ``m``'s text, if the selection is in that bubble."""
+        if m is None or self._text_sel is None or self._text_sel[0] != m.id:
+            return None
+        return self._text_sel[1], self._text_sel[2]
+
+    def selected_text(self) -> str:
+        """The selected part of a bubble's text ("" without a selection)."""
+        if self._text_sel is None:
+            return ""
+        message_id, anchor, cursor = self._text_sel
+        row = self.thread_model.row_of(message_id)
+        g = self.bubbles.geometry(self.thread_model.index(row)) if row >= 0 else None
+        return utf16_slice(g.text.text(), anchor, cursor) if g is not None else ""
+
+    def clear_text_selection(self) -> None:
+        if self._text_sel is not None:
+            self._text_sel = None
+            self.viewport().update()
+
+    def select_text(self, message_id: int, start: int, end: int) -> None:
+        self._text_sel = (message_id, start, end)
+        self.viewport().update()
+
+    def _text_target(self, pos: QPoint) -> tuple[Message, BubbleGeometry, QPointF] | None:
+        """The message whose text is under ``pos`` and the item-local point, if selectable."""
+        idx = self.indexAt(pos)
+        m: Message | None = idx.data(MessageRole) if idx.isValid() else None
+        g = self.bubbles.geometry(idx) if m is not None else None
+        if m is None or g is None or m.masked:  # a masked code is never selectable or copyable
+            return None
+        local = (pos - self.visualRect(idx).topLeft()).toPointF()
+        return (m, g, local) if on_text(g, local) else None
 
     def contextMenuEvent(self, e: QContextMenuEvent) -> None:
         keyboard = e.reason() == QContextMenuEvent.Reason.Keyboard
@@ -243,6 +308,8 @@ class ThreadView(QListView):
 
     def build_menu(self, m: Message) -> QMenu:
         menu = QMenu(self)
+        if self.text_span(m) and self.selected_text():
+            menu.addAction("Copy selection").triggered.connect(self.copy_selection)
         copy = menu.addAction("Copy text")
         copy.setShortcut(QKeySequence.StandardKey.Copy)
         copy.setEnabled(not m.masked)
@@ -309,6 +376,9 @@ class ThreadView(QListView):
 
     def mouseMoveEvent(self, e: QMouseEvent) -> None:
         pos = e.position().toPoint()
+        if self._selecting and e.buttons() & Qt.MouseButton.LeftButton and self._text_sel is not None:
+            self._drag_selection(pos)
+            return  # the drag selects text; it does not move the current item
         hit = self._retry_hit(pos)
         row = self.indexAt(pos).row() if hit else -1
         if row != self.bubbles.hover_retry_row:
@@ -316,18 +386,59 @@ class ThreadView(QListView):
             self.viewport().update()
         pointer = hit is not None or self.link_hit(pos) is not None
         shape = Qt.CursorShape.PointingHandCursor if pointer else Qt.CursorShape.ArrowCursor
+        if not pointer and self._text_target(pos) is not None:
+            shape = Qt.CursorShape.IBeamCursor
         if self.viewport().cursor().shape() != shape:
             self.viewport().setCursor(shape)
         super().mouseMoveEvent(e)
 
     def mousePressEvent(self, e: QMouseEvent) -> None:
         pos = e.position().toPoint()
-        hit = self.link_hit(pos) if e.button() == Qt.MouseButton.LeftButton else None
+        left = e.button() == Qt.MouseButton.LeftButton
+        hit = self.link_hit(pos) if left else None
         self._pressed_link = (hit[0], hit[1], pos) if hit else None
+        if left:
+            target = self._text_target(pos)
+            if target is not None:
+                m, g, local = target
+                at = cursor_at(g, local)
+                self._selecting = True
+                self.select_text(m.id, at, at)
+            else:
+                self.clear_text_selection()
         super().mousePressEvent(e)
+
+    def _drag_selection(self, pos: QPoint) -> None:
+        assert self._text_sel is not None
+        message_id, anchor, _ = self._text_sel
+        row = self.thread_model.row_of(message_id)
+        if row < 0:
+            self.clear_text_selection()
+            return
+        idx = self.thread_model.index(row)
+        g = self.bubbles.geometry(idx)
+        if g is None:
+            return
+        local = (pos - self.visualRect(idx).topLeft()).toPointF()
+        self.select_text(message_id, anchor, cursor_at(g, local))
+        if self._pressed_link is not None and (pos - self._pressed_link[2]).manhattanLength() >= (
+            QApplication.startDragDistance()
+        ):
+            self._pressed_link = None  # a drag that began on a link selects; it does not open
+
+    def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
+        super().mouseDoubleClickEvent(e)  # first: Qt may replay it as a press, which resets the selection
+        target = self._text_target(e.position().toPoint()) if e.button() == Qt.MouseButton.LeftButton else None
+        if target is not None:
+            m, g, local = target
+            start, end = word_at(g.text.text(), cursor_at(g, local))
+            self.select_text(m.id, start, end)
+            self._selecting = False
 
     def mouseReleaseEvent(self, e: QMouseEvent) -> None:
         pos = e.position().toPoint()
+        if e.button() == Qt.MouseButton.LeftButton:
+            self._selecting = False
         hit = self._retry_hit(pos)
         if hit is not None and e.button() == Qt.MouseButton.LeftButton:
             emit(self.retry_requested, hit)
