@@ -189,12 +189,34 @@ def page(
 ) -> list[ConversationSummary]:
     stmt = _filtered(_summary_select(), view, agent, channel_id)
     if sort == "waiting":
-        stmt = stmt.order_by(
-            ConversationRow.waiting_since.is_(None), ConversationRow.waiting_since, ConversationRow.id.desc()
-        )
-    else:
-        stmt = stmt.order_by(ConversationRow.last_activity_at.desc(), ConversationRow.id.desc())
+        return _with_labels(session, _waiting_first(session, stmt, view, agent, channel_id, offset, limit))
+    stmt = stmt.order_by(ConversationRow.last_activity_at.desc(), ConversationRow.id.desc())
     return _with_labels(session, [_to_summary(*r) for r in session.execute(stmt.offset(offset).limit(limit))])
+
+
+def _waiting_first(
+    session: Session, stmt: Select, view: str, agent: str | None, channel_id: int | None, offset: int, limit: int
+) -> list[ConversationSummary]:
+    """Customers waiting longest first, then everyone else, newest conversation first.
+
+    One ORDER BY "waiting_since IS NULL, waiting_since" cannot follow an index (SQLite sorted all
+    100,000 rows: ~110 ms a page); two ranges that each follow one can. The page is read from the
+    waiting range and, past its end, from the rest; the waiting rows are counted only for a page
+    that starts beyond them.
+    """
+    waiting = ConversationRow.waiting_since.is_not(None)
+    head = stmt.where(waiting).order_by(ConversationRow.waiting_since, ConversationRow.id.desc())
+    rows = [_to_summary(*r) for r in session.execute(head.offset(offset).limit(limit))]
+    if len(rows) == limit:
+        return rows
+    if rows or offset == 0:
+        tail_offset = 0
+    else:
+        counted = _filtered(select(func.count()).select_from(ConversationRow).where(waiting), view, agent, channel_id)
+        tail_offset = offset - int(session.scalar(counted) or 0)
+    tail = stmt.where(ConversationRow.waiting_since.is_(None)).order_by(ConversationRow.id.desc())
+    rows += [_to_summary(*r) for r in session.execute(tail.offset(tail_offset).limit(limit - len(rows)))]
+    return rows
 
 
 def count(session: Session, *, view: str = "all", agent: str | None = None, channel_id: int | None = None) -> int:

@@ -120,13 +120,19 @@ class ConversationRow(Base):
         UniqueConstraint("contact_id", "channel_id"),
         Index("ix_conversations_activity", "last_activity_at", "id"),
         Index("ix_conversations_status_activity", "status", "last_activity_at", "id"),
+        # "Waiting longest" reads the waiting rows in waiting_since order, then the rest by id
+        # (store.conversations.page); "Mine" reads one assignee's rows by activity.
+        Index("ix_conversations_waiting", "waiting_since", "id"),
+        Index("ix_conversations_status_waiting", "status", "waiting_since", "id"),
+        Index("ix_conversations_assignee_activity", "assignee", "last_activity_at", "id"),
+        Index("ix_conversations_assignee_waiting", "assignee", "waiting_since", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default="open")
-    assignee: Mapped[str | None] = mapped_column(String(120), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(120))  # indexed with activity / waiting below
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
     snoozed_until: Mapped[datetime | None]
