@@ -27,13 +27,16 @@ class Line:
     error: tuple[int, str] | None = None
 
 
+ME = "\x00me"  # stands for the `agent` given to seed()
+
+
 @dataclass(frozen=True)
 class Script:
     phone: str
     name: str | None
     lines: tuple[Line, ...]
     status: ConversationStatus = ConversationStatus.OPEN
-    assignee: str | None = None
+    assignee: str | None = None  # ME: the agent running the demo (so "Mine" is not empty)
     opted_out_keyword: str | None = None
     unread: int = 0
 
@@ -69,7 +72,7 @@ SCRIPTS: tuple[Script, ...] = (
             Line(3, "c", "28013, Madrid. ¡Gracias!"),
         ),
         unread=1,
-        assignee="demo-agent",
+        assignee=ME,
     ),
     Script("+442079460958", "Oliver Bennett", _long_thread(), status=ConversationStatus.PENDING),
     Script(
@@ -194,7 +197,7 @@ def seed(db: Database, channel: Channel, *, now: datetime | None = None, agent: 
                 s,
                 conv_id,
                 status=script.status.value,
-                assignee=script.assignee,
+                assignee=agent if script.assignee == ME else script.assignee,
                 unread_count=script.unread,
                 flagged=flagged,
                 flag_reason="The customer may want to stop messages" if flagged else None,

@@ -88,3 +88,16 @@ def test_the_migrated_schema_is_the_models(db) -> None:
     with db.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": ours})
         assert compare_metadata(ctx, Base.metadata) == []
+
+
+def test_the_demo_agent_finds_their_own_conversation_under_mine(db) -> None:
+    from inbox.engine import sample_data
+
+    with db.write() as s:
+        channel = add_channel(s)
+    assert sample_data.seed(db, channel, agent="Dana") > 0
+    with db.read() as s:
+        mine = conversations.page(s, view="mine", agent="Dana")
+        assignees = {c.assignee for c in conversations.page(s, view="all", limit=100)}
+    assert [c.contact_name for c in mine] == ["Maria García"]
+    assert "\x00me" not in assignees and "demo-agent" not in assignees

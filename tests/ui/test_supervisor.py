@@ -96,7 +96,9 @@ def test_cards_and_charts_show_the_hand_worked_answers(qtbot, sqlite_db, seeded)
     assert win.histogram_chart.counts() == [0, 0, 1, 1, 1, 0, 0, 0]
     # Per agent: alice 10 m, bob 20 m; one conversation each.
     assert win.agent_first_chart.series.barSets()[0].count() == 2
-    assert win.agent_first_chart.chart().axes(Qt.Orientation.Horizontal)[0].categories() == ["alice", "bob"]
+    # top to bottom in name order; every agent keeps a label
+    assert win.agent_first_chart.chart().axes(Qt.Orientation.Vertical)[0].categories() == ["bob", "alice"]
+    assert win.agent_first_chart.names() == ["alice", "bob"]
     assert win.agent_first_chart.values() == [10, 20]
     assert win.agent_handled_chart.values() == [1, 1]
 
@@ -247,3 +249,19 @@ def test_view_menu_opens_the_supervisor_window(qtbot, sqlite_db, seeded) -> None
     assert win.isVisible() and win.allowed is True  # no team defined yet: the local user is admin
     main.close()
     wait_ops(qtbot, WAIT)
+
+
+def test_agent_bars_label_every_agent_even_long_or_alike_names(qtbot) -> None:
+    from inbox.ui.supervisor.charts import AgentBarsChart
+
+    chart = AgentBarsChart("Conversations handled per agent")
+    qtbot.addWidget(chart)
+    names = [f"Alexandra Montgomery-{n}" for n in range(3)] + ["Li", "", "demo-agent"]
+    chart.set_values([(name, i) for i, name in enumerate(names)])
+    labels = chart.chart().axes(Qt.Orientation.Vertical)[0].categories()
+    assert len(labels) == len(set(labels)) == 6, labels  # equal elisions stay distinct categories
+    assert "Li" in labels and "demo-agent" in labels and "—" in labels
+    long = [label for label in labels if label.startswith("Alexandra")]
+    assert len(long) == 3 and all("…" in label for label in long), long  # elided to fit beside the bars
+    assert chart.values() == [0, 1, 2, 3, 4, 5]
+    assert "Alexandra Montgomery-2: 2" in chart.toolTip()

@@ -13,7 +13,6 @@ from datetime import datetime
 from PySide6.QtCharts import (
     QAbstractAxis,
     QBarCategoryAxis,
-    QBarSeries,
     QBarSet,
     QChart,
     QChartView,
@@ -23,7 +22,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDateTime, QMargins, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from inbox.ui import theme
@@ -192,32 +191,58 @@ class HistogramChart(ThemedChart):
 
 
 class AgentBarsChart(ThemedChart):
-    """One measure per agent as vertical bars, agents left to right in name order."""
+    """One measure per agent as horizontal bars, agents top to bottom in name order.
+
+    Horizontal so every name has a label: a vertical bar's category axis silently drops labels
+    that do not fit under their bar (five agents in a half-width card already lost one). Names
+    longer than the label column are elided; the full names are in the tooltip.
+    """
+
+    LABEL_WIDTH = 96  # px for an agent's name beside its bar
 
     def __init__(self, name: str, colour: str = "accent", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(name)
         self._colour = colour
+        self._names: list[str] = []
         self.chart().legend().setVisible(False)
         self.bars = QBarSet(name)
-        self.series = QBarSeries()
-        self.series.setBarWidth(0.55)
+        self.series = QHorizontalBarSeries()
+        self.series.setBarWidth(0.6)
         self.series.append(self.bars)
         self.chart().addSeries(self.series)
         self.set_values([])
 
     def set_values(self, values: Sequence[tuple[str, float]]) -> None:
-        """(agent, value) pairs."""
+        """(agent, value) pairs, in the order to show top to bottom."""
+        self._names = [name for name, _v in values]
+        ordered = list(reversed(values))  # QHorizontalBarSeries draws the first category at the bottom
         self.bars.remove(0, self.bars.count())
-        self.bars.append([float(v) for _name, v in values])
-        x = QBarCategoryAxis()
-        x.append([name for name, _v in values])
-        y = _value_axis(max((v for _n, v in values), default=0))
-        self._replace_axes((x, Qt.AlignmentFlag.AlignBottom), (y, Qt.AlignmentFlag.AlignLeft))
+        self.bars.append([float(v) for _name, v in ordered])
+        y = QBarCategoryAxis()
+        y.append(self._labels([name for name, _v in ordered]))
+        x = _value_axis(max((v for _n, v in values), default=0))
+        self._replace_axes((y, Qt.AlignmentFlag.AlignLeft), (x, Qt.AlignmentFlag.AlignBottom))
+        self.setToolTip("\n".join(f"{name}: {value:g}" for name, value in values))
         self.apply_theme()
 
+    def _labels(self, names: list[str]) -> list[str]:
+        """Elided names, kept distinct (a category axis merges equal labels)."""
+        metrics = QFontMetrics(self._small_font())
+        out: list[str] = []
+        for name in names:
+            label = metrics.elidedText(name or "—", Qt.TextElideMode.ElideRight, self.LABEL_WIDTH)
+            while label in out:
+                label += "\u200b"  # invisible, but makes the category unique
+            out.append(label)
+        return out
+
+    def names(self) -> list[str]:
+        return list(self._names)
+
     def values(self) -> list[float]:
-        return [self.bars.at(i) for i in range(self.bars.count())]
+        """The bar values in the order given to ``set_values`` (top to bottom)."""
+        return [self.bars.at(i) for i in reversed(range(self.bars.count()))]
 
     def style_series(self) -> None:
         colour = second_colour() if self._colour == "second" else theme.tokens().color("accent")
