@@ -71,6 +71,23 @@ def _count_parts(unit_sizes: list[int], single: int, part: int) -> int:
 
 
 def analyze(text: str) -> SegmentInfo:
+    """Encoding and segment count. Common texts (every character one unit: plain GSM-7, or UCS-2
+    inside the BMP) are counted arithmetically, since ingest analyses every message it stores;
+    the rest walk the characters (`analyze_slowly`, which the tests hold this to)."""
+    chars = set(text)
+    if chars <= GSM7_BASIC:
+        return _uniform(GSM7, len(text), _GSM_SINGLE, _GSM_PART, ())
+    if not chars & GSM7_EXTENDED and (not text or max(chars) <= "\uffff"):
+        return _uniform(UCS2, len(text), _UCS_SINGLE, _UCS_PART, ucs2_forcing_chars(text))
+    return analyze_slowly(text)
+
+
+def _uniform(encoding: str, units: int, single: int, part: int, forcing: tuple[str, ...]) -> SegmentInfo:
+    segs = 1 if units <= single else -(-units // part)
+    return SegmentInfo(encoding, segs, units, single if segs == 1 else part, forcing)
+
+
+def analyze_slowly(text: str) -> SegmentInfo:
     forcing = ucs2_forcing_chars(text)
     if not forcing:
         sizes = [_gsm_units(ch) for ch in text]

@@ -60,3 +60,18 @@ def test_segments_always_cover_the_text(text: str) -> None:
     info = segments.analyze(text)
     assert info.segments >= 1
     assert info.units <= info.segments * (160 if info.encoding == "GSM-7" else 70)
+
+
+MIXED = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(sorted(segments.GSM7_BASIC | segments.GSM7_EXTENDED)),
+        st.sampled_from("жé’—ü€😀👍🏽عब"),
+        st.characters(),
+    ),
+    max_size=500,
+)
+
+
+@given(MIXED)
+def test_the_arithmetic_shortcut_agrees_with_walking_the_characters(text: str) -> None:
+    assert segments.analyze(text) == segments.analyze_slowly(text)
