@@ -39,7 +39,9 @@ def resolve(ref: str, account_sid: str) -> str:
         var = ref[4:]
         value = os.environ.get(var)
         if not value and var.startswith(SESSION_VAR_PREFIX):
-            raise MissingCredentials("the auth token was kept for one session only: enter it again (Inbox menu)")
+            raise MissingCredentials(
+                "the auth token was kept for one desktop session only: enter it again (Inbox ▸ Enter auth token…)"
+            )
         if not value:
             raise MissingCredentials(f"environment variable {var} (the auth token) is not set")
         return value
