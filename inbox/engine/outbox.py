@@ -287,8 +287,10 @@ class Outbox:
             channel = chans.get(channel_id)
             if channel is None:
                 continue
-            provider = self.pool.get(channel)
+            provider = None
             try:
+                # Inside the try: a channel without credentials must not stop the others' reconciling.
+                provider = self.pool.get(channel)
                 found = provider.find_sent(to_number, created_at - timedelta(minutes=5))
             except Exception as exc:  # noqa: BLE001 - stay unknown and try again next cycle
                 self._save_quarantined(channel, provider, exc)

@@ -77,3 +77,42 @@ def test_garbage_during_reconciliation_is_quarantined_and_the_send_stays_unknown
         assert len(codes) == 1
     finally:
         runner.shutdown()
+
+
+def test_a_channel_without_its_token_does_not_stop_reconciling_the_others(db, channel, sim):
+    from datetime import UTC, datetime
+
+    from inbox.core.models import AuthorKind
+    from inbox.store import contacts, conversations
+    from tests.conftest import add_channel
+
+    runner = Runner(db, events=EventBus())
+    try:
+        Verifier(db).start(channel.id, CUSTOMER, purpose="refund")
+        sim.set_faults(reset_rate=1.0)
+        assert runner.outbox.send_due().unknown == 1
+        sim.set_faults(reset_rate=0.0)
+        # A second number whose token was kept for a session that is over, with a send left unknown.
+        now = datetime.now(UTC)
+        with db.write() as s:
+            other = add_channel(s, name="other", number="+15550002222", auth_token_ref="env:INBOX_TOKEN_GONE0000")
+            conv = conversations.get_or_create(s, contacts.get_or_create(s, "+15553009999"), other.id, now)
+            stuck = messages.queue_outbound(
+                s,
+                channel_id=other.id,
+                conversation_id=conv,
+                from_number=other.number,
+                to_number="+15553009999",
+                body="hello",
+                author_kind=AuthorKind.AGENT,
+                author="Dana",
+                at=now,
+            )
+            messages.set_fields(s, stuck, status=MessageStatus.UNKNOWN.value)
+        time.sleep(1.1)
+        report = runner.outbox.reconcile(settle=timedelta(0))  # must not raise
+        assert report.reconciled == 1 and any("auth token" in e for e in report.errors), report
+        with db.read() as s:
+            assert [m.id for m in messages.with_status(s, MessageStatus.UNKNOWN)] == [stuck]
+    finally:
+        runner.shutdown()
