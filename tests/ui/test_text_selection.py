@@ -108,3 +108,22 @@ def test_word_boundaries() -> None:
     assert word_at(text, 6) == (4, 9)
     assert word_at(text, 9) == (4, 9)  # just after the word still picks it
     assert word_at(text, 10) == (10, 10)  # between "," and " ": nothing
+
+
+def test_dragging_past_the_end_of_emoji_text_selects_all_of_it(qtbot, service):
+    body = "😀😀 hello"
+    view, _ = _view(qtbot, service, body)
+    g, origin = _geometry(view)
+    below = g.bubble.bottomLeft().toPoint() + origin + QPoint(4, 30)
+    _drag(view, _at(view, body, 0), below)
+    assert view.selected_text() == body
+
+
+def test_moving_to_another_message_drops_the_old_selection(qtbot, service):
+    view, _ = _view(qtbot, service, BODY, "second message")
+    _drag(view, _at(view, BODY, 0), _at(view, BODY, 2))
+    assert view.selected_text() == "Hi"
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    assert view.selected_message().body == "second message" and view.selected_text() == ""
+    assert _copy(qtbot, view) == "second message"

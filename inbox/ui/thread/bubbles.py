@@ -171,7 +171,8 @@ def cursor_at(g: BubbleGeometry, local: QPointF) -> int:
         line = layout.lineAt(i)
         if p.y() < line.rect().bottom():
             return line.xToCursor(p.x(), QTextLine.CursorPosition.CursorBetweenCharacters)
-    return len(layout.text())
+    last = layout.lineAt(count - 1)
+    return last.textStart() + last.textLength()  # UTF-16 units, like every position here
 
 
 def on_text(g: BubbleGeometry, local: QPointF) -> bool:

@@ -158,6 +158,7 @@ class ThreadView(QListView):
         model.messages_arrived.connect(self._after_arrival)
         model.modelReset.connect(self._reset_pill)
         model.modelReset.connect(self.clear_text_selection)
+        self.selectionModel().currentChanged.connect(self._current_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     # -- scroll logic --------------------------------------------------------------------------
@@ -276,6 +277,13 @@ class ThreadView(QListView):
         if self._text_sel is not None:
             self._text_sel = None
             self.viewport().update()
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        """Moving to another message (↓, J/K) drops a selection left in the one before: Ctrl+C then
+        copies the message the agent is on, never a fragment they can no longer see marked."""
+        m: Message | None = current.data(MessageRole) if current.isValid() else None
+        if self._text_sel is not None and (m is None or m.id != self._text_sel[0]):
+            self.clear_text_selection()
 
     def select_text(self, message_id: int, start: int, end: int) -> None:
         self._text_sel = (message_id, start, end)
