@@ -13,6 +13,25 @@ class MissingCredentials(Exception):
     pass
 
 
+# Tokens typed into this process and kept only here, by variable name: never written to os.environ,
+# which every child process (a browser opening a link, a helper) would inherit.
+_in_process: dict[str, str] = {}
+
+
+def keep_in_process(var: str, token: str) -> None:
+    """Hold `token` for the reference ``env:VAR`` until this process ends."""
+    _in_process[var] = token
+
+
+def forget_in_process(var: str) -> None:
+    _in_process.pop(var, None)
+
+
+def held(var: str) -> bool:
+    """Whether ``env:VAR`` resolves now (held in this process, or set in the environment)."""
+    return bool(_in_process.get(var) or os.environ.get(var))
+
+
 def keyring_ref() -> str:
     return "keyring"
 
@@ -37,7 +56,7 @@ def resolve(ref: str, account_sid: str) -> str:
     """The token for a channel. Raises MissingCredentials with what to do about it."""
     if ref.startswith("env:"):
         var = ref[4:]
-        value = os.environ.get(var)
+        value = _in_process.get(var) or os.environ.get(var)
         if not value and var.startswith(SESSION_VAR_PREFIX):
             raise MissingCredentials(
                 "the auth token was kept for one desktop session only: enter it again (Inbox ▸ Enter auth token…)"

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from inbox.core import backoff, phone
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
 from inbox.core.models import Channel, MessageStatus, OptOutSource, OutboundRequest
-from inbox.engine import compliance, verification
+from inbox.engine import compliance, credentials, verification
 from inbox.engine.connections import ProviderPool
 from inbox.engine.ingest import quarantine
 from inbox.providers.base import (
@@ -34,6 +34,7 @@ from inbox.store.db import Database
 
 log = logging.getLogger(__name__)
 
+NO_TOKEN = "no auth token"
 OPTED_OUT_REASON = "Not sent: the recipient opted out of messages from this number"
 # How long a row may sit in `sending` before we assume its sender died mid-request: longer than any
 # HTTP exchange can last (the adapter's timeouts are 5 s to connect, 10 s per read), so a request
@@ -163,7 +164,13 @@ class Outbox:
         except ProviderError as exc:  # any other adapter error: keep the message, try later
             self._requeue(job, now, delay=backoff.delay(job.attempts, rng=self.rng), error=str(exc))
             report.deferred += 1
-        except Exception as exc:  # noqa: BLE001 - e.g. missing credentials: keep the message
+        except credentials.MissingCredentials as exc:  # kept, and sent as soon as a token is given
+            self._requeue(job, now, delay=60.0, error=f"{NO_TOKEN}: {exc}", attempt_used=False)
+            self._record_health_failure(channel, str(exc), now + timedelta(seconds=60))
+            blocked.add(channel.id)
+            report.deferred += 1
+            report.errors.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - any other failure: keep the message
             self._requeue(job, now, delay=60.0, error=str(exc))
             self._record_health_failure(channel, str(exc), now + timedelta(seconds=60))
             blocked.add(channel.id)
@@ -200,6 +207,12 @@ class Outbox:
             if status is MessageStatus.FAILED:
                 conversations.set_fields(session, job.conversation_id, failed_delivery=True)
         self._publish(job.conversation_id, job.id)
+
+    def send_waiting_for_token(self, channel_ids: set[int]) -> int:
+        """Make the messages held back for want of a token due now (a token was just given).
+        Only those: broadcast pacing, pauses and quiet-hour slots keep their times."""
+        with self.db.write() as session:
+            return messages.undefer(session, channel_ids, f"Retrying: {NO_TOKEN}")
 
     def _requeue(
         self, job: _Job, now: datetime, *, delay: float = 0.0, error: str | None = None, attempt_used: bool = True

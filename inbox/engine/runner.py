@@ -72,6 +72,8 @@ class Runner:
         self._send_again = threading.Event()  # a wake() arrived while the send job was running
         self._sending = threading.Event()
         self._unsubscribe: Callable[[], None] | None = None
+        self._lock_backoff = threading.Lock()  # _not_before: the poll job and _on_event both change it
+        self._credentials_epoch = 0  # bumped by each ChannelCredentialsChanged
 
     def is_leader(self) -> bool:
         """Whether this process may poll and send now (always, without a Leadership)."""
@@ -88,13 +90,14 @@ class Runner:
             return None
         with self.db.read() as session:
             cursor = cursors.get(session, channel.id)
+        epoch = self._credentials_epoch
         provider = None
         try:
             provider = self.pool.get(channel)
             batch = provider.fetch_inbound(cursor)
         except Exception as exc:
             self._save_quarantined(channel, provider)
-            self._poll_failed(channel, exc)
+            self._poll_failed(channel, exc, epoch)
             raise
         self._save_quarantined(channel, provider)
         report = ingest(self.db, channel, batch, self.events)
@@ -111,17 +114,20 @@ class Runner:
         for reason, raw in getattr(provider, "last_quarantined", ()) or ():
             quarantine(self.db, channel.id, reason, raw)
 
-    def _poll_failed(self, channel: Channel, exc: Exception) -> None:
+    def _poll_failed(self, channel: Channel, exc: Exception, epoch: int) -> None:
         now = datetime.now(UTC)
         attempts = self._failures.get(channel.id, 0) + 1
         self._failures[channel.id] = attempts
         retry_after = exc.retry_after if isinstance(exc, Retryable) else None
         wait = backoff.delay(attempts, retry_after=retry_after, rng=self.rng)
-        self._not_before[channel.id] = now + timedelta(seconds=wait)
+        with self._lock_backoff:
+            # A poll that started before new credentials arrived must not set a backoff over them.
+            if epoch == self._credentials_epoch:
+                self._not_before[channel.id] = now + timedelta(seconds=wait)
         if isinstance(exc, MalformedResponse):
             quarantine(self.db, channel.id, f"malformed page: {exc}", exc.raw)
         with self.db.write() as session:
-            health.failed(session, channel.id, now, str(exc), self._not_before[channel.id], kind=health.POLL)
+            health.failed(session, channel.id, now, str(exc), now + timedelta(seconds=wait), kind=health.POLL)
         detail = f"{exc}; retrying in {wait:.0f} s"
         log.warning("channel %s: poll failed: %s", channel.name, detail)
         self.events.publish(ChannelHealthChanged(channel.id, False, detail))
@@ -227,10 +233,20 @@ class Runner:
             log.exception("refresh job failed")
 
     def _on_event(self, event: Event) -> None:
-        """New credentials end a channel's backoff: the person who typed a token expects it to work now."""
+        """New credentials end the backoff of every channel using them (one account's token may
+        serve several numbers) and release the replies held for them: the person who typed the
+        token expects it to work now. Runs on the publisher's thread (a worker, never the GUI)."""
         if not isinstance(event, ChannelCredentialsChanged):
             return
-        self._not_before.pop(event.channel_id, None)
+        channels_now = self.active_channels()
+        ref = next((c.auth_token_ref for c in channels_now if c.id == event.channel_id), None)
+        same = {c.id for c in channels_now if c.auth_token_ref == ref} | {event.channel_id}
+        with self._lock_backoff:
+            self._credentials_epoch += 1
+            for channel_id in same:
+                self._not_before.pop(channel_id, None)
+        released = self.outbox.send_waiting_for_token(same)
+        log.info("credentials given: %d channel(s) retry now, %d held message(s) released", len(same), released)
         if self._scheduler is not None:
             job = self._scheduler.get_job("poll")
             if job is not None:

@@ -133,12 +133,12 @@ def remember_token(account_sid: str, token: str, how: str, env_var: str = "") ->
         return credentials.keyring_ref()
     if how == "session":
         var = check_env_var(env_var) if env_var else SESSION_VAR_PREFIX + account_sid[-8:].upper()
-        os.environ[var] = token
+        credentials.keep_in_process(var, token)
         return credentials.env_ref(var)
     if how == "env":
         var = check_env_var(env_var)
         if token and not os.environ.get(var):
-            os.environ[var] = token  # works now; the person still has to export it for next time
+            credentials.keep_in_process(var, token)  # works now; the person still has to export it for next time
         return credentials.env_ref(var)
     raise SetupRefused(f"unknown place for the token: {how!r}")
 
@@ -147,7 +147,7 @@ def needs_session_token(channel: Channel) -> bool:
     """A channel whose token was kept "for this session only", in a later session: the person has
     to type it again. A pure environment check, cheap enough for the GUI thread."""
     ref = channel.auth_token_ref
-    return ref.startswith(credentials.env_ref(SESSION_VAR_PREFIX)) and not os.environ.get(ref[len("env:") :])
+    return ref.startswith(credentials.env_ref(SESSION_VAR_PREFIX)) and not credentials.held(ref[len("env:") :])
 
 
 def supply_session_token(channel: Channel, token: str, events: EventBus | None = None) -> str:
@@ -158,7 +158,7 @@ def supply_session_token(channel: Channel, token: str, events: EventBus | None =
         raise SetupRefused(f"channel {channel.name} does not keep its token for one session")
     token = token.strip()
     sentence = check_connection(channel.account_sid, token, channel.number, channel.base_url)
-    os.environ[channel.auth_token_ref[len("env:") :]] = token
+    credentials.keep_in_process(channel.auth_token_ref[len("env:") :], token)
     log.info("channel %s: session token supplied", channel.name)
     if events is not None:
         events.publish(ChannelCredentialsChanged(channel.id))

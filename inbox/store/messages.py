@@ -199,6 +199,25 @@ def claim_due(session: Session, now: datetime, limit: int, channel_id: int | Non
     return rows
 
 
+def undefer(session: Session, channel_ids: Iterable[int], reason_prefix: str) -> int:
+    """Queued MTs of these channels held back with an error starting `reason_prefix`: due now."""
+    ids = list(channel_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(MessageRow)
+        .where(
+            MessageRow.channel_id.in_(ids),
+            MessageRow.status == MessageStatus.QUEUED.value,
+            MessageRow.direction == Direction.OUTBOUND.value,
+            MessageRow.provider_message_id.is_(None),
+            MessageRow.error_message.startswith(reason_prefix, autoescape=True),
+        )
+        .values(next_attempt_at=None)
+    )
+    return int(result.rowcount or 0)
+
+
 def with_status(
     session: Session, status: MessageStatus, channel_id: int | None = None, limit: int = 500
 ) -> list[MessageRow]:

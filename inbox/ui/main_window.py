@@ -159,28 +159,26 @@ class MainWindow(QMainWindow):
 
     def _ask_for_tokens(self, only_new: bool = False) -> None:
         """Prompt, one channel at a time, for tokens kept "for this session only" in an earlier
-        session. At start-up each channel is asked once; the Inbox menu entry asks again."""
+        session. At start-up each channel is asked once, "Later" moving on to the next; the Inbox
+        menu entry goes through all that still need one again."""
         from inbox.ui.setup.token_prompt import TokenPrompt
 
         needing = self._channels_needing_tokens()
         self.token_action.setVisible(bool(needing))
-        if only_new:
-            needing = [c for c in needing if c.id not in self._asked_tokens]
-        if not needing or (self.token_prompt is not None and self.token_prompt.isVisible()):
+        if self.token_prompt is not None and self.token_prompt.isVisible():
             return
-        channel = needing[0]
+        if not only_new:
+            self._asked_tokens.clear()
+        waiting = [c for c in needing if c.id not in self._asked_tokens]
+        if not waiting:
+            return
+        channel = waiting[0]
         self._asked_tokens.add(channel.id)
         events = self.service.events
         prompt = TokenPrompt(channel, lambda ch, token: setup.supply_session_token(ch, token, events), self)
-        prompt.finished.connect(self._token_prompt_finished)
+        prompt.finished.connect(lambda _result: self._ask_for_tokens(only_new=True))
         self.token_prompt = prompt
         prompt.open()
-
-    def _token_prompt_finished(self, result: int) -> None:
-        if result == QDialog.DialogCode.Accepted:
-            self._ask_for_tokens(only_new=True)  # the next channel, if several need one
-        else:
-            self.token_action.setVisible(bool(self._channels_needing_tokens()))
 
     def _channels_needing_tokens(self) -> list[Channel]:
         from inbox.ui.setup.token_prompt import channels_needing_tokens

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 from sqlalchemy import func, select
 
 from inbox.core.events import EventBus
-from inbox.engine import setup
+from inbox.engine import credentials, setup
 from inbox.engine.runner import Runner
 from inbox.store.models import MessageRow
 from tests.conftest import OUR_NUMBER, add_channel
@@ -30,7 +31,7 @@ def session_channel(db, simulator, sim_config, monkeypatch):
             poll_interval_seconds=0.3,
         )
     yield channel
-    monkeypatch.delenv(var, raising=False)  # os.environ was written by the code under test
+    credentials.forget_in_process(var)  # kept by the code under test
 
 
 def _inbound(db) -> int:
@@ -59,6 +60,7 @@ def test_a_wrong_token_keeps_nothing_and_the_right_one_polls_at_once(db, sim, si
         runner._not_before[session_channel.id] = runner._not_before[session_channel.id].replace(year=2100)
         sentence = setup.supply_session_token(session_channel, f"  {sim_config.auth_token}\n", events)
         assert "Connected" in sentence and not setup.needs_session_token(session_channel)
+        assert session_channel.auth_token_ref[len("env:") :] not in os.environ  # children never inherit it
         deadline = time.monotonic() + 5
         while _inbound(db) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -77,3 +79,63 @@ def test_tokens_kept_elsewhere_are_never_asked_for(db, session_channel, monkeypa
     assert not setup.needs_session_token(env_channel)  # the admin's own variable: a fix for them, not a prompt
     with pytest.raises(setup.SetupRefused):
         setup.supply_session_token(env_channel, "x")
+
+
+def test_a_reply_held_for_want_of_a_token_leaves_at_once_and_sibling_numbers_retry(
+    db, sim, sim_config, session_channel
+):
+    from datetime import UTC, datetime
+
+    from inbox.core.models import AuthorKind
+    from inbox.store import contacts, conversations, messages
+
+    now = datetime.now(UTC)
+    with db.write() as s:
+        # A second number of the same account: the same token serves it.
+        sibling = add_channel(
+            s,
+            name="sibling",
+            number="+15550009999",
+            account_sid=sim_config.account_sid,
+            base_url=session_channel.base_url,
+            auth_token_ref=session_channel.auth_token_ref,
+        )
+        conv = conversations.get_or_create(s, contacts.get_or_create(s, CUSTOMER), session_channel.id, now)
+        reply = messages.queue_outbound(
+            s,
+            channel_id=session_channel.id,
+            conversation_id=conv,
+            from_number=OUR_NUMBER,
+            to_number=CUSTOMER,
+            body="Sorry for the wait!",
+            author_kind=AuthorKind.AGENT,
+            author="Dana",
+            at=now,
+        )
+    events = EventBus()
+    runner = Runner(db, events=events, poll_interval=0.3, send_interval=0.3, refresh_interval=60)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not (
+            {session_channel.id, sibling.id} <= set(runner._not_before) and "no auth token" in _error_of(db, reply)
+        ):
+            time.sleep(0.05)
+        assert "no auth token" in _error_of(db, reply), "held back, not failed"
+        assert {session_channel.id, sibling.id} <= set(runner._not_before)
+        setup.supply_session_token(session_channel, sim_config.auth_token, events)
+        assert sibling.id not in runner._not_before, "the sibling number's backoff ended too"
+        deadline = time.monotonic() + 5  # the hold was 60 s
+        while time.monotonic() < deadline and not any(m["body"] == "Sorry for the wait!" for m in sim.phone(CUSTOMER)):
+            time.sleep(0.05)
+        assert [m["body"] for m in sim.phone(CUSTOMER)] == ["Sorry for the wait!"]
+    finally:
+        runner.shutdown()
+
+
+def _error_of(db, message_id: int) -> str:
+    from inbox.store import messages
+
+    with db.read() as s:
+        row = messages.get_row(s, message_id)
+        return (row.error_message or "") if row is not None else ""

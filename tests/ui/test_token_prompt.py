@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from inbox.core.events import EventBus
-from inbox.engine import setup
+from inbox.engine import credentials, setup
 from inbox.engine.runner import Runner
 from inbox.engine.service import InboxService
 from inbox.simulator.client import SimulatorClient
@@ -41,7 +41,9 @@ class Restarted:
 
 
 @pytest.fixture
-def restarted(qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
+def restarted(request, qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
+    """The window after a restart; `request.param` more session-token channels of other accounts."""
+    others = getattr(request, "param", 0)
     token = secrets.token_hex(16)
     config = SimulatorConfig(
         account_sid="AC" + secrets.token_hex(16), auth_token=token, numbers=(OUR,), delivery_delay=0.1, seed=3
@@ -64,6 +66,14 @@ def restarted(qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
                 auth_token_ref=f"env:{var}",
                 poll_interval_seconds=0.2,
             )
+            for n in range(others):
+                add_channel(
+                    s,
+                    name=f"other-{n}",
+                    number=f"+1555000300{n}",
+                    account_sid=f"AC{n + 1:032d}",
+                    auth_token_ref=f"env:{setup.SESSION_VAR_PREFIX}OTHER{n}",
+                )
         sim.text(ALICE, OUR, "Hello? Anyone?")  # waiting at the provider while the token is missing
         runner = Runner(db, events=events, poll_interval=0.2, send_interval=0.2, refresh_interval=60)
         runner.start()
@@ -86,7 +96,7 @@ def restarted(qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
             db.dispose()
 
         off_gui(stop)
-        os.environ.pop(var, None)
+        credentials.forget_in_process(var)
 
 
 def _prompt(qtbot, w: MainWindow) -> TokenPrompt:
@@ -108,13 +118,14 @@ def test_the_prompt_refuses_a_wrong_token_and_the_right_one_brings_the_messages(
     qtbot.mouseClick(prompt.connect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: prompt.connect_button.isEnabled(), timeout=WAIT)
     assert "credentials" in prompt.feedback.text() and prompt.isVisible()
-    assert restarted.var not in os.environ, "a refused token is not kept"
+    assert not credentials.held(restarted.var), "a refused token is not kept"
 
     prompt.token.setText(restarted.token)
     qtbot.keyClick(prompt.token, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not prompt.isVisible(), timeout=WAIT)
     assert prompt.result() == TokenPrompt.DialogCode.Accepted, "Enter connects; it never dismisses"
-    assert os.environ.get(restarted.var) == restarted.token
+    assert credentials.resolve(f"env:{restarted.var}", "") == restarted.token
+    assert restarted.var not in os.environ, "never in the environment that child processes inherit"
     # The customer who texted while the token was missing shows up without a restart or a wait.
     qtbot.waitUntil(lambda: w.list_pane.model.rowCount() == 1, timeout=WAIT)
     assert not w.token_action.isVisible()
@@ -130,3 +141,21 @@ def test_later_closes_the_prompt_and_the_menu_asks_again(qtbot, restarted: Resta
     again = _prompt(qtbot, w)
     assert again is not prompt and again.channel.name == "main"
     again.reject()
+
+
+@pytest.mark.parametrize("restarted", [1], indirect=True)
+def test_later_moves_on_to_the_next_channel(qtbot, restarted: Restarted):
+    w = restarted.window
+    first = _prompt(qtbot, w)
+    qtbot.mouseClick(first.later_button, Qt.MouseButton.LeftButton)
+    second = _prompt(qtbot, w)
+    assert {first.channel.name, second.channel.name} == {"main", "other-0"}
+    second.reject()
+    qtbot.waitUntil(lambda: not second.isVisible(), timeout=WAIT)
+    assert w.token_action.isVisible()
+    w.token_action.trigger()  # the menu goes through both again
+    again = _prompt(qtbot, w)
+    assert again.channel.name == first.channel.name
+    again.reject()
+    assert _prompt(qtbot, w).channel.name == second.channel.name
+    w.token_prompt.reject()

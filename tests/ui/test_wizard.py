@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
-from inbox.engine import setup
+from inbox.engine import credentials, setup
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store.db import Database
 from inbox.ui.setup.wizard import SetupWizard, for_database
@@ -100,7 +100,11 @@ def test_connect_saves_the_channel_but_never_the_token(qtbot, database, sim, mon
     qtbot.waitUntil(lambda: w.choice == "channel", timeout=5000)
     ch = w.channel
     assert ch is not None and ch.number == OUR and ch.base_url == server.url
-    assert ch.auth_token_ref == "env:INBOX_WIZ_TOKEN" and os.environ["INBOX_WIZ_TOKEN"] == config.auth_token
+    assert (
+        ch.auth_token_ref == "env:INBOX_WIZ_TOKEN" and credentials.resolve(ch.auth_token_ref, "") == config.auth_token
+    )
+    assert "INBOX_WIZ_TOKEN" not in os.environ  # works in this process; child processes never inherit it
+    credentials.forget_in_process("INBOX_WIZ_TOKEN")
     assert off_gui(lambda: setup.has_channel(database))
 
     def dump() -> str:
