@@ -164,14 +164,12 @@ class Outbox:
         except ProviderError as exc:  # any other adapter error: keep the message, try later
             self._requeue(job, now, delay=backoff.delay(job.attempts, rng=self.rng), error=str(exc))
             report.deferred += 1
-        except credentials.MissingCredentials as exc:  # kept, and sent as soon as a token is given
-            self._requeue(job, now, delay=60.0, error=f"{NO_TOKEN}: {exc}", attempt_used=False)
-            self._record_health_failure(channel, str(exc), now + timedelta(seconds=60))
-            blocked.add(channel.id)
-            report.deferred += 1
-            report.errors.append(str(exc))
-        except Exception as exc:  # noqa: BLE001 - any other failure: keep the message
-            self._requeue(job, now, delay=60.0, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - e.g. missing credentials: keep the message
+            # Held for want of a token: marked, so a token given later releases it at once
+            # (send_waiting_for_token), and no attempt is spent: nothing reached the provider.
+            no_token = isinstance(exc, credentials.MissingCredentials)
+            error = f"{NO_TOKEN}: {exc}" if no_token else str(exc)
+            self._requeue(job, now, delay=60.0, error=error, attempt_used=not no_token)
             self._record_health_failure(channel, str(exc), now + timedelta(seconds=60))
             blocked.add(channel.id)
             report.deferred += 1

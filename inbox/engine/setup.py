@@ -143,22 +143,29 @@ def remember_token(account_sid: str, token: str, how: str, env_var: str = "") ->
     raise SetupRefused(f"unknown place for the token: {how!r}")
 
 
+def _session_var(channel: Channel) -> str | None:
+    """The variable name a session-only token is held under, None for tokens kept elsewhere."""
+    ref = channel.auth_token_ref
+    return ref[len("env:") :] if ref.startswith(credentials.env_ref(SESSION_VAR_PREFIX)) else None
+
+
 def needs_session_token(channel: Channel) -> bool:
     """A channel whose token was kept "for this session only", in a later session: the person has
-    to type it again. A pure environment check, cheap enough for the GUI thread."""
-    ref = channel.auth_token_ref
-    return ref.startswith(credentials.env_ref(SESSION_VAR_PREFIX)) and not credentials.held(ref[len("env:") :])
+    to type it again. An in-memory check, cheap enough for the GUI thread."""
+    var = _session_var(channel)
+    return var is not None and not credentials.held(var)
 
 
 def supply_session_token(channel: Channel, token: str, events: EventBus | None = None) -> str:
     """Check `token` against the provider, then keep it in this process for `channel` and have the
     runner retry at once. A token the provider refuses raises ConnectionFailed and keeps nothing.
     Returns the connection test's sentence."""
-    if not channel.auth_token_ref.startswith(credentials.env_ref(SESSION_VAR_PREFIX)):
+    var = _session_var(channel)
+    if var is None:
         raise SetupRefused(f"channel {channel.name} does not keep its token for one session")
     token = token.strip()
     sentence = check_connection(channel.account_sid, token, channel.number, channel.base_url)
-    credentials.keep_in_process(channel.auth_token_ref[len("env:") :], token)
+    credentials.keep_in_process(var, token)
     log.info("channel %s: session token supplied", channel.name)
     if events is not None:
         events.publish(ChannelCredentialsChanged(channel.id))

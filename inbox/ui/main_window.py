@@ -181,9 +181,7 @@ class MainWindow(QMainWindow):
         prompt.open()
 
     def _channels_needing_tokens(self) -> list[Channel]:
-        from inbox.ui.setup.token_prompt import channels_needing_tokens
-
-        return channels_needing_tokens(self._channels)
+        return [c for c in self._channels if setup.needs_session_token(c)]
 
     def _on_conversations_changed(self, ids: frozenset[int]) -> None:
         self.list_pane.model.refresh(ids)

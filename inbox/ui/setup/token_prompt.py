@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from inbox.core import phone
 from inbox.core.models import Channel
-from inbox.engine import setup
 from inbox.ui import ops, theme
 
 Supplier = Callable[[Channel, str], str]
@@ -110,7 +109,3 @@ class TokenPrompt(QDialog):
         self.token.selectAll()
         self.token.setFocus()
         self._show(ops.describe(exc), "danger")
-
-
-def channels_needing_tokens(channels: list[Channel]) -> list[Channel]:
-    return [c for c in channels if setup.needs_session_token(c)]
