@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from inbox.core import backoff, phone
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
-from inbox.core.models import Channel, MessageStatus, OptOutSource, OutboundRequest
+from inbox.core.models import Channel, MessageStatus, OptOutSource, OutboundRequest, ProviderMessage
 from inbox.engine import compliance, credentials, verification
 from inbox.engine.connections import ProviderPool
 from inbox.engine.ingest import quarantine
@@ -36,6 +38,12 @@ log = logging.getLogger(__name__)
 
 NO_TOKEN = "no auth token"
 OPTED_OUT_REASON = "Not sent: the recipient opted out of messages from this number"
+# The provider accepted the send but answered with the id of another of our messages. The customer
+# probably got it; we cannot track it, and must never send it again on our own: an agent decides.
+DUPLICATE_SID_REASON = (
+    "Probably sent, but the provider reported the id of another message ({sid}), so its delivery "
+    "cannot be tracked; check with the customer before sending it again"
+)
 # How long a row may sit in `sending` before we assume its sender died mid-request: longer than any
 # HTTP exchange can last (the adapter's timeouts are 5 s to connect, 10 s per read), so a request
 # still in flight in a stalled or deposed process is never mistaken for a dead one.
@@ -175,21 +183,51 @@ class Outbox:
             report.deferred += 1
             report.errors.append(str(exc))
         else:
-            with self.db.write() as session:
-                messages.set_fields(
-                    session,
-                    job.id,
-                    status=result.status.value,
-                    provider_message_id=result.provider_message_id,
-                    sent_at=result.date_sent or now,
-                    error_code=None,
-                    error_message=None,
-                    next_attempt_at=None,
-                )
-                health.send_ok(session, channel.id, now)
+            if not self._record_sent(channel, job, result, now):
+                report.failed += 1
+                return
             report.sent += 1
             log.info("sent message %d to %s", job.id, phone.mask(job.to_number))
             self._publish(job.conversation_id, job.id)
+
+    def _record_sent(self, channel: Channel, job: _Job, result: ProviderMessage, now: datetime) -> bool:
+        """Link the row to the provider's record; False if the provider reused another message's id.
+
+        That row is not `unknown` (reconciliation would find the id taken and send it again, for
+        ever): it is failed with the reason, for an agent to see, and never sent again by us.
+        """
+        sid = result.provider_message_id
+        try:
+            with self.db.write() as session:
+                if not messages.provider_id_taken(session, channel.id, sid, job.id):
+                    messages.set_fields(
+                        session,
+                        job.id,
+                        status=result.status.value,
+                        provider_message_id=sid,
+                        sent_at=result.date_sent or now,
+                        error_code=None,
+                        error_message=None,
+                        next_attempt_at=None,
+                    )
+                    health.send_ok(session, channel.id, now)
+                    return True
+        except IntegrityError:  # taken between our check and the write (another process)
+            pass
+        log.error("message %d: the provider answered with the id of another message (%s); not resending", job.id, sid)
+        with self.db.write() as session:
+            messages.set_fields(
+                session,
+                job.id,
+                status=MessageStatus.FAILED.value,
+                error_code=None,
+                error_message=DUPLICATE_SID_REASON.format(sid=sid[:64])[:400],
+                next_attempt_at=None,
+            )
+            conversations.set_fields(session, job.conversation_id, failed_delivery=True)
+            audit.record(session, "provider", "duplicate_sid", f"message:{job.id}", channel=channel.id, sid=sid[:64])
+        self._publish(job.conversation_id, job.id)
+        return False
 
     def _finish(
         self, job: _Job, *, status: MessageStatus, error_code: int | None = None, error_message: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from inbox.core import backoff
 from inbox.core.models import InboundMessage, MessageStatus, OutboundRequest, PollCursor, ProviderMessage
 from inbox.core.phone import mask
 from inbox.providers.base import (
@@ -97,20 +99,33 @@ def _optional_date(value: object) -> datetime | None:
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 allows both)."""
-    if not value:
+    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 allows both).
+
+    Capped at `backoff.RETRY_AFTER_CAP_SECONDS`: a header of 99999999 or a date in 2030 must not
+    park replies for years. A date in the past means "now" (0); junk (words, NaN, negative
+    numbers) means the provider gave no usable hint (None), and our own backoff decides.
+    """
+    if not value or not isinstance(value, str):
         return None
+    text = value.strip()
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        if math.isnan(seconds) or seconds < 0:
+            return None
+        return min(seconds, backoff.RETRY_AFTER_CAP_SECONDS)
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons returned None for junk
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(0.0, seconds), backoff.RETRY_AFTER_CAP_SECONDS)
 
 
 def _int_or(value: object, default: int | None) -> int | None:

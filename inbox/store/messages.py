@@ -279,6 +279,17 @@ def sending_to(session: Session, channel_id: int, to_number: str) -> bool:
     return session.scalar(stmt.limit(1)) is not None
 
 
+def provider_id_taken(session: Session, channel_id: int, provider_message_id: str, message_id: int) -> bool:
+    """Whether another message of the channel already carries this provider id (UNIQUE would refuse
+    it): a provider that hands out one SID for two sends must not make us lose track of either."""
+    stmt = select(MessageRow.id).where(
+        MessageRow.channel_id == channel_id,
+        MessageRow.provider_message_id == provider_message_id,
+        MessageRow.id != message_id,
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def linked_provider_ids(session: Session, channel_id: int, ids: Iterable[str]) -> set[str]:
     id_list = list(ids)
     if not id_list:
