@@ -38,6 +38,10 @@ API_VERSION = "2010-04-01"
 MAX_BODY_BYTES = 1 << 20  # a Messages page is a few hundred KiB at most; more is not Twilio
 RAW_KEEP = 64 * 1024  # how much of a bad payload we keep for diagnosis
 FIND_SENT_MAX_PAGES = 20
+STATUS_LIST_MAX_PAGES = 10  # a status refresh reads at most this many pages of our sends
+# How much older than the oldest message we wait for a listed record may be before the walk stops:
+# the provider's clock and ours disagree a little, and date_sent comes a moment after our send.
+STATUS_LIST_SLACK = timedelta(minutes=10)
 # One page request is tried this many times on a transient failure before the whole walk fails:
 # a poll reads several pages, and at a 20 % failure rate a walk that needs every page on the first
 # try would rarely finish.
@@ -461,6 +465,48 @@ class TwilioProvider:
                 logger.warning("status refresh: %s unusable (%s); skipped", sid, exc)
                 self.status_quarantined.append((f"unusable status record: {exc}", _raw_text(payload)))
         return results
+
+    def statuses_since(self, since: datetime) -> Iterator[list[ProviderMessage]]:
+        """Our sent messages (From our number, DateSent on or after `since`'s GMT day, with a day
+        of slack), page by page, newest first: one request answers for up to a page of messages.
+
+        Pages are yielded as they arrive so the caller keeps what it got before a failure. The walk
+        stops at records older than `since` minus a little slack. A message still queued at the
+        provider has no date_sent and is not listed: ask for it with `fetch_status`. Unusable
+        records are set aside in `status_quarantined`.
+        """
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        floor = since - STATUS_LIST_SLACK
+        params: dict[str, str | int] = {
+            "From": self.number,
+            "DateSent>": (since - timedelta(days=1)).date().isoformat(),
+            "PageSize": self.page_size,
+        }
+        self.status_quarantined = []
+        for records in self._pages(params, self.status_quarantined, max_pages=STATUS_LIST_MAX_PAGES):
+            found: list[ProviderMessage] = []
+            done = False
+            for raw in records:
+                try:
+                    if not isinstance(raw, dict):
+                        raise BadRecord("record is not an object")
+                    if raw.get("direction") == "inbound":
+                        continue
+                    message = _provider_message(raw)
+                except KeyError as exc:
+                    self.status_quarantined.append((f"unknown status {str(exc.args[0])[:60]!r}", _raw_text(raw)))
+                    continue
+                except BadRecord as exc:
+                    self.status_quarantined.append((f"unusable status record: {exc}", _raw_text(raw)))
+                    continue
+                when = message.date_sent or message.date_created
+                if when is not None and when < floor:
+                    done = True
+                    continue
+                found.append(message)
+            yield found
+            if done:
+                break
 
     def find_sent(self, to_number: str, since: datetime) -> list[ProviderMessage]:
         """Our MT messages to `to_number` created since `since` (with a day of slack for clock skew).

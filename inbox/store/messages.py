@@ -199,6 +199,21 @@ def claim_due(session: Session, now: datetime, limit: int, channel_id: int | Non
     return rows
 
 
+def touch_sending(session: Session, message_id: int, now: datetime) -> bool:
+    """Renew a claimed row's `sending` mark just before its HTTP call; False if it is no longer
+    ours to send (recovery marked it unknown, or it already has a provider id)."""
+    result = session.execute(
+        update(MessageRow)
+        .where(
+            MessageRow.id == message_id,
+            MessageRow.status == MessageStatus.SENDING.value,
+            MessageRow.provider_message_id.is_(None),
+        )
+        .values(updated_at=now)
+    )
+    return int(result.rowcount or 0) == 1
+
+
 def undefer(session: Session, channel_ids: Iterable[int], reason_prefix: str) -> int:
     """Queued MTs of these channels held back with an error starting `reason_prefix`: due now."""
     ids = list(channel_ids)

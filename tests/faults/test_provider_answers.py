@@ -80,12 +80,12 @@ def fake() -> Iterator[tuple[FakeTwilio, str]]:
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            with state.lock:
-                records = [state.resource(form) for form in state.posts]
+            with state.lock:  # by the time anyone asks, every accepted send has been delivered
+                records = [{**state.resource(form), "status": "delivered"} for form in state.posts]
             if path.endswith("/Messages.json"):
                 self._answer(200, {"messages": records[::-1], "next_page_uri": None})
             elif records:
-                self._answer(200, {**records[-1], "status": "delivered"})
+                self._answer(200, records[-1])
             else:
                 self._answer(404, {"code": 20404, "message": "not found", "status": 404})
 
