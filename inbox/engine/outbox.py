@@ -135,7 +135,7 @@ class Outbox:
         for msg_id, conv_id in refused:
             self._publish(conv_id, msg_id)
         blocked: set[int] = set()  # channels that hit a rate limit or outage during this run
-        self._strikes: dict[int, int] = {}  # channel → transient failures in a row during this run
+        self._strikes = {}  # channel → transient failures in a row during this run
         for job in jobs:
             channel = chans.get(job.channel_id)
             if channel is None:
@@ -495,10 +495,14 @@ class Outbox:
         return changed
 
     def _save_status_quarantined(self, channel: Channel, provider: object) -> None:
-        for reason, raw in getattr(provider, "status_quarantined", ()) or ():
+        """Keep what the adapter set aside so far, and empty its list (in place: a listing still
+        under way appends to it) so nothing is kept twice."""
+        kept = getattr(provider, "status_quarantined", None)
+        if not isinstance(kept, list):
+            return
+        for reason, raw in kept:
             quarantine(self.db, channel.id, f"status refresh: {reason}", raw)
-        if hasattr(provider, "status_quarantined"):
-            provider.status_quarantined = []  # type: ignore[attr-defined] - kept once, not per page
+        kept.clear()
 
     def _apply_statuses(self, pending: dict[str, int], updates: list[ProviderMessage]) -> int:
         """Apply and commit one batch of provider states (one transaction); returns how many changed."""
