@@ -7,6 +7,10 @@ import random
 
 BASE_SECONDS = 1.0
 CAP_SECONDS = 300.0
+# The longest wait a provider may impose on us through Retry-After. A header of 99999999 (a bug or
+# a hostile proxy) would otherwise park replies for years; after an hour we ask again, and a
+# provider still in trouble simply says so again.
+RETRY_AFTER_CAP_SECONDS = 3600.0
 
 
 def delay(
@@ -19,11 +23,12 @@ def delay(
 ) -> float:
     """Seconds to wait before try number `attempt + 1` (attempt counts failures so far, from 1).
 
-    A provider's Retry-After wins when it asks for longer than our jitter would give: it knows.
+    A provider's Retry-After wins when it asks for longer than our jitter would give: it knows,
+    up to `RETRY_AFTER_CAP_SECONDS` (whatever it says, we try again within the hour).
     """
     rng = rng or random.Random()
     ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
     jittered = rng.uniform(0, ceiling)
-    if retry_after is not None:
-        return max(float(retry_after), jittered) if retry_after >= 0 else jittered
+    if retry_after is not None and retry_after >= 0:  # NaN fails the comparison: ignored
+        return max(min(float(retry_after), RETRY_AFTER_CAP_SECONDS), jittered)
     return jittered

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from inbox.core import backoff, phone
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
-from inbox.core.models import Channel, MessageStatus, OptOutSource, OutboundRequest
+from inbox.core.models import Channel, MessageStatus, OptOutSource, OutboundRequest, ProviderMessage
 from inbox.engine import compliance, credentials, verification
 from inbox.engine.connections import ProviderPool
 from inbox.engine.ingest import quarantine
@@ -36,6 +38,12 @@ log = logging.getLogger(__name__)
 
 NO_TOKEN = "no auth token"
 OPTED_OUT_REASON = "Not sent: the recipient opted out of messages from this number"
+# The provider accepted the send but answered with the id of another of our messages. The customer
+# probably got it; we cannot track it, and must never send it again on our own: an agent decides.
+DUPLICATE_SID_REASON = (
+    "Probably sent, but the provider reported the id of another message ({sid}), so its delivery "
+    "cannot be tracked; check with the customer before sending it again"
+)
 # How long a row may sit in `sending` before we assume its sender died mid-request: longer than any
 # HTTP exchange can last (the adapter's timeouts are 5 s to connect, 10 s per read), so a request
 # still in flight in a stalled or deposed process is never mistaken for a dead one.
@@ -43,6 +51,11 @@ STALE_SENDING = timedelta(seconds=20)
 # An `unknown` row is matched against the provider's records only once the request that made it
 # has surely been processed there; a little patience costs nothing and avoids a blind resend.
 RECONCILE_SETTLE = timedelta(seconds=1)
+# A status refresh skips a message whose fetch failed and goes on, until this many failures: a
+# provider failing a third of its requests still answers most, one that is down is left alone.
+STATUS_ERRORS = 5
+# Transient send failures in a row (without a Retry-After) before a run stops sending on that channel.
+SEND_STRIKES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +98,7 @@ class Outbox:
         self.rng = rng or random.Random()
         # Asked before every HTTP send: a process that lost its leadership lease stops mid-batch.
         self.may_send = may_send or (lambda: True)
+        self._strikes: dict[int, int] = {}
 
     # -- sending ---------------------------------------------------------------------------------
     def send_due(self, limit: int = 50) -> SendReport:
@@ -121,6 +135,7 @@ class Outbox:
         for msg_id, conv_id in refused:
             self._publish(conv_id, msg_id)
         blocked: set[int] = set()  # channels that hit a rate limit or outage during this run
+        self._strikes = {}  # channel → transient failures in a row during this run
         for job in jobs:
             channel = chans.get(job.channel_id)
             if channel is None:
@@ -131,8 +146,18 @@ class Outbox:
                 self._requeue(job, now, attempt_used=False)
                 report.deferred += 1
                 continue
+            if not self._still_ours(job):
+                continue
             self._send_one(channel, job, report, blocked)
         return report
+
+    def _still_ours(self, job: _Job) -> bool:
+        """Renew the row's `sending` mark right before its HTTP call. A batch claimed at once can
+        take longer than STALE_SENDING when answers are slow; renewed, a row is only ever taken
+        for interrupted while its own request is in flight for that long. False if recovery took
+        it meanwhile (marked unknown, maybe requeued): then recovery decides, and we do not send."""
+        with self.db.write() as session:
+            return messages.touch_sending(session, job.id, datetime.now(UTC))
 
     def _send_one(self, channel: Channel, job: _Job, report: SendReport, blocked: set[int]) -> None:
         now = datetime.now(UTC)
@@ -156,7 +181,16 @@ class Outbox:
                 wait = max(wait, 60.0)
             self._requeue(job, now, delay=wait, error=str(exc))
             self._record_health_failure(channel, str(exc), now + timedelta(seconds=wait))
-            blocked.add(channel.id)
+            strikes = self._strikes[channel.id] = self._strikes.get(channel.id, 0) + 1
+            # The provider asked us to wait (429, Retry-After), refused our credentials, or looks
+            # down: the channel's other messages wait for the next run. One stray 500 in a
+            # partial outage only sends this message to the back of the queue.
+            if (
+                isinstance(exc, RateLimited | AuthenticationFailed)
+                or retry_after is not None
+                or strikes >= SEND_STRIKES
+            ):
+                blocked.add(channel.id)
             report.deferred += 1
             report.errors.append(str(exc))
             if not isinstance(exc, RateLimited):
@@ -175,21 +209,52 @@ class Outbox:
             report.deferred += 1
             report.errors.append(str(exc))
         else:
-            with self.db.write() as session:
-                messages.set_fields(
-                    session,
-                    job.id,
-                    status=result.status.value,
-                    provider_message_id=result.provider_message_id,
-                    sent_at=result.date_sent or now,
-                    error_code=None,
-                    error_message=None,
-                    next_attempt_at=None,
-                )
-                health.send_ok(session, channel.id, now)
+            self._strikes.pop(channel.id, None)
+            if not self._record_sent(channel, job, result, now):
+                report.failed += 1
+                return
             report.sent += 1
             log.info("sent message %d to %s", job.id, phone.mask(job.to_number))
             self._publish(job.conversation_id, job.id)
+
+    def _record_sent(self, channel: Channel, job: _Job, result: ProviderMessage, now: datetime) -> bool:
+        """Link the row to the provider's record; False if the provider reused another message's id.
+
+        That row is not `unknown` (reconciliation would find the id taken and send it again, for
+        ever): it is failed with the reason, for an agent to see, and never sent again by us.
+        """
+        sid = result.provider_message_id
+        try:
+            with self.db.write() as session:
+                if not messages.provider_id_taken(session, channel.id, sid, job.id):
+                    messages.set_fields(
+                        session,
+                        job.id,
+                        status=result.status.value,
+                        provider_message_id=sid,
+                        sent_at=result.date_sent or now,
+                        error_code=None,
+                        error_message=None,
+                        next_attempt_at=None,
+                    )
+                    health.send_ok(session, channel.id, now)
+                    return True
+        except IntegrityError:  # taken between our check and the write (another process)
+            pass
+        log.error("message %d: the provider answered with the id of another message (%s); not resending", job.id, sid)
+        with self.db.write() as session:
+            messages.set_fields(
+                session,
+                job.id,
+                status=MessageStatus.FAILED.value,
+                error_code=None,
+                error_message=DUPLICATE_SID_REASON.format(sid=sid[:64])[:400],
+                next_attempt_at=None,
+            )
+            conversations.set_fields(session, job.conversation_id, failed_delivery=True)
+            audit.record(session, "provider", "duplicate_sid", f"message:{job.id}", channel=channel.id, sid=sid[:64])
+        self._publish(job.conversation_id, job.id)
+        return False
 
     def _finish(
         self, job: _Job, *, status: MessageStatus, error_code: int | None = None, error_message: str | None = None
@@ -294,20 +359,30 @@ class Outbox:
                 if r.updated_at <= cutoff
             ]
             chans = {c.id: c for c in channels.all_active(session)}
+        # One listing per recipient and run: rows are oldest first, so the first row's listing
+        # covers the later ones. Each row is decided (and committed) on its own, so a failure
+        # half-way keeps every decision made before it.
+        listings: dict[tuple[int, str], list[ProviderMessage]] = {}
+        stopped: set[int] = set()  # channels that rate-limited us or refused our credentials
         for msg_id, channel_id, conv_id, to_number, from_number, body, created_at in rows:
             channel = chans.get(channel_id)
-            if channel is None:
+            if channel is None or channel_id in stopped:
                 continue
-            provider = None
-            try:
-                # Inside the try: a channel without credentials must not stop the others' reconciling.
-                provider = self.pool.get(channel)
-                found = provider.find_sent(to_number, created_at - timedelta(minutes=5))
-            except Exception as exc:  # noqa: BLE001 - stay unknown and try again next cycle
-                self._save_quarantined(channel, provider, exc)
-                report.errors.append(str(exc))
-                continue
-            self._save_quarantined(channel, provider)
+            found = listings.get((channel_id, to_number))
+            if found is None:
+                provider = None
+                try:
+                    # Inside the try: a channel without credentials must not stop the others' reconciling.
+                    provider = self.pool.get(channel)
+                    found = provider.find_sent(to_number, created_at - timedelta(minutes=5))
+                except Exception as exc:  # noqa: BLE001 - stay unknown and try again next cycle
+                    self._save_quarantined(channel, provider, exc)
+                    report.errors.append(str(exc))
+                    if isinstance(exc, RateLimited | AuthenticationFailed):
+                        stopped.add(channel_id)
+                    continue
+                self._save_quarantined(channel, provider)
+                listings[(channel_id, to_number)] = found
             candidates = [
                 m
                 for m in found
@@ -354,18 +429,89 @@ class Outbox:
 
     # -- delivery state ----------------------------------------------------------------------------
     def refresh_statuses(self, channel: Channel, limit: int = 200) -> int:
+        """Bring the delivery states of sent messages up to date; returns how many changed.
+
+        In bulk where the adapter can list our sends (`statuses_since`: one page answers for many
+        messages), then one message at a time for whatever the list did not show. Every answer is
+        committed as soon as it arrives, so under a sustained partial outage each refresh keeps
+        what it got before a failure and the next one carries on from there. A rate limit or bad
+        credentials end this refresh; other failures skip one message, up to `STATUS_ERRORS` of them.
+        Raises the first error only when it obtained nothing at all.
+        """
         with self.db.read() as session:
-            pending = {r.provider_message_id: r.id for r in messages.awaiting_status(session, channel.id, limit)}
-        if not pending:
+            rows = messages.awaiting_status(session, channel.id, limit)
+            pending = {r.provider_message_id: r.id for r in rows if r.provider_message_id}
+            oldest = min((r.sent_at or r.created_at for r in rows), default=None)
+        if not pending or oldest is None:
             return 0
         provider = self.pool.get(channel)
-        updates = provider.fetch_status(list(pending))
-        for reason, raw in getattr(provider, "status_quarantined", ()) or ():
-            quarantine(self.db, channel.id, f"status refresh: {reason}", raw)
+        left = dict(pending)
         changed = 0
+        answered = 0
+        first_error: ProviderError | None = None
+        bulk = getattr(provider, "statuses_since", None)
+        if callable(bulk):
+            try:
+                for page in bulk(oldest):
+                    updates = [u for u in page if u.provider_message_id in left]
+                    for update in updates:
+                        left.pop(update.provider_message_id, None)
+                    answered += len(updates)
+                    changed += self._apply_statuses(pending, updates)
+                    self._save_status_quarantined(channel, provider)
+                    if not left:
+                        break
+            except ProviderError as exc:
+                first_error = exc
+                self._save_status_quarantined(channel, provider)
+                if isinstance(exc, MalformedResponse):
+                    quarantine(self.db, channel.id, f"status refresh: malformed page: {exc}", exc.raw)
+                if isinstance(exc, RateLimited | AuthenticationFailed):
+                    return self._refresh_done(channel, changed, answered, exc)
+        errors = 0
+        for sid in left:  # oldest first: awaiting_status is ordered by id
+            try:
+                updates = list(provider.fetch_status([sid]))
+            except (RateLimited, AuthenticationFailed) as exc:
+                first_error = first_error or exc
+                break
+            except ProviderError as exc:
+                first_error = first_error or exc
+                errors += 1
+                if errors >= STATUS_ERRORS:
+                    break
+                continue
+            finally:
+                self._save_status_quarantined(channel, provider)
+            answered += 1
+            changed += self._apply_statuses(pending, updates)
+        return self._refresh_done(channel, changed, answered, first_error)
+
+    def _refresh_done(self, channel: Channel, changed: int, answered: int, error: ProviderError | None) -> int:
+        if error is not None:
+            if not answered:
+                raise error
+            log.info("channel %s: status refresh partly failed (%s); %d answer(s) kept", channel.name, error, answered)
+        return changed
+
+    def _save_status_quarantined(self, channel: Channel, provider: object) -> None:
+        """Keep what the adapter set aside so far, and empty its list (in place: a listing still
+        under way appends to it) so nothing is kept twice."""
+        kept = getattr(provider, "status_quarantined", None)
+        if not isinstance(kept, list):
+            return
+        for reason, raw in kept:
+            quarantine(self.db, channel.id, f"status refresh: {reason}", raw)
+        kept.clear()
+
+    def _apply_statuses(self, pending: dict[str, int], updates: list[ProviderMessage]) -> int:
+        """Apply and commit one batch of provider states (one transaction); returns how many changed."""
+        if not updates:
+            return 0
+        changed = 0
+        conv_ids: set[int] = set()
+        msg_ids: set[int] = set()
         with self.db.write() as session:
-            conv_ids: set[int] = set()
-            msg_ids: set[int] = set()
             for update in updates:
                 msg_id = pending.get(update.provider_message_id)
                 row = messages.get_row(session, msg_id) if msg_id else None

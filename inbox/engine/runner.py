@@ -29,6 +29,8 @@ from inbox.store.db import Database
 
 log = logging.getLogger(__name__)
 
+JOB_WORKERS = 12
+
 
 @dataclass
 class SyncReport:
@@ -182,7 +184,7 @@ class Runner:
         """A new leader first settles what a dead one left in `sending`, then polls at once."""
         if leading and self._scheduler is not None:
             now = datetime.now(UTC)
-            for job_id in ("refresh", "poll"):
+            for job_id in ("reconcile", "refresh", "poll"):
                 job = self._scheduler.get_job(job_id)
                 if job is not None:
                     job.modify(next_run_time=now)
@@ -219,11 +221,11 @@ class Runner:
             self._sending.clear()
 
     def _refresh_job(self) -> None:
+        """Delivery states only. Apart from reconciliation (its own job), so a slow or failing
+        listing of one never holds up the other; sending and polling have jobs of their own too."""
         if not self.is_leader():
             return
         try:
-            self.outbox.mark_interrupted()
-            self.outbox.reconcile()
             for channel in self.active_channels():
                 try:
                     self.outbox.refresh_statuses(channel)
@@ -231,6 +233,15 @@ class Runner:
                     log.warning("channel %s: status refresh failed: %s", channel.name, exc)
         except Exception:
             log.exception("refresh job failed")
+
+    def _reconcile_job(self) -> None:
+        if not self.is_leader():
+            return
+        try:
+            self.outbox.mark_interrupted()
+            self.outbox.reconcile()
+        except Exception:
+            log.exception("reconcile job failed")
 
     def _on_event(self, event: Event) -> None:
         """New credentials end the backoff of every channel using them (one account's token may
@@ -254,13 +265,19 @@ class Runner:
             self.wake()
 
     def start(self) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
         interval = self.poll_interval
         if interval is None:
             chans = self.active_channels()
             interval = min((c.poll_interval_seconds for c in chans), default=5.0)
-        scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+        # A thread for every job (lease, poll, send, refresh, reconcile, lookups, engagement) and
+        # spare: each job waits only on its own HTTP exchanges, never for a worker another holds.
+        scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=JOB_WORKERS)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        )
         now = datetime.now(UTC)
         self._scheduler = scheduler
         if self.leadership is not None:
@@ -272,6 +289,9 @@ class Runner:
         scheduler.add_job(self._poll_job, "interval", seconds=interval, id="poll", next_run_time=now)
         scheduler.add_job(self._send_job, "interval", seconds=self.send_interval, id="send", next_run_time=now)
         scheduler.add_job(self._refresh_job, "interval", seconds=self.refresh_interval, id="refresh", next_run_time=now)
+        scheduler.add_job(
+            self._reconcile_job, "interval", seconds=self.refresh_interval, id="reconcile", next_run_time=now
+        )
         lookups = lambda: self.is_leader() and run_lookups(self.db, self.events)  # noqa: E731 - keyword lookups
         scheduler.add_job(lookups, "interval", seconds=self.send_interval, id="lookups")
         engage = lambda: self.is_leader() and engagement_tick(self.db)  # noqa: E731 - issue 9

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from inbox.core import backoff
 from inbox.core.models import InboundMessage, MessageStatus, OutboundRequest, PollCursor, ProviderMessage
 from inbox.core.phone import mask
 from inbox.providers.base import (
@@ -36,6 +38,10 @@ API_VERSION = "2010-04-01"
 MAX_BODY_BYTES = 1 << 20  # a Messages page is a few hundred KiB at most; more is not Twilio
 RAW_KEEP = 64 * 1024  # how much of a bad payload we keep for diagnosis
 FIND_SENT_MAX_PAGES = 20
+STATUS_LIST_MAX_PAGES = 10  # a status refresh reads at most this many pages of our sends
+# How much older than the oldest message we wait for a listed record may be before the walk stops:
+# the provider's clock and ours disagree a little, and date_sent comes a moment after our send.
+STATUS_LIST_SLACK = timedelta(minutes=10)
 # One page request is tried this many times on a transient failure before the whole walk fails:
 # a poll reads several pages, and at a 20 % failure rate a walk that needs every page on the first
 # try would rarely finish.
@@ -97,20 +103,33 @@ def _optional_date(value: object) -> datetime | None:
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 allows both)."""
-    if not value:
+    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 allows both).
+
+    Capped at `backoff.RETRY_AFTER_CAP_SECONDS`: a header of 99999999 or a date in 2030 must not
+    park replies for years. A date in the past means "now" (0); junk (words, NaN, negative
+    numbers) means the provider gave no usable hint (None), and our own backoff decides.
+    """
+    if not value or not isinstance(value, str):
         return None
+    text = value.strip()
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        if math.isnan(seconds) or seconds < 0:
+            return None
+        return min(seconds, backoff.RETRY_AFTER_CAP_SECONDS)
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons returned None for junk
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(0.0, seconds), backoff.RETRY_AFTER_CAP_SECONDS)
 
 
 def _int_or(value: object, default: int | None) -> int | None:
@@ -446,6 +465,48 @@ class TwilioProvider:
                 logger.warning("status refresh: %s unusable (%s); skipped", sid, exc)
                 self.status_quarantined.append((f"unusable status record: {exc}", _raw_text(payload)))
         return results
+
+    def statuses_since(self, since: datetime) -> Iterator[list[ProviderMessage]]:
+        """Our sent messages (From our number, DateSent on or after `since`'s GMT day, with a day
+        of slack), page by page, newest first: one request answers for up to a page of messages.
+
+        Pages are yielded as they arrive so the caller keeps what it got before a failure. The walk
+        stops at records older than `since` minus a little slack. A message still queued at the
+        provider has no date_sent and is not listed: ask for it with `fetch_status`. Unusable
+        records are set aside in `status_quarantined`.
+        """
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        floor = since - STATUS_LIST_SLACK
+        params: dict[str, str | int] = {
+            "From": self.number,
+            "DateSent>": (since - timedelta(days=1)).date().isoformat(),
+            "PageSize": self.page_size,
+        }
+        self.status_quarantined = []
+        for records in self._pages(params, self.status_quarantined, max_pages=STATUS_LIST_MAX_PAGES):
+            found: list[ProviderMessage] = []
+            done = False
+            for raw in records:
+                try:
+                    if not isinstance(raw, dict):
+                        raise BadRecord("record is not an object")
+                    if raw.get("direction") == "inbound":
+                        continue
+                    message = _provider_message(raw)
+                except KeyError as exc:
+                    self.status_quarantined.append((f"unknown status {str(exc.args[0])[:60]!r}", _raw_text(raw)))
+                    continue
+                except BadRecord as exc:
+                    self.status_quarantined.append((f"unusable status record: {exc}", _raw_text(raw)))
+                    continue
+                when = message.date_sent or message.date_created
+                if when is not None and when < floor:
+                    done = True
+                    continue
+                found.append(message)
+            yield found
+            if done:
+                break
 
     def find_sent(self, to_number: str, since: datetime) -> list[ProviderMessage]:
         """Our MT messages to `to_number` created since `since` (with a day of slack for clock skew).

@@ -22,6 +22,12 @@ class Faults:
     rate_limit_per_s: float | None = None  # token bucket; excess answered 429 / 20429
     reset_rate: float = 0.0  # action performed, then the connection dropped without an answer
     garbage_rate: float = 0.0  # action performed, then a body that is not JSON
+    # What a sustained partial outage looks like besides 500s and resets: a load balancer's 503,
+    # throttling that is not a steady bucket, and answers that take seconds.
+    unavailable_rate: float = 0.0  # answered 503 / 20503 with Retry-After: 1, nothing done
+    throttle_rate: float = 0.0  # answered 429 / 20429 with Retry-After: 1, nothing done
+    slow_rate: float = 0.0  # this fraction of answers comes `slow_ms` late (after the action)
+    slow_ms: int = 3000
 
     def updated(self, changes: dict[str, object]) -> Faults:
         """A copy with `changes` applied; unknown names raise ValueError (a typo must not pass)."""
@@ -33,7 +39,7 @@ class Faults:
         for name, value in changes.items():
             if name == "rate_limit_per_s":
                 clean[name] = None if value in (None, "", 0) else float(value)  # type: ignore[arg-type]
-            elif name == "latency_ms":
+            elif name in ("latency_ms", "slow_ms"):
                 clean[name] = int(value)  # type: ignore[call-overload]
             else:
                 rate = float(value)  # type: ignore[arg-type]

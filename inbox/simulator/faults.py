@@ -15,6 +15,8 @@ class Fault(enum.Enum):
     FAILED = "failed"  # 500, nothing done
     RESET = "reset"  # done, connection dropped without an answer
     GARBAGE = "garbage"  # done, answer body is not JSON
+    UNAVAILABLE = "unavailable"  # 503, nothing done
+    THROTTLED = "throttled"  # 429 drawn at random (not the bucket), nothing done
 
 
 class FaultInjector:
@@ -45,6 +47,14 @@ class FaultInjector:
         with self._lock:
             return self._faults.latency_ms / 1000.0
 
+    def slowness(self) -> float:
+        """Extra seconds before this answer (0 for most): a provider that sometimes takes seconds."""
+        with self._lock:
+            f = self._faults
+            if f.slow_rate and self._rng.random() < f.slow_rate:
+                return f.slow_ms / 1000.0
+            return 0.0
+
     def draw(self) -> Fault | None:
         """The fault for this request, if any. Rate limiting is checked first: a refused request
         spends no token and does nothing, like the real thing."""
@@ -54,6 +64,10 @@ class FaultInjector:
                 return Fault.RATE_LIMITED
             if f.fail_rate and self._rng.random() < f.fail_rate:
                 return Fault.FAILED
+            if f.unavailable_rate and self._rng.random() < f.unavailable_rate:
+                return Fault.UNAVAILABLE
+            if f.throttle_rate and self._rng.random() < f.throttle_rate:
+                return Fault.THROTTLED
             if f.reset_rate and self._rng.random() < f.reset_rate:
                 return Fault.RESET
             if f.garbage_rate and self._rng.random() < f.garbage_rate:

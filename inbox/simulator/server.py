@@ -102,16 +102,22 @@ class _Handler(BaseHTTPRequestHandler):
         fault = sim.faults.draw()
         if fault is not None:
             sim.carrier.count("fault_" + fault.value)
-        if fault is Fault.RATE_LIMITED:
+        if fault in (Fault.RATE_LIMITED, Fault.THROTTLED):
             self._send(error_reply(20429, "Too Many Requests", 429, (("Retry-After", "1"),)))
             return
         if fault is Fault.FAILED:
             self._send(error_reply(20500, "Internal Server Error", 500))
             return
+        if fault is Fault.UNAVAILABLE:
+            self._send(error_reply(20503, "Service Unavailable", 503, (("Retry-After", "1"),)))
+            return
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if method == "POST" else {}
         reply = sim.api.handle(
             method, path, parse_qs(query, keep_blank_values=True), form, self.headers.get("Authorization")
         )
+        slow = sim.faults.slowness()
+        if slow:  # the action is done; only the answer is late (a read timeout's worst case)
+            time.sleep(slow)
         if fault is Fault.RESET:
             self._drop()
             return

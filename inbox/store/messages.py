@@ -199,6 +199,21 @@ def claim_due(session: Session, now: datetime, limit: int, channel_id: int | Non
     return rows
 
 
+def touch_sending(session: Session, message_id: int, now: datetime) -> bool:
+    """Renew a claimed row's `sending` mark just before its HTTP call; False if it is no longer
+    ours to send (recovery marked it unknown, or it already has a provider id)."""
+    result = session.execute(
+        update(MessageRow)
+        .where(
+            MessageRow.id == message_id,
+            MessageRow.status == MessageStatus.SENDING.value,
+            MessageRow.provider_message_id.is_(None),
+        )
+        .values(updated_at=now)
+    )
+    return int(result.rowcount or 0) == 1
+
+
 def undefer(session: Session, channel_ids: Iterable[int], reason_prefix: str) -> int:
     """Queued MTs of these channels held back with an error starting `reason_prefix`: due now."""
     ids = list(channel_ids)
@@ -275,6 +290,17 @@ def sending_to(session: Session, channel_id: int, to_number: str) -> bool:
         MessageRow.to_number == to_number,
         MessageRow.status == MessageStatus.SENDING.value,
         MessageRow.provider_message_id.is_(None),
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def provider_id_taken(session: Session, channel_id: int, provider_message_id: str, message_id: int) -> bool:
+    """Whether another message of the channel already carries this provider id (UNIQUE would refuse
+    it): a provider that hands out one SID for two sends must not make us lose track of either."""
+    stmt = select(MessageRow.id).where(
+        MessageRow.channel_id == channel_id,
+        MessageRow.provider_message_id == provider_message_id,
+        MessageRow.id != message_id,
     )
     return session.scalar(stmt.limit(1)) is not None
 

@@ -203,6 +203,48 @@ def test_unknown_status_in_a_refresh_is_quarantined_and_others_apply(db, crafted
     assert "partially_teleported" in reason and "SModd" in raw
 
 
+def test_unusable_records_in_the_bulk_status_list_are_quarantined(db, crafted, crafted_channel, runner):
+    """The status list (our sends From our number) is read for many messages at once; its bad
+    records are kept like any other, and those messages are asked for one by one instead."""
+    state, _ = crafted
+    with db.write() as s:
+        contact_id = contacts.get_or_create(s, "+15553009999")
+        conv_id = conversations.get_or_create(s, contact_id, crafted_channel.id, NOW)
+        ids = []
+        for sid in ("SModd", "SMfine", "SMlisted"):
+            msg_id = messages.queue_outbound(
+                s,
+                channel_id=crafted_channel.id,
+                conversation_id=conv_id,
+                from_number=OUR_NUMBER,
+                to_number="+15553009999",
+                body="hello",
+                author_kind=AuthorKind.AGENT,
+                author="agent",
+            )
+            messages.set_fields(s, msg_id, status=MessageStatus.SENT.value, provider_message_id=sid, sent_at=NOW)
+            ids.append(msg_id)
+    outbound = record("x", direction="outbound-api", to="+15553009999", **{"from": OUR_NUMBER, "body": "hello"})
+    listed = [
+        {**outbound, "sid": "SModd", "status": "partially_teleported"},
+        {k: v for k, v in {**outbound, "status": "delivered"}.items() if k != "sid"},
+        {**outbound, "sid": "SMlisted", "status": "delivered"},
+    ]
+    state.page = json.dumps({"messages": listed, "next_page_uri": None}).encode()
+    state.status = {"SMfine": json.dumps({**outbound, "sid": "SMfine", "status": "delivered"}).encode()}
+    assert runner.outbox.refresh_statuses(crafted_channel) == 2
+    with db.read() as s:
+        odd, fine, in_list = messages.get_many(s, ids)
+    assert (odd.status, fine.status, in_list.status) == (
+        MessageStatus.SENT,
+        MessageStatus.DELIVERED,
+        MessageStatus.DELIVERED,
+    )
+    reasons = [reason for reason, _ in _quarantined(db)]
+    assert sum("missing sid" in r for r in reasons) == 1, f"kept once: {reasons}"
+    assert any("partially_teleported" in r for r in reasons), reasons
+
+
 def test_garbage_pages_from_the_simulator_lose_nothing(db, channel, sim, runner, monkeypatch, sim_config):
     monkeypatch.setenv(TOKEN_ENV, sim_config.auth_token)
     sids = [sim.text(phone_number(i % 7), OUR_NUMBER, f"order question {i}") for i in range(40)]

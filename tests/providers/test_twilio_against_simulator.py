@@ -247,6 +247,40 @@ def test_fetch_status_reports_failures() -> None:
         provider.close()
 
 
+def test_statuses_since_answers_for_many_sends_in_one_request(simulator: SimulatorServer, sim: SimulatorClient) -> None:
+    provider = make(simulator, page_size=20)
+    since = datetime.now(UTC)
+    mine = {
+        provider.send(OutboundRequest(CUSTOMER if i % 2 else CUSTOMER_2, OURS, f"n{i}")).provider_message_id
+        for i in range(12)
+    }
+    sim.text(CUSTOMER, OURS, "an inbound one")
+    simulator.carrier.text_in(CUSTOMER, OURS_2, "to our other number")
+    wait_for(lambda: all(m["status"] == "delivered" for m in sim.messages() if m["direction"] == "outbound-api"))
+    before = list_requests(sim)
+    pages = list(provider.statuses_since(since))
+    provider.close()
+    assert list_requests(sim) - before == 1, "one page for twelve messages"
+    found = {m.provider_message_id: m.status for page in pages for m in page}
+    assert found == dict.fromkeys(mine, MessageStatus.DELIVERED), "our sends only, with their states"
+
+
+def test_statuses_since_stops_at_older_sends(simulator: SimulatorServer, sim: SimulatorClient) -> None:
+    provider = make(simulator, page_size=5)
+    for i in range(20):
+        provider.send(OutboundRequest(CUSTOMER, OURS, f"old {i}"))
+    wait_for(lambda: all(m["status"] == "delivered" for m in sim.messages()))
+    simulator.carrier.clock = lambda: time.time() + 3600  # an hour passes
+    since = datetime.now(UTC) + timedelta(hours=1)
+    recent = provider.send(OutboundRequest(CUSTOMER, OURS, "recent")).provider_message_id
+    wait_for(lambda: sim.messages()[-1]["status"] == "delivered")
+    before = list_requests(sim)
+    found = [m.provider_message_id for page in provider.statuses_since(since) for m in page]
+    provider.close()
+    assert found == [recent]
+    assert list_requests(sim) - before == 1, "the walk ends at the first page older than asked"
+
+
 def test_find_sent(provider: TwilioProvider, sim: SimulatorClient) -> None:
     since = datetime.now(UTC)
     mine = [provider.send(OutboundRequest(CUSTOMER, OURS, f"try {i}")).provider_message_id for i in range(3)]

@@ -141,10 +141,22 @@ def test_unknown_status_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
     [
         ("1", 1.0),
         ("2.5", 2.5),
-        ("-3", 0.0),
+        ("-3", None),  # not delta-seconds: no usable hint, our backoff decides
         (None, None),
+        ("", None),
         ("soon", None),
+        ("nan", None),
+        ("Wed, 99 Foo 20x1 25:61:00 GMT", None),
         (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
+        # Capped: a provider (or a proxy) must not park our replies for years.
+        ("99999999", 3600.0),
+        ("inf", 3600.0),
+        ("1e400", 3600.0),
+        (format_datetime(datetime(2030, 1, 1, tzinfo=UTC), usegmt=True), 3600.0),
+        ("Tue, 02 Jan 2030 00:00:00 +0000", 3600.0),
+        # A date already past means "now".
+        (format_datetime(NOW - timedelta(days=3), usegmt=True), 0.0),
+        ("Sunday, 06-Nov-94 08:49:37 GMT", 0.0),  # the obsolete RFC 850 form, long past
     ],
 )
 def test_retry_after_parsing(header: str | None, expected: float | None) -> None:

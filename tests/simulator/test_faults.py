@@ -105,3 +105,24 @@ def test_stats_count_requests_by_kind(api: httpx.Client, sim: SimulatorClient) -
     assert stats["api_requests"] == 4
     assert stats["api_requests_by_kind"] == {"create": 1, "list": 2, "fetch": 1}
     assert stats["sends_accepted"] == 1
+
+
+def test_unavailable_and_throttled_answer_with_retry_after(api: httpx.Client, sim: SimulatorClient) -> None:
+    sim.set_faults(unavailable_rate=1.0)
+    response = api.post(MESSAGES, data=FORM)
+    assert (response.status_code, response.headers["Retry-After"], response.json()["code"]) == (503, "1", 20503)
+    sim.set_faults(unavailable_rate=0.0, throttle_rate=1.0)
+    response = api.post(MESSAGES, data=FORM)
+    assert (response.status_code, response.headers["Retry-After"], response.json()["code"]) == (429, "1", 20429)
+    assert sim.messages() == []  # neither did anything
+    assert sim.stats()["faults"] == {"unavailable": 1, "throttled": 1}
+
+
+def test_slow_answers_come_late_after_the_action(api: httpx.Client, sim: SimulatorClient) -> None:
+    sim.set_faults(slow_rate=1.0, slow_ms=300)
+    started = time.perf_counter()
+    assert api.post(MESSAGES, data=FORM).status_code == 201
+    assert time.perf_counter() - started >= 0.3
+    assert len(sim.messages()) == 1
+    with pytest.raises(SimulatorError):
+        sim.set_faults(slow_rate=2.0)

@@ -35,3 +35,10 @@ def test_backoff_is_capped_and_non_negative(attempt: int, seed: int) -> None:
 
 def test_retry_after_is_honoured() -> None:
     assert backoff.delay(1, retry_after=40, rng=random.Random(1)) >= 40
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=1, max_value=60))
+def test_a_provider_wait_is_capped_at_an_hour(retry_after: float, attempt: int) -> None:
+    d = backoff.delay(attempt, retry_after=retry_after, rng=random.Random(1))
+    assert 0 <= d <= max(backoff.RETRY_AFTER_CAP_SECONDS, backoff.CAP_SECONDS)
+    assert backoff.delay(1, retry_after=99_999_999, rng=random.Random(1)) == backoff.RETRY_AFTER_CAP_SECONDS
