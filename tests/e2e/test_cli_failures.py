@@ -337,3 +337,40 @@ def test_the_default_database_folder_and_files_are_private(tmp_path) -> None:
             holder.communicate("\n", timeout=30)
     finally:
         os.umask(old_umask)
+
+
+def test_exports_written_by_the_cli_are_private(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
+    seeded(url)
+    out = tmp_path / "shared"
+    out.mkdir(mode=0o755)
+    old_umask = os.umask(0o022)
+    try:
+        poll = [
+            "polls",
+            "create",
+            "--channel",
+            "main",
+            "--question",
+            "Lunch?",
+            "--option",
+            "A=Pizza",
+            "--option",
+            "B=Soup",
+        ]
+        made = inbox(*poll, "--db", url)
+        assert made.returncode == 0, made.stderr
+        for args in (
+            ["polls", "results", "1", "--csv", str(out / "poll.csv")],
+            ["polls", "results", "1", "--xlsx", str(out / "poll.xlsx")],
+            ["export", "--format", "csv", "--what", "messages", "--out", str(out / "messages.csv")],
+            ["export", "--format", "xlsx", "--what", "conversations", "--out", str(out / "conversations.xlsx")],
+        ):
+            proc = inbox(*args, "--db", url)
+            assert proc.returncode == 0, (args, proc.stderr)
+    finally:
+        os.umask(old_umask)
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["conversations.xlsx", "messages.csv", "poll.csv", "poll.xlsx"]
+    for path in out.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600, path.name
