@@ -121,8 +121,10 @@ def read_only(tmp_path) -> Iterator[Path]:
     if os.geteuid() != 0:
         (source / "inbox.sqlite3").chmod(0o444)
         source.chmod(0o555)
-        yield source
-        source.chmod(0o755)
+        try:
+            yield source
+        finally:
+            source.chmod(0o755)  # so pytest can clean up
         return
     view = tmp_path / "read-only"
     view.mkdir()
