@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inbox.core import phone
+from inbox.core import phone, private_files
 
 
 def _cli():
@@ -129,6 +129,7 @@ def cmd_polls_close(args: argparse.Namespace) -> int:
 
 
 def _write_table(path: Path, rows: list[tuple], *, xlsx: bool) -> None:
+    private_files.reserve(path)  # answers and masked numbers: for the owner's eyes (0600)
     if xlsx:
         from openpyxl import Workbook
 

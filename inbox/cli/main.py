@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inbox import __version__
-from inbox.core import phone
+from inbox.core import phone, terminal
 from inbox.core.events import EventBus
 from inbox.core.models import ConversationStatus
 
@@ -40,17 +40,47 @@ def _json_default(value: Any) -> Any:
 
 def emit(args: argparse.Namespace, data: Any, human: Callable[[], None]) -> None:
     if getattr(args, "json", False):
-        print(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+        print(terminal.json_safe(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)))
     else:
         human()
 
 
-def _database(args: argparse.Namespace):
+class _VisibleStream:
+    """stdout/stderr for people: every character printed goes through `core.terminal.visible`.
+
+    Customer text reaches the terminal from many commands (threads, previews, poll answers,
+    provider errors); escaping at the stream means no command can forget it. Newlines and tabs of
+    our own layout pass; inside a customer's text they are escaped where it is formatted (`show`).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal.visible(text, keep="\n\t"))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _database(args: argparse.Namespace, *, say_waiting: bool = True):
+    """The migrated database; a one-off command says so on stderr when it has to wait for a lock."""
     from inbox.store.db import Database
 
-    db = Database(args.db)
+    db = Database(args.db, on_busy=_say_waiting if say_waiting else None)
     db.upgrade()
     return db
+
+
+def _say_waiting() -> None:
+    from inbox.store.db import BUSY_TIMEOUT_S
+
+    print(
+        f"inbox: another process is writing to the database; waiting up to {BUSY_TIMEOUT_S} s for it to finish…",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 # -- channels ------------------------------------------------------------------------------------
@@ -233,7 +263,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 failed = m.status.value in ("failed", "undelivered") and m.error_message
                 reason = f": {m.error_message}" if failed else ""
                 status = "" if m.direction.value == "inbound" else f" [{m.status.value}{reason}]"
-                print(f"  {m.created_at.astimezone():%d %b %H:%M}  {who}: {body}{status}")
+                text = terminal.visible(body)  # a newline in a text must not fake a line of ours
+                print(f"  {m.created_at.astimezone():%d %b %H:%M}  {who}: {text}{status}")
 
     emit(args, {"contact": contact, "conversations": [{"conversation": c, "messages": m} for c, m in threads]}, human)
     return 0
@@ -287,7 +318,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     from inbox.engine.leadership import Leadership
     from inbox.engine.runner import Runner
 
-    db = _database(args)
+    db = _database(args, say_waiting=False)  # a daemon waits its turn quietly, again and again
     runner = Runner(db, poll_interval=args.poll_interval, leadership=Leadership(db, period=args.lease_seconds))
     stop = threading.Event()
 
@@ -340,10 +371,12 @@ def _ago(now: datetime, then: datetime) -> str:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
     from inbox.store.migrations import current
 
     db = _database(args)
-    print(f"Database at revision {current(db.engine)}: {db.engine.url.render_as_string(hide_password=True)}")
+    print(f"Database at revision {current(db.engine)}: {make_url(db.url).render_as_string(hide_password=True)}")
     return 0
 
 
@@ -475,9 +508,20 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
     return parser
 
 
+class _RedactingFormatter(logging.Formatter):
+    """Log lines and tracebacks without SQL parameters or PostgreSQL DETAIL lines (customer data)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from inbox.store.problems import redact
+
+        return redact(super().format(record))
+
+
 def configure_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # Third-party request logs carry URLs with phone numbers (To=...): keep them out of INFO.
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 3 else logging.DEBUG)
@@ -490,7 +534,16 @@ def main(argv: Sequence[str] | None = None, gui_commands: dict[str, tuple[str, G
         parser.print_help()
         return 0
     verbose = getattr(args, "verbose", 0)
-    configure_logging(max(verbose, 1) if args.command == "daemon" else verbose)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _VisibleStream(sys.stdout), _VisibleStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        configure_logging(max(verbose, 1) if args.command == "daemon" else verbose)
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except CliError as exc:
@@ -498,3 +551,28 @@ def main(argv: Sequence[str] | None = None, gui_commands: dict[str, tuple[str, G
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `inbox conversations | head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())  # nothing left to flush into a closed pipe at exit
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the one place no command may leak a traceback from
+        return _failed(args, exc)
+
+
+def _failed(args: argparse.Namespace, exc: Exception) -> int:
+    """A database or environment problem: one line (what is wrong, what to do), exit code 1.
+
+    Anything else is a bug: still one line, and the traceback (redacted) only with -vv.
+    """
+    from inbox.store import db as store_db
+    from inbox.store.problems import describe
+
+    url = getattr(args, "db", None) or os.environ.get(store_db.ENV_URL) or store_db.default_url(create=False)
+    message = describe(exc, url)
+    if message is None:
+        message = f"unexpected error ({type(exc).__name__}): please report it; run again with -vv for the details"
+    log.debug("the command failed", exc_info=exc)
+    if getattr(args, "json", False):
+        print(terminal.json_safe(json.dumps({"ok": False, "error": message}, ensure_ascii=False)))
+    print(f"inbox: {message}", file=sys.stderr)
+    return 1

@@ -33,6 +33,7 @@ from inbox.providers.base import (
 )
 from inbox.store import audit, channels, contacts, conversations, health, lists, messages, optouts
 from inbox.store.db import Database
+from inbox.store.problems import public_text
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +203,13 @@ class Outbox:
             # Held for want of a token: marked, so a token given later releases it at once
             # (send_waiting_for_token), and no attempt is spent: nothing reached the provider.
             no_token = isinstance(exc, credentials.MissingCredentials)
-            error = f"{NO_TOKEN}: {exc}" if no_token else str(exc)
+            said = public_text(exc)  # a database error's text would quote numbers and bodies
+            error = f"{NO_TOKEN}: {said}" if no_token else said
             self._requeue(job, now, delay=60.0, error=error, attempt_used=not no_token)
-            self._record_health_failure(channel, str(exc), now + timedelta(seconds=60))
+            self._record_health_failure(channel, said, now + timedelta(seconds=60))
             blocked.add(channel.id)
             report.deferred += 1
-            report.errors.append(str(exc))
+            report.errors.append(said)
         else:
             self._strikes.pop(channel.id, None)
             if not self._record_sent(channel, job, result, now):
@@ -377,7 +379,7 @@ class Outbox:
                     found = provider.find_sent(to_number, created_at - timedelta(minutes=5))
                 except Exception as exc:  # noqa: BLE001 - stay unknown and try again next cycle
                     self._save_quarantined(channel, provider, exc)
-                    report.errors.append(str(exc))
+                    report.errors.append(public_text(exc))
                     if isinstance(exc, RateLimited | AuthenticationFailed):
                         stopped.add(channel_id)
                     continue

@@ -26,6 +26,7 @@ from inbox.engine.outbox import Outbox, SendReport
 from inbox.providers.base import MalformedResponse, ProviderError, Retryable
 from inbox.store import channels, cursors, health
 from inbox.store.db import Database
+from inbox.store.problems import public_text
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +129,10 @@ class Runner:
                 self._not_before[channel.id] = now + timedelta(seconds=wait)
         if isinstance(exc, MalformedResponse):
             quarantine(self.db, channel.id, f"malformed page: {exc}", exc.raw)
+        said = public_text(exc)  # a database error's own text quotes phone numbers and bodies
         with self.db.write() as session:
-            health.failed(session, channel.id, now, str(exc), now + timedelta(seconds=wait), kind=health.POLL)
-        detail = f"{exc}; retrying in {wait:.0f} s"
+            health.failed(session, channel.id, now, said, now + timedelta(seconds=wait), kind=health.POLL)
+        detail = f"{said}; retrying in {wait:.0f} s"
         log.warning("channel %s: poll failed: %s", channel.name, detail)
         self.events.publish(ChannelHealthChanged(channel.id, False, detail))
 
@@ -156,7 +158,7 @@ class Runner:
                     if result:
                         report.ingest[channel.name] = result
                 except Exception as exc:  # noqa: BLE001 - reported, other channels go on
-                    report.errors.append(f"{channel.name}: {exc}")
+                    report.errors.append(f"{channel.name}: {public_text(exc)}")
             self._lease_job()
             report.errors.extend(run_lookups(self.db, self.events).errors)  # keyword lookups (issue 4)
             engagement_tick(self.db)  # due broadcasts, survey timeouts, CSAT asks (issue 9)

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, func, select, type_coerce
 
+from inbox.core import private_files
 from inbox.core.models import ConversationStatus
 from inbox.reports import metrics, team
 from inbox.reports.cells import FORMULA_STARTS, MASK, is_e164, neutralise
@@ -333,7 +334,7 @@ def export_metrics(
     waiting.append(
         [rep.waiting.conversations, _xlsx_value(rep.waiting.oldest_since, zone), rep.waiting.oldest_wait_seconds]
     )
-    partial = target.with_name(target.name + ".part")
+    partial = private_files.reserve(target.with_name(target.name + ".part"))
     wb.save(partial)
     partial.replace(target)
     result = ExportResult(target, "xlsx", len(rows), False)
@@ -363,6 +364,7 @@ def _write(
     partial = target.with_name(target.name + ".part")
     writer = _write_csv if fmt == "csv" else _write_xlsx
     try:
+        private_files.reserve(partial)
         done, cancelled = writer(partial, columns, rows, total, progress, cancel, sheet)
     except BaseException:
         partial.unlink(missing_ok=True)

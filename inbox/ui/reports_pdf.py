@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from inbox.core import private_files
 from inbox.reports.transcript import Transcript
 
 # Customer text is wrapped in a Unicode "first strong isolate" so right-to-left names and bodies
@@ -87,7 +88,7 @@ def document(t: Transcript) -> QTextDocument:
 def write_pdf(t: Transcript, path: str | os.PathLike[str]) -> Path:
     """Render to an A4 PDF at `path` (written whole to a temporary name, then renamed)."""
     target = Path(path)
-    partial = target.with_name(target.name + ".part")
+    partial = private_files.reserve(target.with_name(target.name + ".part"))  # a transcript is private
     writer = QPdfWriter(str(partial))
     writer.setTitle(f"Conversation #{t.conversation_id} transcript")
     writer.setCreator("Inbox")

@@ -197,3 +197,30 @@ def test_times_are_in_the_viewer_zone_with_their_offset(db, seeded, tmp_path) ->
     exports.export_messages(db, "admin", ALL, "csv", tmp_path / "k.csv", tz=ZoneInfo("Asia/Kolkata"))
     times = [r["time"] for r in _read_csv(tmp_path / "k.csv")]
     assert times[:2] == ["2024-03-04T14:30:00+05:30", "2024-03-04T14:30:30+05:30"]
+
+
+def test_every_export_is_readable_by_its_owner_only(db, seeded, tmp_path) -> None:
+    import os
+
+    old = os.umask(0o022)  # the usual umask: new files would be 0644, readable by every local user
+    try:
+        stale = tmp_path / "m.csv"
+        stale.write_text("an older export, world-readable")
+        stale.chmod(0o644)
+        written = [
+            exports.export_messages(db, "admin", ALL, "csv", stale, tz=UTC).path,
+            exports.export_messages(db, "admin", ALL, "xlsx", tmp_path / "m.xlsx", tz=UTC).path,
+            exports.export_conversations(db, "admin", ALL, "csv", tmp_path / "c.csv", tz=UTC).path,
+            exports.export_metrics(db, "admin", ALL, tmp_path / "metrics.xlsx", period="day", tz=UTC).path,
+        ]
+        try:
+            from inbox.ui import reports_pdf
+        except ImportError:
+            pass
+        else:
+            reports_pdf._ensure_gui_app()
+            written.append(reports_pdf.write_pdf(transcript.build(db, "admin", seeded.conv_a, UTC), tmp_path / "t.pdf"))
+    finally:
+        os.umask(old)
+    for path in written:
+        assert path.stat().st_mode & 0o777 == 0o600, path
