@@ -262,8 +262,10 @@ def test_one_stray_500_does_not_hold_back_the_other_replies_but_a_429_does(db, c
     scripted.on_send = limited
     more = [_queue(db, channel, i) for i in range(3, 5)]
     report = runner.outbox.send_due(limit=10)
-    assert (report.sent, report.deferred) == (0, 2)
-    assert asked == ["reply 3"], "after a 429 the rest of the batch waits for the next run"
+    # "reply 0" may be due again already (full jitter can wait well under a second): either way
+    # exactly one request is made, and every due reply is deferred, none sent.
+    assert report.sent == 0 and report.deferred in (2, 3)
+    assert len(asked) == 1 and asked[0] in ("reply 0", "reply 3"), "after a 429 the rest of the batch waits"
     with db.read() as s:
         rows = messages.get_many(s, [ids[0], *more])
     assert all(m.status is MessageStatus.QUEUED and m.provider_message_id is None for m in rows)
