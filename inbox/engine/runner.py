@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, E
 from inbox.core.models import Channel
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
-from inbox.engine.ingest import IngestReport, ingest, quarantine
+from inbox.engine.ingest import IngestReport, describe_failure, ingest, quarantine
 from inbox.engine.leadership import Leadership
 from inbox.engine.lookups import run_lookups
 from inbox.engine.outbox import Outbox, SendReport
@@ -28,6 +29,10 @@ from inbox.store import channels, cursors, health
 from inbox.store.db import Database
 
 log = logging.getLogger(__name__)
+
+
+class IngestFailed(RuntimeError):
+    """Storing a fetched batch failed; the message names the error's kind only (no customer data)."""
 
 
 @dataclass
@@ -74,6 +79,7 @@ class Runner:
         self._unsubscribe: Callable[[], None] | None = None
         self._lock_backoff = threading.Lock()  # _not_before: the poll job and _on_event both change it
         self._credentials_epoch = 0  # bumped by each ChannelCredentialsChanged
+        self._stopping = threading.Event()  # shutdown() began: a poll in progress stops at the next page
 
     def is_leader(self) -> bool:
         """Whether this process may poll and send now (always, without a Leadership)."""
@@ -96,11 +102,19 @@ class Runner:
             provider = self.pool.get(channel)
             batch = provider.fetch_inbound(cursor)
         except Exception as exc:
+            if self._stopping.is_set():
+                raise  # interrupted by shutdown: not a failure of the channel
             self._save_quarantined(channel, provider)
             self._poll_failed(channel, exc, epoch)
             raise
-        self._save_quarantined(channel, provider)
-        report = ingest(self.db, channel, batch, self.events)
+        try:
+            self._save_quarantined(channel, provider)
+            report = ingest(self.db, channel, batch, self.events)
+        except Exception as exc:
+            failure = IngestFailed(f"could not store inbound messages ({describe_failure(exc)})")
+            log.debug("storing inbound messages failed at:\n%s", "".join(traceback.format_tb(exc.__traceback__)))
+            self._poll_failed(channel, failure, epoch)
+            raise failure from exc
         report.quarantined += batch.skipped
         # Tell views at the first success and after a recovery, not on every poll.
         if self._failures.pop(channel.id, None) or channel.id not in self._synced:
@@ -124,11 +138,16 @@ class Runner:
             # A poll that started before new credentials arrived must not set a backoff over them.
             if epoch == self._credentials_epoch:
                 self._not_before[channel.id] = now + timedelta(seconds=wait)
-        if isinstance(exc, MalformedResponse):
-            quarantine(self.db, channel.id, f"malformed page: {exc}", exc.raw)
-        with self.db.write() as session:
-            health.failed(session, channel.id, now, str(exc), now + timedelta(seconds=wait), kind=health.POLL)
-        detail = f"{exc}; retrying in {wait:.0f} s"
+        # A provider error's message is safe to show by contract; anything else is named by its kind.
+        said = str(exc) if isinstance(exc, (ProviderError, IngestFailed)) else describe_failure(exc)
+        detail = f"{said}; retrying in {wait:.0f} s"
+        try:
+            if isinstance(exc, MalformedResponse):
+                quarantine(self.db, channel.id, f"malformed page: {exc}", exc.raw)
+            with self.db.write() as session:
+                health.failed(session, channel.id, now, said, now + timedelta(seconds=wait), kind=health.POLL)
+        except Exception as db_exc:  # noqa: BLE001 - the database may be what failed; say so and go on
+            log.error("channel %s: could not record a poll failure (%s)", channel.name, describe_failure(db_exc))
         log.warning("channel %s: poll failed: %s", channel.name, detail)
         self.events.publish(ChannelHealthChanged(channel.id, False, detail))
 
@@ -154,7 +173,8 @@ class Runner:
                     if result:
                         report.ingest[channel.name] = result
                 except Exception as exc:  # noqa: BLE001 - reported, other channels go on
-                    report.errors.append(f"{channel.name}: {exc}")
+                    said = exc if isinstance(exc, (ProviderError, IngestFailed)) else describe_failure(exc)
+                    report.errors.append(f"{channel.name}: {said}")
             self._lease_job()
             report.errors.extend(run_lookups(self.db, self.events).errors)  # keyword lookups (issue 4)
             engagement_tick(self.db)  # due broadcasts, survey timeouts, CSAT asks (issue 9)
@@ -191,10 +211,15 @@ class Runner:
         if not self.is_leader():
             return
         queued = 0
-        for channel in self.active_channels():
+        try:
+            active = self.active_channels()
+        except Exception as exc:  # noqa: BLE001 - the job must keep running
+            log.error("poll job: could not read the channels (%s)", describe_failure(exc))
+            return
+        for channel in active:
             try:
                 report = self.poll_channel(channel)
-            except Exception:  # noqa: BLE001 - recorded in health; the job must keep running
+            except Exception:  # noqa: BLE001 - logged and recorded in health by poll_channel; go on
                 continue
             if report:
                 queued += report.replies_queued
@@ -290,6 +315,8 @@ class Runner:
                 job.modify(next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
+        self._stopping.set()
+        self.pool.interrupt()  # a walk through pages in progress stops at the next page
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
