@@ -227,6 +227,49 @@ def test_records_the_database_cannot_store_are_set_aside_alone(db, edge, edge_ch
     assert _cursor(db, edge_channel.id) == now + timedelta(seconds=3)
 
 
+def test_a_record_the_database_refuses_anyway_is_found_and_set_aside_alone(db, edge, edge_channel, runner, monkeypatch):
+    """Should a value get past the checks, the chunk is split until the record the database refuses
+    is alone: the others, the STOP among them, are stored."""
+    from inbox.store import messages
+
+    monkeypatch.setattr(messages, "fit_inbound", lambda msg: msg)  # as if the checks missed something
+    state, _ = edge
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=30)
+    batch = [record(f"SMok{i}", now + timedelta(seconds=i)) for i in range(6)]
+    batch.insert(2, record("SMstop", now + timedelta(seconds=2), **{"from": STOPPER, "body": "STOP"}))
+    batch.insert(4, record("SMlone", now + timedelta(seconds=3), body="broken \ud83d emoji"))
+    state.answer = lambda path, query: page(batch[::-1])
+    report = runner.sync_once()
+    assert report.ok, report.errors
+    assert _stored_sids(db) == {f"SMok{i}" for i in range(6)} | {"SMstop"}
+    assert _opted_out(db, STOPPER, edge_channel.id)
+    [row] = [q for q in _quarantine(db) if "SMlone" in q.raw]
+    assert row.reason.startswith("could not store")
+    assert _cursor(db, edge_channel.id) == now + timedelta(seconds=5)
+
+
+def test_a_cursor_left_in_the_future_by_an_older_version_heals(db, edge, edge_channel, runner):
+    """Before the clamp, a skewed record left the cursor hours ahead: the messages it hid are read."""
+    from inbox.store.models import PollCursorRow
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    with db.write() as s:
+        s.add(
+            PollCursorRow(
+                channel_id=edge_channel.id,
+                newest_date_sent=now + timedelta(hours=6),
+                updated_at=now - timedelta(minutes=10),
+            )
+        )
+    state, _ = edge
+    hidden = record("SMhidden", now - timedelta(minutes=5))
+    state.answer = lambda path, query: page([record("SMfuture", now + timedelta(hours=6)), hidden])
+    assert runner.sync_once().ok
+    assert "SMhidden" in _stored_sids(db), "the message the cursor hid is read again"
+    cursor = _cursor(db, edge_channel.id)
+    assert cursor is not None and cursor <= datetime.now(UTC), "and the cursor is back at the poll's time"
+
+
 def test_an_ingest_failure_is_logged_recorded_and_backed_off(db, edge, edge_channel, runner, caplog, monkeypatch):
     """Whatever goes wrong while storing is said (without numbers or texts), shown and retried later."""
     from sqlalchemy.exc import OperationalError
