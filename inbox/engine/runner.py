@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from inbox.core import backoff
 from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, Event, EventBus
 from inbox.core.models import Channel
@@ -33,6 +35,14 @@ log = logging.getLogger(__name__)
 
 class IngestFailed(RuntimeError):
     """Storing a fetched batch failed; the message names the error's kind only (no customer data)."""
+
+
+def _said(exc: BaseException) -> str:
+    """An error as it may be logged and shown: database and encoding errors quote the values they
+    choked on (phone numbers, message bodies), so those are named by their kind only."""
+    if isinstance(exc, (SQLAlchemyError, UnicodeError)):
+        return describe_failure(exc)
+    return str(exc)
 
 
 @dataclass
@@ -94,11 +104,11 @@ class Runner:
         now = datetime.now(UTC)
         if not force and self._not_before.get(channel.id, now) > now:
             return None
-        with self.db.read() as session:
-            cursor = cursors.get(session, channel.id)
         epoch = self._credentials_epoch
         provider = None
         try:
+            with self.db.read() as session:
+                cursor = cursors.get(session, channel.id)
             provider = self.pool.get(channel)
             batch = provider.fetch_inbound(cursor)
         except Exception as exc:
@@ -138,8 +148,7 @@ class Runner:
             # A poll that started before new credentials arrived must not set a backoff over them.
             if epoch == self._credentials_epoch:
                 self._not_before[channel.id] = now + timedelta(seconds=wait)
-        # A provider error's message is safe to show by contract; anything else is named by its kind.
-        said = str(exc) if isinstance(exc, (ProviderError, IngestFailed)) else describe_failure(exc)
+        said = _said(exc)
         detail = f"{said}; retrying in {wait:.0f} s"
         try:
             if isinstance(exc, MalformedResponse):
@@ -173,8 +182,7 @@ class Runner:
                     if result:
                         report.ingest[channel.name] = result
                 except Exception as exc:  # noqa: BLE001 - reported, other channels go on
-                    said = exc if isinstance(exc, (ProviderError, IngestFailed)) else describe_failure(exc)
-                    report.errors.append(f"{channel.name}: {said}")
+                    report.errors.append(f"{channel.name}: {_said(exc)}")
             self._lease_job()
             report.errors.extend(run_lookups(self.db, self.events).errors)  # keyword lookups (issue 4)
             engagement_tick(self.db)  # due broadcasts, survey timeouts, CSAT asks (issue 9)
