@@ -49,6 +49,15 @@ class ProviderPool:
             self._providers[channel.id] = (channel, provider)
             return provider
 
+    def interrupt(self) -> None:
+        """Ask every provider to stop a long read at its next step (those that can: `interrupt()`)."""
+        with self._lock:
+            providers = [provider for _, provider in self._providers.values()]
+        for provider in providers:
+            stop = getattr(provider, "interrupt", None)
+            if callable(stop):
+                stop()
+
     def close(self) -> None:
         with self._lock:
             for _, provider in self._providers.values():

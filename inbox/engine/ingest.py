@@ -3,6 +3,10 @@
 Chunks go oldest first and each commits its own cursor, so a crash between chunks loses nothing
 (the next poll starts after the last committed chunk) and a replay changes nothing (provider ids
 are unique per channel, automation replies are unique per MO and rule).
+
+One record the database refuses must not hold back the others: records are fitted to the schema
+before they are stored (`messages.fit_inbound`), and should the database still refuse a chunk for
+a value it holds, the chunk is split until the culprit is alone, and that record is set aside.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from inbox.core import phone
@@ -22,8 +27,8 @@ from inbox.core.models import Channel, InboundMessage, PollCursor
 from inbox.engine import automation, screening
 from inbox.providers.base import InboundBatch
 from inbox.store import arrivals, conversations, cursors, health, messages
+from inbox.store import quarantine as quarantined
 from inbox.store.db import Database
-from inbox.store.models import QuarantineRow
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,21 @@ log = logging.getLogger(__name__)
 # index segment each commit writes and later merges, and repeated conversation updates
 # (100k messages: 500 per chunk 15.7 s, 2,000 12.8–14.2 s, 5,000 11.5–13.7 s, 10,000 13.1 s).
 CHUNK = 5000
+# How a value of one record the database cannot hold shows: refused by the database (too long, NUL,
+# out of range, a constraint) or not even encodable by the driver. Anything else (a lost
+# connection, a locked database, a bug) fails the poll, which is retried later.
+RECORD_ERRORS = (DataError, IntegrityError, UnicodeEncodeError, OverflowError)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong, safe to log and show: the error's kind, never its text, because database
+    errors quote the statement and its values (phone numbers, message bodies)."""
+    text = type(exc).__name__
+    orig = getattr(exc, "orig", None)
+    if orig is not None:
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+        text += f" ({type(orig).__name__}{f' {code}' if code else ''})"
+    return text
 
 
 @dataclass
@@ -46,11 +66,10 @@ class IngestReport:
 
 
 def quarantine(db: Database, channel_id: int | None, reason: str, raw: str | bytes) -> None:
-    """Keep what a provider sent that we could not use, as text, for an admin to diagnose."""
-    if isinstance(raw, bytes):
-        raw = raw.decode("utf-8", "replace")
+    """Keep what a provider sent that we could not use, as text, for an admin to diagnose (once per
+    distinct payload, counting sightings)."""
     with db.write() as session:
-        session.add(QuarantineRow(channel_id=channel_id, reason=reason[:400], raw=raw[:1_000_000]))
+        quarantined.keep(session, channel_id, reason, raw)
 
 
 def ingest(
@@ -59,16 +78,7 @@ def ingest(
     report = IngestReport(received=len(batch.messages))
     items = sorted(batch.messages, key=lambda m: (m.date_sent, m.provider_message_id))
     for start in range(0, max(len(items), 1), chunk):
-        part = items[start : start + chunk]
-        with db.write() as session:
-            conv_ids, msg_ids = _store_chunk(session, channel, part, report)
-            newest = max((m.date_sent for m in part), default=None)
-            cursors.advance(session, channel.id, PollCursor(newest) if newest else batch.cursor)
-            health.poll_ok(session, channel.id, datetime.now(UTC))
-        report.conversation_ids |= conv_ids
-        if events and conv_ids:
-            events.publish(MessagesChanged(frozenset(conv_ids), frozenset(msg_ids)))
-            events.publish(ConversationsChanged(frozenset(conv_ids)))
+        _commit(db, channel, items[start : start + chunk], batch.cursor, report, events)
     if batch.cursor.newest_date_sent:
         with db.write() as session:
             cursors.advance(session, channel.id, batch.cursor)
@@ -81,6 +91,51 @@ def ingest(
             report.replies_queued,
         )
     return report
+
+
+def _commit(
+    db: Database,
+    channel: Channel,
+    part: list[InboundMessage],
+    ceiling: PollCursor,
+    report: IngestReport,
+    events: EventBus | None,
+) -> None:
+    """Store `part` (oldest first) in one transaction with the cursor it covers; if the database
+    refuses a value in it, store each half in turn the same way, down to the one record it
+    refuses, which is set aside. The cursor of a part never passes the batch's: a record dated in
+    the future moves it no further than the poll did."""
+    attempt = IngestReport()
+    try:
+        with db.write() as session:
+            conv_ids, msg_ids = _store_chunk(session, channel, part, attempt)
+            newest = max((m.date_sent for m in part), default=None)
+            if newest is not None and ceiling.newest_date_sent is not None:
+                newest = min(newest, ceiling.newest_date_sent)
+            cursors.advance(session, channel.id, PollCursor(newest) if newest else ceiling)
+            health.poll_ok(session, channel.id, datetime.now(UTC))
+    except RECORD_ERRORS as exc:
+        if not part:
+            raise
+        if len(part) == 1:
+            log.warning(
+                "channel %s: the database refused an inbound record (%s); set aside in quarantine",
+                channel.name,
+                describe_failure(exc),
+            )
+            quarantine(db, channel.id, f"could not store: {describe_failure(exc)}", json.dumps(_raw(part[0])))
+            report.quarantined += 1
+            return
+        half = len(part) // 2
+        _commit(db, channel, part[:half], ceiling, report, events)
+        _commit(db, channel, part[half:], ceiling, report, events)
+        return
+    for name in ("stored", "duplicates", "quarantined", "replies_queued"):
+        setattr(report, name, getattr(report, name) + getattr(attempt, name))
+    report.conversation_ids |= conv_ids
+    if events and conv_ids:
+        events.publish(MessagesChanged(frozenset(conv_ids), frozenset(msg_ids)))
+        events.publish(ConversationsChanged(frozenset(conv_ids)))
 
 
 @lru_cache(maxsize=65536)
@@ -103,16 +158,23 @@ def _store_chunk(
     chain one by one, in arrival order, as before (STOP then START stays in order); only steps whose
     screen is sure they would do nothing are skipped (`screening.run`).
     """
-    known = arrivals.known_provider_ids(session, channel.id, (m.provider_message_id for m in part))
+    fitted: list[InboundMessage] = []
+    for msg in part:
+        try:
+            fitted.append(messages.fit_inbound(msg))
+        except messages.Unstorable as exc:
+            quarantined.keep(session, channel.id, f"unstorable record: {exc}", json.dumps(_raw(msg)))
+            report.quarantined += 1
+    known = arrivals.known_provider_ids(session, channel.id, (m.provider_message_id for m in fitted))
     fresh: list[tuple[InboundMessage, str]] = []
     seen: set[str] = set()
-    for msg in part:
+    for msg in fitted:
         if msg.provider_message_id in known or msg.provider_message_id in seen:
             report.duplicates += 1
             continue
         sender = _normalized(msg.from_number)
         if sender is None:
-            session.add(QuarantineRow(channel_id=channel.id, reason="invalid sender number", raw=json.dumps(_raw(msg))))
+            quarantined.keep(session, channel.id, "invalid sender number", json.dumps(_raw(msg)))
             report.quarantined += 1
             continue
         seen.add(msg.provider_message_id)

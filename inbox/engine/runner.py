@@ -10,27 +10,41 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from inbox.core import backoff
 from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, Event, EventBus
 from inbox.core.models import Channel
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
-from inbox.engine.ingest import IngestReport, ingest, quarantine
+from inbox.engine.ingest import IngestReport, describe_failure, ingest, quarantine
 from inbox.engine.leadership import Leadership
 from inbox.engine.lookups import run_lookups
 from inbox.engine.outbox import Outbox, SendReport
 from inbox.providers.base import MalformedResponse, ProviderError, Retryable
 from inbox.store import channels, cursors, health
 from inbox.store.db import Database
-from inbox.store.problems import public_text
 
 log = logging.getLogger(__name__)
 
 JOB_WORKERS = 12
+
+
+class IngestFailed(RuntimeError):
+    """Storing a fetched batch failed; the message names the error's kind only (no customer data)."""
+
+
+def _said(exc: BaseException) -> str:
+    """An error as it may be logged and shown: database and encoding errors quote the values they
+    choked on (phone numbers, message bodies), so those are named by their kind only."""
+    if isinstance(exc, (SQLAlchemyError, UnicodeError)):
+        return describe_failure(exc)
+    return str(exc)
 
 
 @dataclass
@@ -77,6 +91,7 @@ class Runner:
         self._unsubscribe: Callable[[], None] | None = None
         self._lock_backoff = threading.Lock()  # _not_before: the poll job and _on_event both change it
         self._credentials_epoch = 0  # bumped by each ChannelCredentialsChanged
+        self._stopping = threading.Event()  # shutdown() began: a poll in progress stops at the next page
 
     def is_leader(self) -> bool:
         """Whether this process may poll and send now (always, without a Leadership)."""
@@ -91,19 +106,27 @@ class Runner:
         now = datetime.now(UTC)
         if not force and self._not_before.get(channel.id, now) > now:
             return None
-        with self.db.read() as session:
-            cursor = cursors.get(session, channel.id)
         epoch = self._credentials_epoch
         provider = None
         try:
+            with self.db.read() as session:
+                cursor = cursors.get(session, channel.id)
             provider = self.pool.get(channel)
             batch = provider.fetch_inbound(cursor)
         except Exception as exc:
+            if self._stopping.is_set():
+                raise  # interrupted by shutdown: not a failure of the channel
             self._save_quarantined(channel, provider)
             self._poll_failed(channel, exc, epoch)
             raise
-        self._save_quarantined(channel, provider)
-        report = ingest(self.db, channel, batch, self.events)
+        try:
+            self._save_quarantined(channel, provider)
+            report = ingest(self.db, channel, batch, self.events)
+        except Exception as exc:
+            failure = IngestFailed(f"could not store inbound messages ({describe_failure(exc)})")
+            log.debug("storing inbound messages failed at:\n%s", "".join(traceback.format_tb(exc.__traceback__)))
+            self._poll_failed(channel, failure, epoch)
+            raise failure from exc
         report.quarantined += batch.skipped
         # Tell views at the first success and after a recovery, not on every poll.
         if self._failures.pop(channel.id, None) or channel.id not in self._synced:
@@ -127,12 +150,15 @@ class Runner:
             # A poll that started before new credentials arrived must not set a backoff over them.
             if epoch == self._credentials_epoch:
                 self._not_before[channel.id] = now + timedelta(seconds=wait)
-        if isinstance(exc, MalformedResponse):
-            quarantine(self.db, channel.id, f"malformed page: {exc}", exc.raw)
-        said = public_text(exc)  # a database error's own text quotes phone numbers and bodies
-        with self.db.write() as session:
-            health.failed(session, channel.id, now, said, now + timedelta(seconds=wait), kind=health.POLL)
+        said = _said(exc)
         detail = f"{said}; retrying in {wait:.0f} s"
+        try:
+            if isinstance(exc, MalformedResponse):
+                quarantine(self.db, channel.id, f"malformed page: {exc}", exc.raw)
+            with self.db.write() as session:
+                health.failed(session, channel.id, now, said, now + timedelta(seconds=wait), kind=health.POLL)
+        except Exception as db_exc:  # noqa: BLE001 - the database may be what failed; say so and go on
+            log.error("channel %s: could not record a poll failure (%s)", channel.name, describe_failure(db_exc))
         log.warning("channel %s: poll failed: %s", channel.name, detail)
         self.events.publish(ChannelHealthChanged(channel.id, False, detail))
 
@@ -158,7 +184,7 @@ class Runner:
                     if result:
                         report.ingest[channel.name] = result
                 except Exception as exc:  # noqa: BLE001 - reported, other channels go on
-                    report.errors.append(f"{channel.name}: {public_text(exc)}")
+                    report.errors.append(f"{channel.name}: {_said(exc)}")
             self._lease_job()
             report.errors.extend(run_lookups(self.db, self.events).errors)  # keyword lookups (issue 4)
             engagement_tick(self.db)  # due broadcasts, survey timeouts, CSAT asks (issue 9)
@@ -195,10 +221,15 @@ class Runner:
         if not self.is_leader():
             return
         queued = 0
-        for channel in self.active_channels():
+        try:
+            active = self.active_channels()
+        except Exception as exc:  # noqa: BLE001 - the job must keep running
+            log.error("poll job: could not read the channels (%s)", describe_failure(exc))
+            return
+        for channel in active:
             try:
                 report = self.poll_channel(channel)
-            except Exception:  # noqa: BLE001 - recorded in health; the job must keep running
+            except Exception:  # noqa: BLE001 - logged and recorded in health by poll_channel; go on
                 continue
             if report:
                 queued += report.replies_queued
@@ -312,6 +343,8 @@ class Runner:
                 job.modify(next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
+        self._stopping.set()
+        self.pool.interrupt()  # a walk through pages in progress stops at the next page
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -35,7 +36,22 @@ from inbox.providers.base import (
 logger = logging.getLogger(__name__)
 
 API_VERSION = "2010-04-01"
-MAX_BODY_BYTES = 1 << 20  # a Messages page is a few hundred KiB at most; more is not Twilio
+MAX_BODY_BYTES = 1 << 20  # one Message resource (a send's or a status answer) is a few KiB; more is not Twilio
+# The largest list page Twilio may legitimately send, so that a real backlog is always readable.
+# Per record: a body of at most 1,600 characters, each at worst 6 bytes of JSON ("\uXXXX"; an emoji
+# counts as two characters and is two escapes) = 9,600 bytes; every other property, the URIs
+# included, well under 2 KiB (a full resource without its body is ~920 bytes); list pages carry no
+# media, only `num_media` and a Media URI, but we allow 10 media URLs of 256 bytes for compatible
+# providers = 2,560 bytes. That is 14,208 bytes a record, and 1,000 records (the largest PageSize)
+# plus the envelope ~14.2 MB: the cap below holds any legitimate page, and bounds what one read
+# may hold in memory. A page still larger makes the poll ask for smaller pages (MIN_PAGE_SIZE).
+WORST_RECORD_BYTES = 1600 * 6 + 2048 + 10 * 256
+MAX_PAGE_BYTES = 16 << 20
+MIN_PAGE_SIZE = 10
+# One poll reads at most this many records (a next_page_uri chain that never ends stops here, and
+# what the walk holds in memory stays bounded: ~100 MB at worst for 1,600-character bodies). A poll
+# that would need more fails without moving the cursor, with a clear error.
+MAX_INBOUND_RECORDS = 100_000
 RAW_KEEP = 64 * 1024  # how much of a bad payload we keep for diagnosis
 FIND_SENT_MAX_PAGES = 20
 STATUS_LIST_MAX_PAGES = 10  # a status refresh reads at most this many pages of our sends
@@ -79,17 +95,21 @@ class BadRecord(ValueError):
     """One record of a page we cannot use; the reason is kept with the raw record."""
 
 
+class PageTooLarge(MalformedResponse):
+    """An answer over the size cap: asking again for the same page is pointless, a smaller one may do."""
+
+
 def parse_date(value: object) -> datetime:
     """An RFC 2822 date as an aware UTC datetime; raises BadRecord if missing or implausible."""
     if not isinstance(value, str) or not value:
         raise BadRecord("missing date")
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         raise BadRecord("unparseable date") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
     if moment < OLDEST_PLAUSIBLE or moment > datetime.now(UTC) + timedelta(days=1):
         raise BadRecord("implausible date")
     return moment
@@ -135,7 +155,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 def _int_or(value: object, default: int | None) -> int | None:
     try:
         return int(value)  # type: ignore[call-overload, no-any-return]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, which json accepts
         return default
 
 
@@ -202,6 +222,8 @@ class TwilioProvider:
         self.number = number
         self.lookback = lookback
         self.page_size = page_size
+        self._inbound_page_size = page_size  # halved for this client when a page is over the cap
+        self._interrupted = threading.Event()
         self.page_tries = max(1, page_tries)
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -231,13 +253,14 @@ class TwilioProvider:
         idempotent: bool,
         params: Mapping[str, str | int] | None = None,
         data: Mapping[str, str] | None = None,
+        limit: int = MAX_BODY_BYTES,
     ) -> tuple[int, httpx.Headers, bytes]:
         """One HTTP exchange with transport errors mapped by whether the request may have acted."""
         request = self._client.build_request(method, url, params=params, data=data)
         try:
             response = self._client.send(request, stream=True)
             try:
-                body = self._read_capped(response)
+                body = self._read_capped(response, limit)
             finally:
                 response.close()
         except _NOT_SENT as exc:
@@ -252,10 +275,10 @@ class TwilioProvider:
         return response.status_code, response.headers, body
 
     @staticmethod
-    def _read_capped(response: httpx.Response) -> bytes:
+    def _read_capped(response: httpx.Response, cap: int = MAX_BODY_BYTES) -> bytes:
         declared = _int_or(response.headers.get("Content-Length"), 0) or 0
         # Announced too big: read only the head we keep for diagnosis.
-        limit = RAW_KEEP if declared > MAX_BODY_BYTES else MAX_BODY_BYTES
+        limit = RAW_KEEP if declared > cap else cap
         chunks: list[bytes] = []
         total = 0
         for chunk in response.iter_bytes():
@@ -264,10 +287,10 @@ class TwilioProvider:
             if total > limit:
                 break
         else:
-            if declared <= MAX_BODY_BYTES:
+            if declared <= cap:
                 return b"".join(chunks)
         head = b"".join(chunks)[:RAW_KEEP]
-        raise MalformedResponse(f"Twilio answer larger than {MAX_BODY_BYTES} bytes", raw=head)
+        raise PageTooLarge(f"Twilio answer larger than {cap} bytes", raw=head)
 
     @staticmethod
     def _raise_for_status(status: int, headers: httpx.Headers, body: bytes) -> None:
@@ -298,8 +321,16 @@ class TwilioProvider:
             raise Rejected(f"Twilio refused the request (error {code}, HTTP {status}): {message}", code, status)
         raise MalformedResponse(f"unexpected HTTP {status} from Twilio", raw=body[:RAW_KEEP])
 
-    def _get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> dict[str, object]:
-        status, headers, body = self._exchange("GET", url, idempotent=True, params=params)
+    def _get_json(
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        limit: int = MAX_BODY_BYTES,
+        sizes: list[int] | None = None,
+    ) -> dict[str, object]:
+        status, headers, body = self._exchange("GET", url, idempotent=True, params=params, limit=limit)
+        if sizes is not None:
+            sizes.append(len(body))
         self._raise_for_status(status, headers, body)
         try:
             payload = json.loads(body)
@@ -310,17 +341,21 @@ class TwilioProvider:
         return payload
 
     def _get_page(
-        self, url: str, params: Mapping[str, str | int] | None, sink: list[tuple[str, str]]
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        sink: list[tuple[str, str]],
+        sizes: list[int] | None = None,
     ) -> dict[str, object]:
         """One page, retried a few times on transient failures (short jittered waits, Retry-After
         honoured up to a cap). A malformed page is kept in `sink` before the retry, so the caller
         can still save it for diagnosis."""
         for attempt in range(1, self.page_tries + 1):
             try:
-                return self._get_json(url, params)
+                return self._get_json(url, params, limit=MAX_PAGE_BYTES, sizes=sizes)
             except Retryable as exc:
-                if attempt >= self.page_tries:
-                    raise  # the caller records this one
+                if attempt >= self.page_tries or isinstance(exc, PageTooLarge):
+                    raise  # the caller records this one (the same page would be as large again)
                 if isinstance(exc, MalformedResponse):
                     sink.append((f"malformed page: {exc}", _decode(exc.raw)))
                 wait = self._rng.uniform(0, PAGE_RETRY_BASE * 2 ** (attempt - 1))
@@ -332,15 +367,30 @@ class TwilioProvider:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _pages(
-        self, params: Mapping[str, str | int], sink: list[tuple[str, str]], max_pages: int | None = None
+        self,
+        params: Mapping[str, str | int],
+        sink: list[tuple[str, str]],
+        max_pages: int | None = None,
+        sizes: list[int] | None = None,
     ) -> Iterator[list[object]]:
         """Yield each page's `messages` list, following next_page_uri (same origin only: the
-        client sends our credentials with every request)."""
+        client sends our credentials with every request). A next_page_uri naming a page already
+        read would loop for ever: it is a malformed answer. `interrupt()` stops between pages."""
         url: str | None = self._messages_path
         first = True
         pages = 0
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         while url and (max_pages is None or pages < max_pages):
-            payload = self._get_page(url, params if first else None, sink)
+            if self._interrupted.is_set():
+                raise Retryable("stopped reading Twilio pages: Inbox is shutting down")
+            request_url = self._client.build_request("GET", url, params=params if first else None).url
+            key = (request_url.path, tuple(sorted(request_url.params.multi_items())))
+            if key in seen:
+                raise MalformedResponse(
+                    "next_page_uri repeats a page already read (the list would never end)", raw=url.encode()[:RAW_KEEP]
+                )
+            seen.add(key)
+            payload = self._get_page(url, params if first else None, sink, sizes)
             first = False
             pages += 1
             records = payload.get("messages")
@@ -365,22 +415,69 @@ class TwilioProvider:
 
     # -- Provider ----------------------------------------------------------------------------------
 
+    def interrupt(self) -> None:
+        """Make a walk in progress (another thread's) stop at the next page: shutdown stays prompt."""
+        self._interrupted.set()
+
     def fetch_inbound(self, cursor: PollCursor) -> InboundBatch:
         """Inbound messages not older than cursor - lookback, oldest first.
 
         Twilio filters DateSent by whole GMT days, so we ask from the day before the cursor and
-        walk pages newest-first until we reach already-seen territory.
+        walk pages newest-first until we reach already-seen territory. The cursor returned is never
+        later than the moment this poll began, whatever a record's date says (clock skew, a
+        provider bug): a message that arrives after the poll can never be dated before it, so it
+        cannot fall behind the cursor; a record dated in the future is stored all the same.
         """
         self.last_quarantined = []
-        params: dict[str, str | int] = {"To": self.number, "PageSize": self.page_size}
+        polled_at = datetime.now(UTC)
         newest = cursor.newest_date_sent
-        threshold = None
         if newest is not None:
             newest = newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest.astimezone(UTC)
+            newest = min(newest, polled_at)
+        while True:
+            size = self._inbound_page_size
+            sizes: list[int] = []
+            try:
+                messages = self._walk_inbound(newest, size, sizes)
+                break
+            except PageTooLarge:
+                if size <= MIN_PAGE_SIZE:
+                    raise
+                self._inbound_page_size = max(MIN_PAGE_SIZE, size // 2)
+                logger.warning(
+                    "a page of %d messages was larger than %d bytes; asking for %d at a time",
+                    size,
+                    MAX_PAGE_BYTES,
+                    self._inbound_page_size,
+                )
+        if size < self.page_size and max(sizes, default=0) < MAX_PAGE_BYTES // 4:
+            self._inbound_page_size = min(self.page_size, size * 2)  # pages of twice the size fit again
+        top = max((min(m.date_sent, polled_at) for m in messages), default=None)
+        new_cursor = PollCursor(max(top, newest) if top and newest else (top or newest))
+        if self.last_quarantined:
+            logger.warning("skipped %d malformed inbound record(s)", len(self.last_quarantined))
+        logger.debug("fetched %d inbound message(s) for %s", len(messages), mask(self.number))
+        return InboundBatch(messages=messages, cursor=new_cursor, skipped=len(self.last_quarantined))
+
+    def _walk_inbound(self, newest: datetime | None, size: int, sizes: list[int]) -> list[InboundMessage]:
+        """One newest-first walk with pages of `size`; raises rather than return part of a walk that
+        did not reach already-seen territory (what it missed would be older than what it holds)."""
+        params: dict[str, str | int] = {"To": self.number, "PageSize": size}
+        threshold = None
+        if newest is not None:
             params["DateSent>"] = (newest - timedelta(days=1)).date().isoformat()
             threshold = newest - self.lookback
+        max_pages = -(-MAX_INBOUND_RECORDS // size) + 1
+        self.last_quarantined = []  # a walk started again with smaller pages sets aside the same records
         found: dict[str, InboundMessage] = {}
-        for records in self._pages(params, self.last_quarantined):
+        read = 0
+        for pages, records in enumerate(self._pages(params, self.last_quarantined, sizes=sizes), start=1):
+            read += len(records)
+            if pages > max_pages or read > MAX_INBOUND_RECORDS:
+                raise MalformedResponse(
+                    f"Twilio's list goes on past {MAX_INBOUND_RECORDS} messages or {max_pages} pages in one "
+                    "poll; stopped without storing any of it"
+                )
             reached_seen = False
             for raw in records:
                 msg = self._inbound(raw)
@@ -396,12 +493,7 @@ class TwilioProvider:
         # (pages are newest first): "STOP" then "START" within a second must stay in that order.
         messages = list(found.values())[::-1]
         messages.sort(key=lambda m: m.date_sent)
-        top = max((m.date_sent for m in messages), default=None)
-        new_cursor = PollCursor(max(top, newest) if top and newest else (top or newest))
-        if self.last_quarantined:
-            logger.warning("skipped %d malformed inbound record(s)", len(self.last_quarantined))
-        logger.debug("fetched %d inbound message(s) for %s", len(messages), mask(self.number))
-        return InboundBatch(messages=messages, cursor=new_cursor, skipped=len(self.last_quarantined))
+        return messages
 
     def _inbound(self, raw: object) -> InboundMessage | None:
         """The record as an InboundMessage, None if it is not inbound or is quarantined."""

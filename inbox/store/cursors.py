@@ -1,6 +1,14 @@
-"""Poll cursors: written in the same transaction as the messages they cover."""
+"""Poll cursors: written in the same transaction as the messages they cover.
+
+A cursor says "every message dated after this, less the overlap, is still to be read"; it can never
+truly be later than the moment it was written. One that is (a record dated in the future moved it,
+before polls clamped what a record can do) is read as its write time, so that the messages it hid
+are read again, and the next poll replaces it.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -8,9 +16,15 @@ from inbox.core.models import PollCursor
 from inbox.store.models import PollCursorRow, utcnow
 
 
+def _effective(row: PollCursorRow) -> datetime | None:
+    if row.newest_date_sent is not None and row.updated_at is not None and row.newest_date_sent > row.updated_at:
+        return row.updated_at
+    return row.newest_date_sent
+
+
 def get(session: Session, channel_id: int) -> PollCursor:
     row = session.get(PollCursorRow, channel_id)
-    return PollCursor(row.newest_date_sent) if row else PollCursor()
+    return PollCursor(_effective(row)) if row else PollCursor()
 
 
 def advance(session: Session, channel_id: int, cursor: PollCursor) -> None:
@@ -19,6 +33,7 @@ def advance(session: Session, channel_id: int, cursor: PollCursor) -> None:
     if row is None:
         session.add(PollCursorRow(channel_id=channel_id, newest_date_sent=cursor.newest_date_sent))
         return
-    if cursor.newest_date_sent and (row.newest_date_sent is None or cursor.newest_date_sent > row.newest_date_sent):
+    current = _effective(row)
+    if cursor.newest_date_sent and (current is None or cursor.newest_date_sent > current):
         row.newest_date_sent = cursor.newest_date_sent
         row.updated_at = utcnow()

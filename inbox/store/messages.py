@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -22,6 +23,51 @@ from inbox.store.models import MessageRow, utcnow
 from inbox.store.upsert import insert_ignore
 
 NOTE_STATUS = "note"
+REPLACEMENT = "\ufffd"
+MAX_SEGMENTS = 1000  # a 1,600-character text is at most 25 segments; more is a provider's bad count
+
+
+class Unstorable(ValueError):
+    """An MO whose identifiers the schema cannot hold as they are; it is set aside, not stored."""
+
+
+def storable_text(text: str) -> str:
+    """`text` as every backend can hold it: NUL (refused by PostgreSQL) and lone surrogates (not
+    UTF-8 at all, refused by both drivers) become U+FFFD, the way a decoder marks what it cannot read."""
+    if "\x00" in text:
+        text = text.replace("\x00", REPLACEMENT)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join(REPLACEMENT if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
+
+
+def fit_inbound(msg: InboundMessage) -> InboundMessage:
+    """The MO as every backend stores it alike, or Unstorable (why, without the value).
+
+    Identifiers must fit as they are (a provider id cut short could be another message's, a number
+    cut short someone else's), so those are refused. The text is kept, with what no backend can
+    hold replaced: a customer's STOP must not be lost to a stray NUL. A segment count out of range
+    is dropped (we count segments ourselves). SQLite would take an over-long id that PostgreSQL
+    refuses; both refuse it, so a record never depends on the backend.
+    """
+    columns = MessageRow.__table__.c
+    for name, value, limit in (
+        ("provider id", msg.provider_message_id, columns.provider_message_id.type.length),
+        ("sender number", msg.from_number, columns.from_number.type.length),
+    ):
+        if not value:
+            raise Unstorable(f"empty {name}")
+        if len(value) > limit:
+            raise Unstorable(f"{name} longer than {limit} characters")
+        if storable_text(value) != value:
+            raise Unstorable(f"{name} with a character no database can store")
+    body = storable_text(msg.body)
+    count = msg.num_segments if 1 <= msg.num_segments <= MAX_SEGMENTS else 0
+    if body == msg.body and count == msg.num_segments:
+        return msg
+    return replace(msg, body=body, num_segments=count)
 
 
 def to_dto(row: MessageRow) -> Message:

@@ -233,7 +233,11 @@ class AuditEventRow(Base):
 
 
 class QuarantineRow(Base):
-    """Provider payloads we could not parse, kept for diagnosis instead of stopping the pipeline."""
+    """Provider payloads we could not parse, kept for diagnosis instead of stopping the pipeline.
+
+    One row per distinct (channel, reason, payload) — `digest` — seen `count` times, first `at`,
+    last `last_seen_at`: the same bad record on every poll does not add a row each time.
+    """
 
     __tablename__ = "quarantine"
 
@@ -242,3 +246,6 @@ class QuarantineRow(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     reason: Mapped[str] = mapped_column(String(400))
     raw: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

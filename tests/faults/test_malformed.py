@@ -155,9 +155,11 @@ def test_bad_records_are_quarantined_and_valid_ones_kept(db, crafted, crafted_ch
     assert _stored_sids(db) == {"SMgood1", "SMgood2", "SMgood3"}, "the pipeline went on; nothing stored twice"
 
 
-def test_a_one_megabyte_page_is_quarantined_and_the_next_poll_recovers(db, crafted, crafted_channel, runner):
+def test_an_oversize_page_is_quarantined_and_the_next_poll_recovers(db, crafted, crafted_channel, runner):
+    from inbox.providers.twilio import MAX_PAGE_BYTES
+
     state, _ = crafted
-    huge = {"messages": [record("SMhuge", body="x" * (1 << 20))], "next_page_uri": None}
+    huge = {"messages": [record("SMhuge", body="x" * MAX_PAGE_BYTES)], "next_page_uri": None}
     state.page = json.dumps(huge).encode()
     report = runner.sync_once()
     assert not report.ok and "larger than" in report.errors[0]

@@ -11,7 +11,14 @@ import pytest
 
 from inbox.core.models import MessageStatus, OutboundRequest, PollCursor
 from inbox.providers.base import AuthenticationFailed, MalformedResponse, OutcomeUnknown, RateLimited, Retryable
-from inbox.providers.twilio import MAX_BODY_BYTES, TwilioProvider, parse_date, retry_after_seconds
+from inbox.providers.twilio import (
+    MAX_BODY_BYTES,
+    MAX_PAGE_BYTES,
+    MIN_PAGE_SIZE,
+    TwilioProvider,
+    parse_date,
+    retry_after_seconds,
+)
 
 ACCOUNT = "AC" + "1" * 32
 OURS = "+15550001111"
@@ -81,11 +88,18 @@ def test_page_without_messages_is_malformed(payload: bytes) -> None:
 
 
 def test_oversize_answer_is_malformed_and_capped() -> None:
-    huge = b'{"messages": [' + b" " * (MAX_BODY_BYTES + 10) + b"]}"
-    provider = provider_answering(lambda request: httpx.Response(200, content=huge))
+    huge = b'{"messages": [' + b" " * (MAX_PAGE_BYTES + 10) + b"]}"
+    sizes: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sizes.append(int(request.url.params["PageSize"]))
+        return httpx.Response(200, content=huge)
+
+    provider = provider_answering(handler)
     with pytest.raises(MalformedResponse) as info:
         provider.fetch_inbound(PollCursor())
     assert len(info.value.raw) <= 64 * 1024
+    assert sizes[0] == 1000 and sizes[-1] == MIN_PAGE_SIZE, "smaller pages were asked for before giving up"
 
 
 def test_oversize_answer_to_a_send_is_outcome_unknown() -> None:
