@@ -63,6 +63,7 @@ class IngestReport:
     quarantined: int = 0
     replies_queued: int = 0
     conversation_ids: set[int] = field(default_factory=set)
+    problem: str | None = None  # the poll stored this but is not complete (see InboundBatch.incomplete)
 
 
 def quarantine(db: Database, channel_id: int | None, reason: str, raw: str | bytes) -> None:
@@ -77,9 +78,11 @@ def ingest(
 ) -> IngestReport:
     report = IngestReport(received=len(batch.messages))
     items = sorted(batch.messages, key=lambda m: (m.date_sent, m.provider_message_id))
+    # A batch cut short (`incomplete`) must not move the cursor at all: what it missed is older.
+    ceiling = None if batch.incomplete else batch.cursor
     for start in range(0, max(len(items), 1), chunk):
-        _commit(db, channel, items[start : start + chunk], batch.cursor, report, events)
-    if batch.cursor.newest_date_sent:
+        _commit(db, channel, items[start : start + chunk], ceiling, report, events)
+    if ceiling is not None and ceiling.newest_date_sent:
         with db.write() as session:
             cursors.advance(session, channel.id, batch.cursor)
     if report.stored:
@@ -97,22 +100,23 @@ def _commit(
     db: Database,
     channel: Channel,
     part: list[InboundMessage],
-    ceiling: PollCursor,
+    ceiling: PollCursor | None,
     report: IngestReport,
     events: EventBus | None,
 ) -> None:
     """Store `part` (oldest first) in one transaction with the cursor it covers; if the database
     refuses a value in it, store each half in turn the same way, down to the one record it
     refuses, which is set aside. The cursor of a part never passes the batch's: a record dated in
-    the future moves it no further than the poll did."""
+    the future moves it no further than the poll did; with no ceiling the cursor stays."""
     attempt = IngestReport()
     try:
         with db.write() as session:
             conv_ids, msg_ids = _store_chunk(session, channel, part, attempt)
-            newest = max((m.date_sent for m in part), default=None)
-            if newest is not None and ceiling.newest_date_sent is not None:
-                newest = min(newest, ceiling.newest_date_sent)
-            cursors.advance(session, channel.id, PollCursor(newest) if newest else ceiling)
+            if ceiling is not None:
+                newest = max((m.date_sent for m in part), default=None)
+                if newest is not None and ceiling.newest_date_sent is not None:
+                    newest = min(newest, ceiling.newest_date_sent)
+                cursors.advance(session, channel.id, PollCursor(newest) if newest else ceiling)
             health.poll_ok(session, channel.id, datetime.now(UTC))
     except RECORD_ERRORS as exc:
         if not part:

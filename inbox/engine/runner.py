@@ -128,6 +128,11 @@ class Runner:
             self._poll_failed(channel, failure, epoch)
             raise failure from exc
         report.quarantined += batch.skipped
+        if batch.incomplete:
+            # Stored what was read (a STOP in it is honoured), cursor kept: the rest is asked again.
+            report.problem = f"{batch.incomplete}; kept what was read, the rest is asked for again"
+            self._poll_failed(channel, MalformedResponse(report.problem), epoch)
+            return report
         # Tell views at the first success and after a recovery, not on every poll.
         if self._failures.pop(channel.id, None) or channel.id not in self._synced:
             self._synced.add(channel.id)
@@ -183,6 +188,8 @@ class Runner:
                     result = self.poll_channel(channel, force=True)
                     if result:
                         report.ingest[channel.name] = result
+                        if result.problem:
+                            report.errors.append(f"{channel.name}: {result.problem}")
                 except Exception as exc:  # noqa: BLE001 - reported, other channels go on
                     report.errors.append(f"{channel.name}: {_said(exc)}")
             self._lease_job()

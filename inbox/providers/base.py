@@ -69,6 +69,9 @@ class InboundBatch:
     messages: Sequence[InboundMessage]
     cursor: PollCursor
     skipped: int = 0  # malformed records quarantined by the adapter
+    # Why the adapter stopped before it reached messages already seen (an endless or too long
+    # list), None when it did not: the messages are stored, the cursor does not move, health says it.
+    incomplete: str | None = None
 
 
 class Provider(Protocol):

@@ -49,8 +49,11 @@ WORST_RECORD_BYTES = 1600 * 6 + 2048 + 10 * 256
 MAX_PAGE_BYTES = 16 << 20
 MIN_PAGE_SIZE = 10
 # One poll reads at most this many records (a next_page_uri chain that never ends stops here, and
-# what the walk holds in memory stays bounded: ~100 MB at worst for 1,600-character bodies). A poll
-# that would need more fails without moving the cursor, with a clear error.
+# what the walk holds in memory stays bounded: ~100 MB at worst for 1,600-character bodies). A walk
+# cut short (this bound, or a link back to a page already read) keeps what it read: those messages
+# are stored (a STOP among them is honoured), the cursor stays where it was so that the older part
+# is asked for again, and the channel's health says why. A first sync past the bound has no older
+# part to protect: it imports the newest MAX_INBOUND_RECORDS messages and starts from there.
 MAX_INBOUND_RECORDS = 100_000
 RAW_KEEP = 64 * 1024  # how much of a bad payload we keep for diagnosis
 FIND_SENT_MAX_PAGES = 20
@@ -89,6 +92,10 @@ STATUSES: Mapping[str, MessageStatus] = {
 
 # The request never left this machine: safe to retry whatever the method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class EndlessList(MalformedResponse):
+    """The list's next_page_uri chain does not end (it links back to a page already read)."""
 
 
 class BadRecord(ValueError):
@@ -386,7 +393,7 @@ class TwilioProvider:
             request_url = self._client.build_request("GET", url, params=params if first else None).url
             key = (request_url.path, tuple(sorted(request_url.params.multi_items())))
             if key in seen:
-                raise MalformedResponse(
+                raise EndlessList(
                     "next_page_uri repeats a page already read (the list would never end)", raw=url.encode()[:RAW_KEEP]
                 )
             seen.add(key)
@@ -427,6 +434,9 @@ class TwilioProvider:
         later than the moment this poll began, whatever a record's date says (clock skew, a
         provider bug): a message that arrives after the poll can never be dated before it, so it
         cannot fall behind the cursor; a record dated in the future is stored all the same.
+
+        A walk cut short (see MAX_INBOUND_RECORDS) returns what it read with `incomplete` set and
+        the cursor unchanged, except a first sync past the bound, which starts from the newest.
         """
         self.last_quarantined = []
         polled_at = datetime.now(UTC)
@@ -438,7 +448,7 @@ class TwilioProvider:
             size = self._inbound_page_size
             sizes: list[int] = []
             try:
-                messages = self._walk_inbound(newest, size, sizes)
+                messages, incomplete, endless = self._walk_inbound(newest, size, sizes)
                 break
             except PageTooLarge:
                 if size <= MIN_PAGE_SIZE:
@@ -453,15 +463,27 @@ class TwilioProvider:
         if size < self.page_size and max(sizes, default=0) < MAX_PAGE_BYTES // 4:
             self._inbound_page_size = min(self.page_size, size * 2)  # pages of twice the size fit again
         top = max((min(m.date_sent, polled_at) for m in messages), default=None)
-        new_cursor = PollCursor(max(top, newest) if top and newest else (top or newest))
+        if incomplete and (newest is not None or endless):
+            # What the walk did not reach is older than what it read: ask for it again.
+            new_cursor = PollCursor(newest)
+        else:
+            new_cursor = PollCursor(max(top, newest) if top and newest else (top or newest))
+            if incomplete:
+                logger.warning("first sync: %s; older history is not imported", incomplete)
+                incomplete = None
         if self.last_quarantined:
             logger.warning("skipped %d malformed inbound record(s)", len(self.last_quarantined))
         logger.debug("fetched %d inbound message(s) for %s", len(messages), mask(self.number))
-        return InboundBatch(messages=messages, cursor=new_cursor, skipped=len(self.last_quarantined))
+        return InboundBatch(
+            messages=messages, cursor=new_cursor, skipped=len(self.last_quarantined), incomplete=incomplete
+        )
 
-    def _walk_inbound(self, newest: datetime | None, size: int, sizes: list[int]) -> list[InboundMessage]:
-        """One newest-first walk with pages of `size`; raises rather than return part of a walk that
-        did not reach already-seen territory (what it missed would be older than what it holds)."""
+    def _walk_inbound(
+        self, newest: datetime | None, size: int, sizes: list[int]
+    ) -> tuple[list[InboundMessage], str | None, bool]:
+        """One newest-first walk with pages of `size`: the messages read, why the walk stopped
+        before already-seen territory if it did, and whether that was a chain of pages that links
+        back to itself (rather than one past the bound)."""
         params: dict[str, str | int] = {"To": self.number, "PageSize": size}
         threshold = None
         if newest is not None:
@@ -471,13 +493,25 @@ class TwilioProvider:
         self.last_quarantined = []  # a walk started again with smaller pages sets aside the same records
         found: dict[str, InboundMessage] = {}
         read = 0
-        for pages, records in enumerate(self._pages(params, self.last_quarantined, sizes=sizes), start=1):
+        incomplete: str | None = None
+        endless = False
+        walk = self._pages(params, self.last_quarantined, sizes=sizes)
+        pages = 0
+        while True:
+            try:
+                records = next(walk)
+            except StopIteration:
+                break
+            except EndlessList as exc:
+                incomplete, endless = str(exc), True
+                break
+            pages += 1
             read += len(records)
             if pages > max_pages or read > MAX_INBOUND_RECORDS:
-                raise MalformedResponse(
-                    f"Twilio's list goes on past {MAX_INBOUND_RECORDS} messages or {max_pages} pages in one "
-                    "poll; stopped without storing any of it"
+                incomplete = (
+                    f"Twilio's list goes on past {MAX_INBOUND_RECORDS} messages or {max_pages} pages in one poll"
                 )
+                break
             reached_seen = False
             for raw in records:
                 msg = self._inbound(raw)
@@ -489,11 +523,12 @@ class TwilioProvider:
                 found.setdefault(msg.provider_message_id, msg)
             if reached_seen:
                 break
+        walk.close()
         # Oldest first. Dates have one-second resolution, so ties keep the provider's own order
         # (pages are newest first): "STOP" then "START" within a second must stay in that order.
         messages = list(found.values())[::-1]
         messages.sort(key=lambda m: m.date_sent)
-        return messages
+        return messages, incomplete, endless
 
     def _inbound(self, raw: object) -> InboundMessage | None:
         """The record as an InboundMessage, None if it is not inbound or is quarantined."""

@@ -324,17 +324,29 @@ def test_status_shows_an_ingest_failure(db, db_url, edge, edge_channel, runner, 
 # -- 4. a next_page_uri that never ends --------------------------------------------------------------
 
 
-def test_a_next_page_pointing_to_itself_fails_the_poll_clearly(db, edge, edge_channel, runner):
+def _seed_cursor(db, channel_id: int, when: datetime) -> None:
+    from inbox.core.models import PollCursor
+
+    with db.write() as s:
+        cursors.advance(s, channel_id, PollCursor(when))
+
+
+def test_a_next_page_pointing_to_itself_stores_what_it_read_and_fails_the_poll_clearly(db, edge, edge_channel, runner):
     state, _ = edge
     now = datetime.now(UTC).replace(microsecond=0)
-    state.answer = lambda path, query: page([record("SMloop", now)], f"{LIST_PATH}?PageSize=1000&Page=0")
+    _seed_cursor(db, edge_channel.id, now - timedelta(minutes=5))
+    before = _cursor(db, edge_channel.id)
+    stop = record("SMloopstop", now, body="STOP", **{"from": STOPPER})
+    state.answer = lambda path, query: page([stop, record("SMloop", now)], f"{LIST_PATH}?PageSize=1000&Page=0")
     report = runner.sync_once()
     assert not report.ok
     assert "repeat" in report.errors[0], report.errors
     assert state.requests < 10
     with db.read() as s:
         assert "repeat" in (health.get(s, edge_channel.id).last_error or "")
-    assert _cursor(db, edge_channel.id) is None, "the cursor did not move"
+    assert {"SMloopstop", "SMloop"} <= _stored_sids(db), "what the walk read is stored"
+    assert _opted_out(db, STOPPER, edge_channel.id), "a STOP on a looping page is honoured"
+    assert _cursor(db, edge_channel.id) == before, "the cursor did not move past what was not read"
 
 
 def test_an_endless_chain_of_pages_is_bounded(db, edge, edge_channel, runner, monkeypatch):
@@ -343,6 +355,8 @@ def test_an_endless_chain_of_pages_is_bounded(db, edge, edge_channel, runner, mo
     monkeypatch.setattr(twilio, "MAX_INBOUND_RECORDS", 50)
     state, _ = edge
     now = datetime.now(UTC).replace(microsecond=0)
+    _seed_cursor(db, edge_channel.id, now - timedelta(minutes=5))
+    before = _cursor(db, edge_channel.id)
 
     def endless(path: str, query: dict[str, list[str]]) -> bytes:
         n = int(query.get("Page", ["0"])[0])
@@ -353,7 +367,29 @@ def test_an_endless_chain_of_pages_is_bounded(db, edge, edge_channel, runner, mo
     assert not report.ok
     assert "pages" in report.errors[0], report.errors
     assert state.requests < 200
-    assert _cursor(db, edge_channel.id) is None, "the cursor did not move"
+    assert "SMchain0" in _stored_sids(db)
+    assert _cursor(db, edge_channel.id) == before, "the cursor did not move"
+
+
+def test_a_first_sync_of_a_long_history_imports_the_newest_and_goes_on(db, edge, edge_channel, runner, monkeypatch):
+    """No cursor yet: nothing older needs protecting, so a history past the bound is no stall."""
+    from inbox.providers import twilio
+
+    monkeypatch.setattr(twilio, "MAX_INBOUND_RECORDS", 50)
+    state, _ = edge
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def history(path: str, query: dict[str, list[str]]) -> bytes:
+        n = int(query.get("Page", ["0"])[0])
+        return page([record(f"SMold{n}", now - timedelta(minutes=n))], f"{LIST_PATH}?Page={n + 1}")
+
+    state.answer = history
+    assert runner.sync_once().ok
+    assert "SMold0" in _stored_sids(db)
+    assert _cursor(db, edge_channel.id) is not None
+    state.answer = lambda path, query: page([record("SMnew", now), record("SMold0", now - timedelta(minutes=1))])
+    assert runner.sync_once().ok
+    assert "SMnew" in _stored_sids(db)
 
 
 def test_a_daemon_facing_an_endless_chain_stops_promptly_on_sigterm(db, db_url, edge, edge_channel, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from inbox.core.models import PollCursor
 from inbox.providers import twilio
-from inbox.providers.base import MalformedResponse, Retryable
+from inbox.providers.base import Retryable
 from inbox.providers.twilio import MAX_PAGE_BYTES, WORST_RECORD_BYTES, TwilioProvider
 
 ACCOUNT = "AC" + "2" * 32
@@ -113,15 +113,18 @@ def test_a_cursor_already_in_the_future_is_read_from_the_poll_time() -> None:
         {None: f"https://api.example.test{LIST}?Page=1", "1": f"{LIST}?Page=1"},  # absolute, then relative
     ],
 )
-def test_a_next_page_already_read_is_malformed(chain: dict[object, str]) -> None:
+def test_a_next_page_already_read_ends_the_walk_keeping_what_it_read(chain: dict[object, str]) -> None:
     calls: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         return page([record("SM" + "a" * 32, datetime.now(UTC))], chain[request.url.params.get("Page")])
 
-    with pytest.raises(MalformedResponse, match="repeats"):
-        provider_answering(handler).fetch_inbound(PollCursor())
+    seen = PollCursor(datetime.now(UTC) - timedelta(minutes=5))
+    batch = provider_answering(handler).fetch_inbound(seen)
+    assert batch.incomplete and "repeats" in batch.incomplete
+    assert [m.provider_message_id for m in batch.messages] == ["SM" + "a" * 32], "what was read is kept"
+    assert batch.cursor == seen, "the cursor does not move past what was not read"
     assert len(calls) <= 3
 
 
@@ -134,9 +137,14 @@ def test_an_endless_chain_stops_at_the_bound(monkeypatch: pytest.MonkeyPatch) ->
         calls.append(n)
         return page([record(f"SM{n:032d}", datetime.now(UTC) - timedelta(seconds=n))], f"{LIST}?Page={n + 1}")
 
-    with pytest.raises(MalformedResponse, match="pages"):
-        provider_answering(handler).fetch_inbound(PollCursor())
+    seen = PollCursor(datetime.now(UTC) - timedelta(days=1))
+    batch = provider_answering(handler).fetch_inbound(seen)
+    assert batch.incomplete and "pages" in batch.incomplete
+    assert batch.cursor == seen
     assert len(calls) == 5, "2,500 records of pages of 1,000: 4 pages, and the fifth is refused"
+    first = provider_answering(handler).fetch_inbound(PollCursor())
+    assert first.incomplete is None, "a first sync imports the newest messages and starts from there"
+    assert first.cursor.newest_date_sent is not None
 
 
 def test_interrupt_stops_a_walk_at_the_next_page() -> None:
