@@ -453,7 +453,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_order(args: argparse.Namespace) -> int:
     from inbox.engine import automation
-    from inbox.engine.rules import ORDER
     from inbox.store import rules as rule_store
 
     db = _db(args)
@@ -461,24 +460,30 @@ def cmd_order(args: argparse.Namespace) -> int:
         found = rule_store.enabled_specs(s, None)
         names = _channel_names(s)
         settings = rule_store.settings(s, None)
-    live = [name for name, _ in automation.STEPS]
+    order = automation.order()  # the chain's one declaration, then the fallback
+    installed = [step.name for step in automation.STEPS]
 
     def human() -> None:
-        for i, (name, text) in enumerate(ORDER, 1):
-            present = "" if name in live or name == "fallback" else "  (not installed yet)"
-            print(f"{i}. {name}: {text}{present}")
+        for i, (name, text) in enumerate(order, 1):
+            print(f"{i}. {name}: {text}")
             if name == "rules":
                 for r in found:
                     print(f"     {_describe(r.spec, names)}")
-            if name == "fallback" and settings.ack_text:
+            if name == automation.FALLBACK and settings.ack_text:
                 days = ",".join(_DAYS[d] for d in settings.days)
                 print(
                     f"     business hours {settings.opens:%H:%M}-{settings.closes:%H:%M} {days} {settings.timezone};"
                     f" outside them: “{settings.ack_text}”"
                 )
-        print(f"\nInstalled steps, in order: {' → '.join(live)} → fallback")
+        print(f"\nInstalled steps, in order: {' → '.join(name for name, _ in order)}")
 
-    _emit(args, {"order": [n for n, _ in ORDER], "installed": live, "rules": [r.spec.name for r in found]}, human)
+    data = {
+        "order": [name for name, _ in order],
+        "steps": [{"name": name, "description": text} for name, text in order],
+        "installed": installed,
+        "rules": [r.spec.name for r in found],
+    }
+    _emit(args, data, human)
     return 0
 
 

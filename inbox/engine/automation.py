@@ -1,88 +1,96 @@
-"""The order in which automations see an inbound message, in one place admins can read:
+"""The automation chain: the order in which automations see an inbound message, declared once.
+
+`STEPS` is the one list. The chain (`run`), the screened walk of ingest (`engine.screening`), the
+settings page (`engine.setup.automation_order`) and `inbox keywords order` all read it, so what
+admins are shown is what runs. Each step is one `Step`: its name, what it does (in the words of
+`inbox keywords order` and of the settings page), its screen and its handler:
 
 1. compliance (STOP / START / HELP) — always first, cannot be shadowed;
 2. pending identity-verification replies;
-3. active polls and contests;
+3. engagement: running surveys, CSAT answers, contests and open polls;
 4. custom keyword rules, by priority;
-5. fallback: the conversation stays open for an agent.
+then the fallback: no step handled the message, the conversation stays open for an agent.
 
-Each step gets the same context and returns whether it handled the message; the first that
-handles it ends the chain. Steps run inside the ingest transaction and may only write rows
+Each handler gets the same context and returns whether it handled the message; the first that
+handles it ends the chain. Handlers run inside the ingest transaction and may only write rows
 (outbox replies included) — never call the network.
+
+This module imports the steps; the steps import their context types from `engine.inbound`, never
+this module (an import-linter contract in pyproject.toml keeps the chain free of cycles).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from inbox.core.models import Channel
-from inbox.engine import compliance, engagement, replies, verification
+from inbox.engine import compliance, engagement, screens, verification
 from inbox.engine import rules as keyword_rules
+from inbox.engine.inbound import Arrival, ChunkState, InboundContext
+
+Screen = Callable[[ChunkState, Arrival], bool]
+Handler = Callable[[InboundContext], bool]
 
 
-@dataclass
-class InboundContext:
-    session: Session
-    channel: Channel
-    contact_id: int
-    conversation_id: int
-    message_id: int
-    contact_phone: str
-    body: str
-    at: datetime
-    queued_ids: list[int] = field(default_factory=list)
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One unit of the chain, declared whole so that nothing can list it differently."""
 
-    def reply(self, text: str, author: str) -> int | None:
-        """Answer this message as `author` (once, whatever happens); returns the outbox row id."""
-        new_id = replies.queue(
-            self.session,
-            self.channel,
-            conversation_id=self.conversation_id,
-            message_id=self.message_id,
-            to_number=self.contact_phone,
-            text=text,
-            author=author,
-            at=self.at,
-        )
-        if new_id is not None:
-            self.queued_ids.append(new_id)
-        return new_id
+    name: str  # what the chain reports as the step that handled a message
+    description: str  # `inbox keywords order`
+    label: str  # the settings page (Settings → Keyword rules), worded for the table below it
+    # True: this step surely does nothing for this message (see `engine.screening`). None: no screen,
+    # every message might be acted on — so a new step is never skipped by mistake.
+    screen: Screen | None
+    handler: Handler  # True: the message is handled, the chain ends
 
 
-Step = Callable[[InboundContext], bool]
+# Evaluation order. Later issues insert their steps at their place in this list.
+STEPS: tuple[Step, ...] = (
+    Step(
+        "compliance",
+        "STOP / START / HELP (and YES when opted out): always first, cannot be shadowed",
+        "STOP / START / HELP (always first; cannot be overridden)",
+        screens.compliance,
+        compliance.step,
+    ),
+    Step(
+        "verification",
+        "pending identity-verification replies (a code texted back)",
+        "Identity verification replies (a code texted back)",
+        screens.verification,
+        verification.step,
+    ),
+    Step(
+        "engagement",
+        "running surveys and their trigger keywords, CSAT answers, contests and open polls",
+        "Surveys, polls and contests in progress",
+        screens.engagement,
+        engagement.step,
+    ),
+    Step(
+        "rules",
+        "custom keyword rules, lowest priority number first, then by name; YES confirms list sign-ups",
+        "Your keyword rules, in the order below",
+        screens.rules,
+        keyword_rules.step,
+    ),
+)
+
+FALLBACK = "fallback"
+FALLBACK_DESCRIPTION = (
+    "no step handled it: the conversation stays open for an agent (optional ack outside business hours)"
+)
 
 
-def _compliance(ctx: InboundContext) -> bool:
-    outcome = compliance.handle(
-        ctx.session,
-        ctx.channel,
-        contact_id=ctx.contact_id,
-        conversation_id=ctx.conversation_id,
-        message_id=ctx.message_id,
-        contact_phone=ctx.contact_phone,
-        body=ctx.body,
-        at=ctx.at,
-    )
-    ctx.queued_ids.extend(outcome.queued_ids)
-    return outcome.handled
-
-
-# (name, step) in evaluation order. Later issues insert their steps at their place in this list.
-STEPS: list[tuple[str, Step]] = [
-    ("compliance", _compliance),
-    ("verification", verification.step),
-    ("engagement", engagement.step),  # surveys, CSAT, contests, polls (issue 9)
-    ("rules", keyword_rules.step),
-]
+def order() -> list[tuple[str, str]]:
+    """(name, description) of every step in evaluation order, then the fallback."""
+    return [(step.name, step.description) for step in STEPS] + [(FALLBACK, FALLBACK_DESCRIPTION)]
 
 
 def run(ctx: InboundContext) -> str | None:
     """Run the chain; returns the name of the step that handled the message, if any."""
-    for name, step in STEPS:
-        if step(ctx):
-            return name
+    for step in STEPS:
+        if step.handler(ctx):
+            return step.name
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,9 @@ from inbox.core.keywords import Compliance
 from inbox.core.models import Channel, OptOutSource
 from inbox.engine import replies
 from inbox.store import audit, conversations, lists, optouts
+
+if TYPE_CHECKING:
+    from inbox.engine.inbound import InboundContext
 
 OPT_OUT_AUTHOR = "compliance:opt-out"
 OPT_IN_AUTHOR = "compliance:opt-in"
@@ -37,6 +41,22 @@ DEFAULT_HELP = "Reply STOP to unsubscribe. Msg&Data Rates May Apply."
 class ComplianceOutcome:
     handled: bool  # a compliance keyword: no other automation may run
     queued_ids: tuple[int, ...] = ()
+
+
+def step(ctx: InboundContext) -> bool:
+    """The first step of the automation chain: a compliance keyword ends it."""
+    outcome = handle(
+        ctx.session,
+        ctx.channel,
+        contact_id=ctx.contact_id,
+        conversation_id=ctx.conversation_id,
+        message_id=ctx.message_id,
+        contact_phone=ctx.contact_phone,
+        body=ctx.body,
+        at=ctx.at,
+    )
+    ctx.queued_ids.extend(outcome.queued_ids)
+    return outcome.handled
 
 
 def handle(

@@ -29,7 +29,7 @@ from inbox.store import channels, contacts, contests, conversations, csat, messa
 from inbox.store.db import Database
 
 if TYPE_CHECKING:
-    from inbox.engine.automation import InboundContext
+    from inbox.engine.inbound import InboundContext
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,10 @@ One planner decides what a message would trigger, reading only; the live step ap
 inside the ingest transaction, while `inbox keywords test` and `replay` just show it. Sharing the
 planner is what makes the test bench truthful.
 
-Order (see `ORDER`): compliance → pending verification replies → polls/contests → custom rules by
-priority → fallback. Within this step: a flagged conversation or an opted-out contact is never
-auto-answered; a YES confirms pending list subscriptions; then rules by priority; then the fallback.
+Its place in the chain is declared once, in `engine.automation.STEPS` (after compliance, verification
+and engagement); the fallback when nothing matched is this step's too. Within this step: a flagged
+conversation or an opted-out contact is never auto-answered; a YES confirms pending list
+subscriptions; then rules by priority; then the fallback.
 """
 
 from __future__ import annotations
@@ -29,15 +30,8 @@ from inbox.store import rules as rule_store
 from inbox.store.rules import StoredRule
 
 if TYPE_CHECKING:
-    from inbox.engine.automation import InboundContext
+    from inbox.engine.inbound import InboundContext
 
-ORDER = (
-    ("compliance", "STOP / START / HELP (and YES when opted out): always first, cannot be shadowed"),
-    ("verification", "pending identity-verification replies"),
-    ("polls", "active polls and contests"),
-    ("rules", "custom keyword rules, lowest priority number first, then by name; YES confirms list sign-ups"),
-    ("fallback", "no rule: the conversation stays open for an agent (optional ack outside business hours)"),
-)
 FALLBACK_AUTHOR = "fallback:after-hours"
 ACK_EVERY = timedelta(hours=12)
 

@@ -21,8 +21,7 @@ from inbox.core import phone
 from inbox.core import rules as core_rules
 from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, EventBus
 from inbox.core.models import Channel, PollCursor
-from inbox.engine import credentials
-from inbox.engine.automation import STEPS
+from inbox.engine import automation, credentials
 from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
 from inbox.store import channels
 from inbox.store import rules as stored_rules
@@ -275,9 +274,9 @@ def set_poll_interval(db: Database, channel_id: int, seconds: float) -> Channel:
 
 
 # -- keyword rules (read-only view) --------------------------------------------------------------
-def automation_order() -> list[str]:
-    """The fixed chain every inbound message walks, first to last (see engine.automation)."""
-    return [name for name, _step in STEPS]
+def automation_order() -> list[tuple[str, str]]:
+    """(name, settings-page label) of the chain every inbound message walks, first to last."""
+    return [(step.name, step.label) for step in automation.STEPS]
 
 
 def keyword_rules(db: Database) -> list[RuleLine]:

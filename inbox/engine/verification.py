@@ -48,7 +48,7 @@ from inbox.store.db import Database
 from inbox.store.models import ConversationRow
 
 if TYPE_CHECKING:
-    from inbox.engine.automation import InboundContext
+    from inbox.engine.inbound import InboundContext
 
 log = logging.getLogger(__name__)
 

@@ -229,3 +229,24 @@ def test_daemon_stops_cleanly_on_sigterm(served, sqlite_url) -> None:
     assert daemon.returncode == 0, err
     assert "stopped cleanly" in err
     assert CUSTOMER not in err
+
+
+def test_keywords_order_prints_the_installed_chain_with_descriptions(sqlite_url) -> None:
+    """What an admin reads is the chain a message walks: every step installed, none announced twice."""
+    from .conftest import env_with
+
+    env = env_with(INBOX_DATABASE_URL=sqlite_url)
+    expected = ["compliance", "verification", "engagement", "rules", "fallback"]
+
+    listed = json.loads(inbox("keywords", "order", "--json", env=env).stdout)
+    assert listed["order"] == expected
+    assert listed["installed"] == expected[:-1]
+    assert [s["name"] for s in listed["steps"]] == expected
+    assert all(s["description"] for s in listed["steps"])
+    engagement = listed["steps"][2]["description"]
+    assert all(word in engagement for word in ("surveys", "polls", "contests"))
+
+    text = inbox("keywords", "order", env=env).stdout
+    numbered = [line for line in text.splitlines() if re.match(r"\d+\. ", line)]
+    assert numbered == [f"{i}. {s['name']}: {s['description']}" for i, s in enumerate(listed["steps"], 1)]
+    assert "not installed" not in text

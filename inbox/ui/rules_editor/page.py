@@ -32,12 +32,6 @@ from inbox.ui.rules_editor import wording
 from inbox.ui.rules_editor.dialog import RuleDialog
 
 COLUMNS = ("#", "Rule", "Keywords", "Match", "Action", "Channel", "Priority", "Active", "On")
-CHAIN_LABELS = {
-    "compliance": "STOP / START / HELP (always first; cannot be overridden)",
-    "verification": "Identity verification replies (a code texted back)",
-    "engagement": "Surveys, polls and contests in progress",
-    "rules": "Your keyword rules, in the order below",
-}
 
 
 def _label(text: str = "", role: str = "") -> QLabel:
@@ -155,8 +149,9 @@ class RulesPage(QWidget):
             w.setEnabled(db is not None)
 
     # -- loading -------------------------------------------------------------------------------
-    def set_chain(self, steps: list[str]) -> None:
-        self.chain.setText("\n".join(f"{i}. {CHAIN_LABELS.get(n, n)}" for i, n in enumerate(steps, 1)))
+    def set_chain(self, steps: list[tuple[str, str]]) -> None:
+        """Steps as (name, label), from `setup.automation_order` (the chain's one declaration)."""
+        self.chain.setText("\n".join(f"{i}. {label}" for i, (_name, label) in enumerate(steps, 1)))
 
     def reload(self) -> None:
         if self._db is None:
