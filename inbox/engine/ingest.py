@@ -77,7 +77,9 @@ def ingest(
     db: Database, channel: Channel, batch: InboundBatch, events: EventBus | None = None, chunk: int = CHUNK
 ) -> IngestReport:
     report = IngestReport(received=len(batch.messages))
-    items = sorted(batch.messages, key=lambda m: (m.date_sent, m.provider_message_id))
+    # Oldest first; a stable sort keeps the provider's order for texts dated in the same second
+    # (one-second resolution, random ids): "STOP" then "START" must stay in that order.
+    items = sorted(batch.messages, key=lambda m: m.date_sent)
     # A batch cut short (`incomplete`) must not move the cursor at all: what it missed is older.
     ceiling = None if batch.incomplete else batch.cursor
     for start in range(0, max(len(items), 1), chunk):
