@@ -107,8 +107,9 @@ def test_channels_page_shows_stop_handling_and_saves_the_poll_interval(qtbot, da
     d.save_poll_interval()
     qtbot.waitUntil(lambda: d.channel_tree.topLevelItem(0).text(4) == "2.5 s", timeout=3000)
     wait_ops(qtbot)
-    with pytest.raises(setup.SetupRefused):
-        off_gui(lambda: setup.set_poll_interval(database, 1, 0.1))
+    for refused in (0.05, -1, float("nan"), float("inf"), 3601):
+        with pytest.raises(setup.SetupRefused):
+            off_gui(lambda v=refused: setup.set_poll_interval(database, 1, v))
 
 
 def test_keyword_rules_are_listed_in_evaluation_order(qtbot, database):
