@@ -136,3 +136,40 @@ def test_every_settings_control_has_an_accessible_name(qtbot, service):
         if widget.parent() is d.channel_tree or widget.objectName().startswith("qt_"):
             continue
         assert widget.accessibleName(), (type(widget).__name__, widget.text() if hasattr(widget, "text") else "")
+
+
+def test_help_text_longer_than_the_provider_accepts_cannot_be_applied(qtbot, database):
+    d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings(), db=database)
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    d.nav.setCurrentRow(2)
+    assert d.help_text.isEnabled()
+    d.help_text.setPlainText("Acme support, reply STOP to stop. " * 50)
+    assert not d.help_save.isEnabled()
+    assert "1,699 / 1,600 characters · 12 GSM-7 segment(s)" in d.help_count.text() and "too long" in d.help_count.text()
+    d.save_help_text()  # even if called directly, the engine refuses it
+    qtbot.waitUntil(lambda: "12 GSM-7 segments" in d.help_note.text(), timeout=3000)
+    assert off_gui(lambda: InboxService(database).channels()[0].help_text) == ""
+    d.help_text.setPlainText("Acme: call 555-0100. Reply STOP to opt out.")
+    assert d.help_save.isEnabled() and "1 GSM-7 segment(s)" in d.help_count.text()
+    d.save_help_text()
+    qtbot.waitUntil(lambda: d.help_note.text() == "Reply to HELP saved.", timeout=3000)
+    wait_ops(qtbot)
+    assert off_gui(lambda: InboxService(database).channels()[0].help_text).startswith("Acme: call")
+    d.poll.setValue(-1)
+    assert d.poll.value() == setup.MIN_POLL > 0
+
+
+def test_an_agent_name_the_replies_cannot_record_is_not_saved(qtbot, service):
+    s = settings.app_settings()
+    settings.set_agent_name("Dana", s)
+    d = SettingsDialog(service, s)
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    d.agent.setText("a" * 500)
+    assert len(d.agent.text()) == 120  # the column's size
+    d.agent.setText("Dana\x1b[31m\u202e")
+    d.save()
+    assert not d.agent_error.isHidden() and "control or formatting" in d.agent_error.text()
+    assert d.result() != d.DialogCode.Accepted
+    assert settings.agent_name(s) == "Dana"
