@@ -13,7 +13,7 @@ DEFAULT = "https://api.twilio.com"
 
 @pytest.mark.parametrize("bad", [-1, 0, -5, "nan", float("nan"), float("inf"), "-inf", "soon", None, 3601])
 def test_a_poll_interval_must_be_positive_finite_and_bounded(bad) -> None:
-    with pytest.raises(durations.InvalidDuration, match="from 0.1 to 3600 seconds"):
+    with pytest.raises(durations.InvalidDuration, match=r"from 0\.1 to 3600 seconds"):
         durations.POLL_INTERVAL.check(bad)
 
 
