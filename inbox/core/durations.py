@@ -53,3 +53,16 @@ POLL_INTERVAL = Bounds("the poll interval", 0.1, 3600.0)
 # The leadership lease (engine/leadership.py), renewed every third of it: 1 s means three database
 # writes a second; 600 s means a dead daemon's customers wait up to 20 minutes for a successor.
 LEASE_PERIOD = Bounds("the lease period", 1.0, 600.0)
+# A keyword rule's lookup waits at most this long before the fallback reply (core/rules.py).
+LOOKUP_TIMEOUT = Bounds("the lookup timeout", 0.1, 30.0)
+# A verification code: long enough to read and type, short enough not to be worth stealing.
+CODE_LIFETIME = Bounds("the code lifetime", 1.0, 1440.0, "minutes")
+# A survey left unanswered expires after this (up to 30 days).
+SURVEY_TIMEOUT = Bounds("the survey timeout", 1.0, 43200.0, "minutes")
+# A contest's "max entries per period" window (up to a year).
+CONTEST_PERIOD = Bounds("the entry-limit period", 1.0, 8760.0, "hours")
+# Review-queue filters ("waiting more than M minutes"): 0 means any wait, up to a year.
+REVIEW_AGE = Bounds("the waiting time", 0.0, 525600.0, "minutes")
+# A broadcast's sending pace: Twilio long codes take 1 message a second, short codes 100 and more;
+# 0, negative or nan used to mean "no throttle at all".
+SEND_RATE = Bounds("the send rate", 0.01, 1000.0, "messages per second")

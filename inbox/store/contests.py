@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox.core import durations
 from inbox.core import rules as core_rules
 from inbox.core.engagement import code_digest, normalize_code
 from inbox.store.engagement_tables import ContestCodeRow, ContestDrawRow, ContestEntryRow, ContestRow
@@ -106,6 +107,8 @@ def create(
 ) -> Contest:
     if not keyword and not uses_codes:
         raise ValueError("a contest is entered by a keyword, by codes, or both")
+    if period_seconds is not None:
+        durations.CONTEST_PERIOD.check(period_seconds / 3600)
     row = ContestRow(
         channel_id=channel_id,
         name=name,

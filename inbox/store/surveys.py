@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from inbox.core import durations
 from inbox.core import rules as core_rules
 from inbox.core.engagement import Question, question_from_dict, question_to_dict
 from inbox.store.engagement_tables import SurveyRow, SurveySessionRow
@@ -97,6 +98,7 @@ def create(
 ) -> Survey:
     if not questions:
         raise ValueError("a survey needs at least one question")
+    durations.SURVEY_TIMEOUT.check(timeout_seconds / 60)
     row = SurveyRow(
         channel_id=channel_id,
         name=name,

@@ -120,3 +120,56 @@ def test_undecodable_bytes_and_overlong_agent_names_leave_no_orphan_conversation
     assert conversations(env) == []
     assert "Queued" in inbox("send", "--channel", "main", "--to", CUSTOMER, "hi", env=env).stdout
     assert [c["contact_phone"] for c in conversations(env)] == [CUSTOMER]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("verify", "start", "--channel", "main", "--to", CUSTOMER, "--lifetime", "-1"), "from 1 to 1440 minutes"),
+        (
+            (
+                "surveys",
+                "create",
+                "--channel",
+                "main",
+                "--name",
+                "s",
+                "--question",
+                "text:How?",
+                "--timeout-minutes",
+                "-1",
+            ),
+            "from 1 to 43200 minutes",
+        ),
+        (
+            ("contests", "create", "--channel", "main", "--name", "c", "--keyword", "WIN", "--period-hours", "-1"),
+            "from 1 to 8760 hours",
+        ),
+        (("review", "--waiting-min", "-1"), "from 0 to 525600 minutes"),
+        (("send-settings", "--channel", "main", "--rate", "0"), "from 0.01 to 1000 messages per second"),
+        (
+            (
+                "keywords",
+                "add",
+                "bal",
+                "--keyword",
+                "BALANCE",
+                "--action",
+                "lookup",
+                "--url",
+                "https://example.com/b",
+                "--reply",
+                "{balance}",
+                "--fallback",
+                "later",
+                "--timeout",
+                "nan",
+            ),
+            "from 0.1 to 30 seconds",
+        ),
+    ],
+)
+def test_every_other_duration_option_is_bounded(env, args: tuple[str, ...], says: str) -> None:
+    add(env, check=True)
+    assert_refused(inbox(*args, env=env, check=False), says)
+    assert conversations(env) == []

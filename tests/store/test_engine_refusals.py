@@ -131,3 +131,59 @@ def test_an_opted_out_refusal_for_a_new_conversation_rolls_back_too(db) -> None:
     with pytest.raises(SendRefused, match="opted out"):
         InboxService(db, agent="sam").send_to("main", CUSTOMER, "hi")
     assert _counts(db) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("bad", [-60, 0, 40 * 86400])
+def test_surveys_refuse_a_timeout_out_of_bounds(db, bad: int) -> None:
+    from inbox.core.engagement import Question, QuestionKind
+    from inbox.store import surveys
+
+    ch = _add(db)
+    with pytest.raises(durations.InvalidDuration), db.write() as s:
+        surveys.create(
+            s, channel_id=ch.id, name="s", questions=[Question("How?", QuestionKind.TEXT)], timeout_seconds=bad
+        )
+
+
+@pytest.mark.parametrize("bad", [-3600, 0, 2 * 365 * 86400])
+def test_contests_refuse_an_entry_period_out_of_bounds(db, bad: int) -> None:
+    from datetime import UTC, datetime
+
+    from inbox.store import contests
+
+    ch = _add(db)
+    with pytest.raises(durations.InvalidDuration), db.write() as s:
+        contests.create(s, channel_id=ch.id, name="c", opens_at=datetime.now(UTC), keyword="WIN", period_seconds=bad)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), 10_000])
+def test_a_broadcast_rate_that_would_mean_no_throttle_is_refused(db, bad: float) -> None:
+    from inbox.store import broadcasts
+
+    ch = _add(db)
+    with pytest.raises(durations.InvalidDuration), db.write() as s:
+        broadcasts.configure_sending(s, ch.id, rate_per_second=bad)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 0, 31])
+def test_a_lookup_timeout_must_be_finite_and_bounded(bad: float) -> None:
+    from inbox.core import rules
+
+    spec = rules.RuleSpec(
+        "bal",
+        ("BALANCE",),
+        action=rules.Action(
+            rules.ActionKind.LOOKUP, url="https://example.com/b", reply="{balance}", fallback="later", timeout=bad
+        ),
+    )
+    with pytest.raises(rules.RuleRefused, match="lookup timeout"):
+        rules.validate(spec)
+
+
+def test_a_code_cannot_live_longer_than_a_day() -> None:
+    from datetime import timedelta
+
+    from inbox.core.verification import CodePolicy
+
+    with pytest.raises(durations.InvalidDuration):
+        CodePolicy(lifetime=timedelta(days=2))
