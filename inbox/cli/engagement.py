@@ -169,8 +169,11 @@ def cmd_surveys_create(args: argparse.Namespace) -> int:
 def cmd_surveys_invite(args: argparse.Namespace) -> int:
     from inbox.engine import engagement
 
-    numbers = [phone.normalize(n) for n in args.to]
-    started = engagement.invite(_db(args), args.id, numbers)
+    try:
+        numbers = [phone.normalize(n) for n in args.to]
+        started = engagement.invite(_db(args), args.id, numbers)
+    except ValueError as exc:  # a number that is not one, our own number, no such survey
+        raise _error(str(exc)) from None
     _emit(args, {"started": started}, lambda: print(f"Invited {started} of {len(numbers)}; the daemon sends them."))
     return 0
 

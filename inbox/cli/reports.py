@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inbox.cli.main import CliError, _database, duration, emit
-from inbox.core import durations, phone
+from inbox.core import durations, phone, typed_text
 
 GuiCommand = Callable[[argparse.Namespace], int]
 
@@ -113,7 +113,10 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     from inbox.reports import team
     from inbox.store.agents import Role
 
-    agent = team.add_agent(_database(args), args.agent, args.name, Role(args.role), active=not args.inactive)
+    try:
+        agent = team.add_agent(_database(args), args.agent, args.name, Role(args.role), active=not args.inactive)
+    except typed_text.InvalidText as exc:
+        raise CliError(str(exc)) from None
     emit(args, agent, lambda: print(f"{agent.name} is now {agent.role.value}{'' if agent.active else ' (inactive)'}"))
     return 0
 

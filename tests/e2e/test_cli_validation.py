@@ -173,3 +173,31 @@ def test_every_other_duration_option_is_bounded(env, args: tuple[str, ...], says
     add(env, check=True)
     assert_refused(inbox(*args, env=env, check=False), says)
     assert conversations(env) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("channel", "add", "--name", "n" * 81), "the limit is 80"),
+        (("surveys", "create", "--channel", "main", "--name", "n" * 81, "--question", "text:How?"), "the limit is 80"),
+        (("contests", "create", "--channel", "main", "--name", "n" * 81, "--keyword", "WIN"), "the limit is 80"),
+        (("agents", "add", "n" * 121), "the limit is 120"),
+    ],
+)
+def test_names_longer_than_their_column_are_refused_before_the_database_sees_them(env, args, says: str) -> None:
+    """PostgreSQL refused these with a traceback; SQLite silently stored them."""
+    add(env, check=True)
+    if args[0] == "channel":
+        args = (*args, "--number", "+15550002222", "--account-sid", SID, "--auth-token-env", "SIM_TOKEN")
+    assert_refused(inbox(*args, env=env, check=False), says)
+    assert [c["name"] for c in channels(env)] == ["main"]
+
+
+def test_codes_and_survey_invitations_are_never_sent_to_our_own_number(env) -> None:
+    add(env, check=True)
+    code = inbox("verify", "start", "--channel", "main", "--to", "+1 555 000 1111", env=env, check=False)
+    assert_refused(code, "own number")
+    inbox("surveys", "create", "--channel", "main", "--name", "s", "--question", "text:How?", env=env)
+    invite = inbox("surveys", "invite", "1", "--to", CUSTOMER, "--to", "+1 555 000 1111", env=env, check=False)
+    assert_refused(invite, "own number")
+    assert conversations(env) == []
