@@ -149,6 +149,17 @@ def keyring_usable() -> bool:
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 1) > 0
 
 
+def token_ref(account_sid: str, how: str, env_var: str = "") -> str:
+    """The ``auth_token_ref`` that `remember_token` will return, without keeping anything yet."""
+    if how == "keyring":
+        return credentials.keyring_ref()
+    if how == "session":
+        return credentials.env_ref(check_env_var(env_var) if env_var else SESSION_VAR_PREFIX + account_sid[-8:].upper())
+    if how == "env":
+        return credentials.env_ref(check_env_var(env_var))
+    raise SetupRefused(f"unknown place for the token: {how!r}")
+
+
 def remember_token(account_sid: str, token: str, how: str, env_var: str = "") -> str:
     """Put the token where the engine will find it; returns the channel's ``auth_token_ref``.
 

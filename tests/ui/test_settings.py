@@ -173,3 +173,26 @@ def test_an_agent_name_the_replies_cannot_record_is_not_saved(qtbot, service):
     assert not d.agent_error.isHidden() and "control or formatting" in d.agent_error.text()
     assert d.result() != d.DialogCode.Accepted
     assert settings.agent_name(s) == "Dana"
+
+
+def test_the_wizard_keeps_no_token_for_a_channel_it_refuses(database):
+    """A second channel on the same number (or with a bad name) must not replace the token the
+    existing channel uses: the token is kept only once the row is accepted."""
+    from inbox.engine import credentials
+    from inbox.ui.setup.connect_form import ConnectDraft, engine_creator
+
+    create = engine_creator(database)
+    sid, var, number = "AC" + "1" * 32, "INBOX_TEST_WIZARD_TOKEN", "+15550003333"
+    try:
+        off_gui(lambda: create(ConnectDraft("second", sid, "good-token", number, store="session", env_var=var)))
+        assert credentials.resolve(f"env:{var}", sid) == "good-token"
+        for refused in (
+            ConnectDraft("again", sid, "typo-token", "+1 555 000 3333", store="session", env_var=var),
+            ConnectDraft("bad\x1b[2Jname", sid, "typo-token", "+15550004444", store="session", env_var=var),
+        ):
+            with pytest.raises(setup.SetupRefused):
+                off_gui(lambda d=refused: create(d))
+            assert credentials.resolve(f"env:{var}", sid) == "good-token"
+    finally:
+        credentials.forget_in_process(var)
+    assert [c.name for c in off_gui(InboxService(database).channels)] == ["main", "second"]
