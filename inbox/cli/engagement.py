@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inbox.core import phone, private_files
+from inbox.cli.main import duration as _duration
+from inbox.core import durations, phone, private_files
 
 
 def _cli():
@@ -169,8 +170,11 @@ def cmd_surveys_create(args: argparse.Namespace) -> int:
 def cmd_surveys_invite(args: argparse.Namespace) -> int:
     from inbox.engine import engagement
 
-    numbers = [phone.normalize(n) for n in args.to]
-    started = engagement.invite(_db(args), args.id, numbers)
+    try:
+        numbers = [phone.normalize(n) for n in args.to]
+        started = engagement.invite(_db(args), args.id, numbers)
+    except ValueError as exc:  # a number that is not one, our own number, no such survey
+        raise _error(str(exc)) from None
     _emit(args, {"started": started}, lambda: print(f"Invited {started} of {len(numbers)}; the daemon sends them."))
     return 0
 
@@ -417,7 +421,12 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
         required=True,
         help="choice:TEXT:A=Yes,B=No | number:TEXT:0-10 | text:TEXT (repeat, in order)",
     )
-    p.add_argument("--timeout-minutes", type=float, default=1440.0)
+    p.add_argument(
+        "--timeout-minutes",
+        type=_duration(durations.SURVEY_TIMEOUT),
+        default=1440.0,
+        help=f"an unfinished survey expires, {durations.SURVEY_TIMEOUT.describe()} (default 1440)",
+    )
     p.set_defaults(func=cmd_surveys_create)
     p = surveys.add_parser("invite", help="send the first question to these numbers", parents=c)
     p.add_argument("id", type=int)
@@ -438,7 +447,11 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     p.add_argument("--keyword")
     p.add_argument("--codes", action="store_true", help="entries need a single-use code (import-codes)")
     p.add_argument("--max-entries", type=int, default=1, help="per contact per period (default 1)")
-    p.add_argument("--period-hours", type=float, help="the limit's period (default: the whole contest)")
+    p.add_argument(
+        "--period-hours",
+        type=_duration(durations.CONTEST_PERIOD),
+        help=f"the limit's period, {durations.CONTEST_PERIOD.describe()} (default: the whole contest)",
+    )
     p.add_argument("--opens")
     p.add_argument("--closes")
     p.set_defaults(func=cmd_contests_create)
@@ -482,7 +495,7 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
 
     p = subparsers.add_parser("send-settings", help="per-channel rate, price, DLT identity, quiet hours", parents=c)
     p.add_argument("--channel", required=True)
-    p.add_argument("--rate", type=float, help="messages per second")
+    p.add_argument("--rate", type=_duration(durations.SEND_RATE), help=durations.SEND_RATE.describe())
     p.add_argument("--price", type=float, help="price per segment, for estimates")
     p.add_argument("--dlt-entity", help="India DLT principal entity ID")
     p.add_argument("--dlt-sender", help="India DLT header / sender ID")

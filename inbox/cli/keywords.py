@@ -15,7 +15,8 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from inbox.core import phone
+from inbox.cli.main import duration as _duration
+from inbox.core import durations, phone
 from inbox.core import rules as core_rules
 from inbox.core.rules import Action, ActionKind, MatchMode, RuleRefused, RuleSetSettings, RuleSpec
 
@@ -95,7 +96,12 @@ def _rule_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
     p.add_argument("--reply", default=d, help="reply template: {first_name} {number} {date} {list} {lookup.FIELD}")
     p.add_argument("--list", dest="list_name", default=d, help="join/leave: this list (default: the next word)")
     p.add_argument("--url", default=d, help="lookup: URL template with {number} and {first_word}")
-    p.add_argument("--timeout", type=float, default=d, help="lookup: seconds (default 5)")
+    p.add_argument(
+        "--timeout",
+        type=_duration(durations.LOOKUP_TIMEOUT),
+        default=d,
+        help=f"lookup: seconds, {durations.LOOKUP_TIMEOUT.describe()} (default 5)",
+    )
     p.add_argument("--auth-header", default=d, help="lookup: header name, e.g. Authorization")
     p.add_argument("--auth-env", default=d, metavar="VAR", help="lookup: header value from this environment variable")
     p.add_argument("--auth-keyring", default=d, metavar="NAME", help="lookup: header value from the OS keyring")

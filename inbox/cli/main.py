@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from inbox import __version__
-from inbox.core import phone, terminal
+from inbox.core import durations, phone, terminal, typed_text
 from inbox.core.events import EventBus
 from inbox.core.models import ConversationStatus
 
@@ -85,8 +85,7 @@ def _say_waiting() -> None:
 
 # -- channels ------------------------------------------------------------------------------------
 def cmd_channel_add(args: argparse.Namespace) -> int:
-    from inbox.engine import credentials
-    from inbox.store import channels
+    from inbox.engine import credentials, setup
 
     try:
         number = phone.normalize(args.number)
@@ -96,8 +95,18 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
         raise CliError(f"unknown provider {args.provider!r} (available: twilio)")
     if not args.account_sid.startswith("AC") or len(args.account_sid) != 34:
         raise CliError("the account SID looks wrong: it is 'AC' followed by 32 hex characters")
+    try:  # everything that needs no database, before asking for a token
+        setup.check_name(args.name)
+        setup.check_base_url(args.base_url)
+        setup.check_help_text(args.help_text or "")
+    except setup.SetupRefused as exc:
+        raise CliError(exc.reason) from None
+    store_token = None
     if args.auth_token_env:
-        ref = credentials.env_ref(args.auth_token_env)
+        try:
+            ref = credentials.env_ref(setup.check_env_var(args.auth_token_env))
+        except setup.SetupRefused as exc:
+            raise CliError(exc.reason) from None
         if not os.environ.get(args.auth_token_env):
             print(f"warning: {args.auth_token_env} is not set in this environment", file=sys.stderr)
     else:
@@ -109,30 +118,27 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
             token = sys.stdin.readline().strip()
         if not token:
             raise CliError("no auth token given (type it, pipe it on stdin, or use --auth-token-env VAR)")
-        try:
-            credentials.store_in_keyring(args.account_sid, token)
-        except credentials.MissingCredentials as exc:
-            raise CliError(str(exc)) from None
         ref = credentials.keyring_ref()
+        store_token = lambda: credentials.store_in_keyring(args.account_sid, token)  # noqa: E731
     db = _database(args)
     try:
-        with db.write() as s:
-            ch = channels.add(
-                s,
-                name=args.name,
-                provider=args.provider,
-                number=number,
-                account_sid=args.account_sid,
-                base_url=args.base_url,
-                auth_token_ref=ref,
-                provider_handles_opt_out=args.provider_handles_opt_out == "yes",
-                help_text=args.help_text or "",
-                poll_interval_seconds=args.poll_interval,
-            )
-            from inbox.store import audit
-
-            audit.record(s, "admin", "channel_add", f"channel:{ch.id}", name=ch.name)
-    except channels.ChannelExists as exc:
+        ch = setup.add_channel(
+            db,
+            name=args.name,
+            provider=args.provider,
+            number=number,
+            account_sid=args.account_sid,
+            base_url=args.base_url,
+            auth_token_ref=ref,
+            provider_handles_opt_out=args.provider_handles_opt_out == "yes",
+            help_text=args.help_text or "",
+            poll_interval_seconds=args.poll_interval,
+            store_token=store_token,
+            audit_actor="admin",
+        )
+    except setup.SetupRefused as exc:
+        raise CliError(exc.reason) from None
+    except credentials.MissingCredentials as exc:
         raise CliError(str(exc)) from None
     emit(args, ch, lambda: print(f"Added channel {ch.name} ({phone.display(ch.number)}, {ch.provider})"))
     return 0
@@ -165,23 +171,16 @@ def _service(args: argparse.Namespace, db=None):
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from inbox.engine.service import SendRefused
-    from inbox.store import channels, contacts, conversations
+    from inbox.engine.service import NoSuchChannel, SendRefused
 
     try:
         to = phone.normalize(args.to)
     except phone.InvalidPhoneNumber as exc:
         raise CliError(str(exc)) from None
-    db = _database(args)
-    now = datetime.now(UTC)
-    with db.write() as s:
-        ch = channels.by_name(s, args.channel)
-        if ch is None:
-            raise CliError(f"no channel named {args.channel!r} (see `inbox channel list`)")
-        contact_id = contacts.get_or_create(s, to)
-        conv_id = conversations.get_or_create(s, contact_id, ch.id, now)
     try:
-        msg = _service(args, db).send_reply(conv_id, args.text)
+        msg = _service(args).send_to(args.channel, to, args.text)
+    except NoSuchChannel as exc:
+        raise CliError(exc.reason) from None
     except SendRefused as exc:
         print(f"Refused: {exc.reason}", file=sys.stderr)
         return 3
@@ -393,8 +392,38 @@ def cmd_demo_headless(args: argparse.Namespace) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------------
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: what is wrong and where to look, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def duration(bounds: durations.Bounds) -> Callable[[str], float]:
+    """An argparse type for a duration option: a number within `bounds` (README states them)."""
+
+    def parse(text: str) -> float:
+        try:
+            return bounds.check(text)
+        except durations.InvalidDuration as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = bounds.what  # argparse names the type in some messages
+    return parse
+
+
+def agent_name(text: str) -> str:
+    """The --agent type: what the replies' author column can hold, printable."""
+    from inbox.engine.service import check_agent_name
+
+    try:
+        return check_agent_name(text)
+    except typed_text.InvalidText as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--db", metavar="URL", help="database URL (default: INBOX_DATABASE_URL or SQLite in the user data dir)"
     )
@@ -403,17 +432,18 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
     common.add_argument(
         "--agent",
         default=os.environ.get("INBOX_AGENT") or os.environ.get("USER") or "agent",
-        help="the agent name recorded on replies",
+        type=agent_name,
+        help="the agent name recorded on replies (printable, up to 120 characters)",
     )
 
-    parser = argparse.ArgumentParser(prog="inbox", description="Inbox: a two-way SMS support inbox.")
+    parser = Parser(prog="inbox", description="Inbox: a two-way SMS support inbox.")
     parser.add_argument("--version", action="version", version=f"inbox {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     channel = sub.add_parser("channel", help="provider numbers", parents=[common])
     channel_sub = channel.add_subparsers(dest="channel_command", required=True)
     add = channel_sub.add_parser("add", help="add a number", parents=[common])
-    add.add_argument("--name", required=True)
+    add.add_argument("--name", required=True, help="printable, up to 80 characters")
     add.add_argument("--provider", default="twilio")
     add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
     add.add_argument("--account-sid", required=True)
@@ -427,8 +457,13 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
         default="yes",
         help="does the provider answer STOP/START/HELP itself? (Twilio does by default)",
     )
-    add.add_argument("--help-text", help="reply to HELP/INFO")
-    add.add_argument("--poll-interval", type=float, default=5.0, help="seconds between polls (default 5)")
+    add.add_argument("--help-text", help="reply to HELP/INFO, at most 1,600 characters (one provider message)")
+    add.add_argument(
+        "--poll-interval",
+        type=duration(durations.POLL_INTERVAL),
+        default=5.0,
+        help=f"seconds between polls, {durations.POLL_INTERVAL.describe()} (default 5)",
+    )
     add.set_defaults(func=cmd_channel_add)
     lst = channel_sub.add_parser("list", help="list numbers", parents=[common])
     lst.set_defaults(func=cmd_channel_list)
@@ -454,13 +489,17 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
     sync.set_defaults(func=cmd_sync)
 
     daemon = sub.add_parser("daemon", help="keep polling and sending until SIGTERM", parents=[common])
-    daemon.add_argument("--poll-interval", type=float, help="seconds between polls (default: per channel)")
+    daemon.add_argument(
+        "--poll-interval",
+        type=duration(durations.POLL_INTERVAL),
+        help=f"seconds between polls, {durations.POLL_INTERVAL.describe()} (default: per channel)",
+    )
     daemon.add_argument(
         "--lease-seconds",
-        type=float,
+        type=duration(durations.LEASE_PERIOD),
         default=15.0,
         help="leadership lease period: one daemon polls and sends; another takes over within "
-        "two periods of its death (default 15)",
+        f"two periods of its death; {durations.LEASE_PERIOD.describe()} (default 15)",
     )
     daemon.set_defaults(func=cmd_daemon)
 

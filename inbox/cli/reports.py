@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inbox.cli.main import CliError, _database, emit
-from inbox.core import phone
+from inbox.cli.main import CliError, _database, duration, emit
+from inbox.core import durations, phone, typed_text
 
 GuiCommand = Callable[[argparse.Namespace], int]
 
@@ -113,7 +113,10 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     from inbox.reports import team
     from inbox.store.agents import Role
 
-    agent = team.add_agent(_database(args), args.agent, args.name, Role(args.role), active=not args.inactive)
+    try:
+        agent = team.add_agent(_database(args), args.agent, args.name, Role(args.role), active=not args.inactive)
+    except typed_text.InvalidText as exc:
+        raise CliError(str(exc)) from None
     emit(args, agent, lambda: print(f"{agent.name} is now {agent.role.value}{'' if agent.active else ' (inactive)'}"))
     return 0
 
@@ -395,8 +398,9 @@ def register(
     rev = sub.add_parser("review", help="the supervisors' review queue", parents=[viewer])
     _range_args(rev)
     rev.add_argument("--status", choices=["open", "pending", "snoozed", "resolved"])
-    rev.add_argument("--waiting-min", type=float, metavar="M", help="waiting now for more than M minutes")
-    rev.add_argument("--no-reply-min", type=float, metavar="M", help="a customer waited more than M minutes")
+    age = duration(durations.REVIEW_AGE)
+    rev.add_argument("--waiting-min", type=age, metavar="M", help="waiting now for more than M minutes (0–525600)")
+    rev.add_argument("--no-reply-min", type=age, metavar="M", help="a customer waited more than M minutes (0–525600)")
     rev.add_argument("--opted-out", action="store_true", help="customers who opted out")
     rev.add_argument("--reviewed", choices=["yes", "no"])
     rev.add_argument("--limit", type=int, default=50)

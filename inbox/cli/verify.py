@@ -6,8 +6,8 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
-from inbox.cli.main import CliError, _database, emit
-from inbox.core import phone
+from inbox.cli.main import CliError, _database, duration, emit
+from inbox.core import durations, phone
 
 
 def _verifier(args: argparse.Namespace):
@@ -126,7 +126,13 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
 
     def code_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--length", type=int, default=6, help="digits in a generated code, 6–10 (default 6)")
-        p.add_argument("--lifetime", type=float, default=10.0, metavar="MINUTES", help="minutes a code lives (10)")
+        p.add_argument(
+            "--lifetime",
+            type=duration(durations.CODE_LIFETIME),
+            default=10.0,
+            metavar="MINUTES",
+            help=f"minutes a code lives, {durations.CODE_LIFETIME.describe()} (default 10)",
+        )
         p.add_argument("--purpose", help="why (recorded in the audit trail), e.g. 'refund approval'")
 
     start = sub.add_parser("start", help="text a code to the customer; their reply verifies", parents=[common_parent])

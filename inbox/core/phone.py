@@ -9,15 +9,34 @@ class InvalidPhoneNumber(ValueError):
     """Raised with a message a person can act on."""
 
 
+# Short codes we accept, as ASCII digits only: 5 or 6 digits. That covers the US and Canada
+# (CTIA / CWTA: 5–6 digits), the UK and France (5), India (TRAI-assigned 5–6 digit codes) and
+# most of Europe. Refused on purpose: 3–4 digit numbers (service and emergency numbers such as
+# 112 or 911, German/Dutch 4-digit codes) and 7–8 digit ones (Australia's 19xx xxxx), which we
+# cannot tell apart from mistyped phone numbers. Unicode digits (superscripts, Arabic-Indic) are
+# never a short code: providers route ASCII.
+SHORT_CODE_LENGTHS = (5, 6)
+
+
+def is_short_code(number: str) -> bool:
+    """Whether `number` is a short code in the canonical form `normalize` returns."""
+    return number.isascii() and number.isdigit() and len(number) in SHORT_CODE_LENGTHS
+
+
 def normalize(raw: str, default_region: str = "US") -> str:
     """Return the E.164 form of `raw` or raise InvalidPhoneNumber.
 
-    Short codes (5–6 digits) are kept as-is: businesses text from them and they have no E.164 form.
+    Short codes (see SHORT_CODE_LENGTHS) are kept as-is: businesses text from them and they have
+    no E.164 form. Anything else goes through phonenumbers and must be a possible number.
     """
     text = (raw or "").strip()
-    digits = text.lstrip("+")
-    if digits.isdigit() and 3 <= len(digits) <= 8 and not text.startswith("+"):
-        return digits
+    if text.isdigit() and not text.startswith("+") and len(text) <= 8:
+        if is_short_code(text):
+            return text
+        raise InvalidPhoneNumber(
+            f"not a phone number or short code: {mask(text)} (short codes are "
+            f"{' or '.join(map(str, SHORT_CODE_LENGTHS))} digits 0-9; phone numbers start with + and the country code)"
+        )
     try:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:

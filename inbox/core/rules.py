@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 
-from inbox.core import keywords, segments
+from inbox.core import durations, keywords, segments
 
 
 class MatchMode(enum.StrEnum):
@@ -230,8 +230,10 @@ def validate(rule: RuleSpec) -> RuleSpec:
             raise RuleRefused(f"rule {rule.name!r}: a lookup needs an http(s) URL")
         if not act.reply.strip() or not act.fallback.strip():
             raise RuleRefused(f"rule {rule.name!r}: a lookup needs a reply template and a fallback text")
-        if act.timeout <= 0 or act.timeout > 30:
-            raise RuleRefused(f"rule {rule.name!r}: the lookup timeout must be between 0 and 30 seconds")
+        try:
+            durations.LOOKUP_TIMEOUT.check(act.timeout)
+        except durations.InvalidDuration as exc:
+            raise RuleRefused(f"rule {rule.name!r}: {exc}") from None
         if act.auth_ref and not act.auth_ref.startswith(("env:", "keyring:")):
             raise RuleRefused(f"rule {rule.name!r}: auth_ref is 'env:VAR' or 'keyring:NAME', never the secret")
     if act.kind is ActionKind.TAG and not act.tag.strip():

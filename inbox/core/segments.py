@@ -19,6 +19,10 @@ GSM7_EXTENDED = frozenset("\f^{}\\[~]|€")
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"
 
+# The longest body a provider accepts in one request (Twilio: 1,600 characters, about ten
+# concatenated segments); longer replies are refused, never split silently.
+MAX_BODY_CHARS = 1600
+
 _GSM_SINGLE, _GSM_PART = 160, 153
 _UCS_SINGLE, _UCS_PART = 70, 67
 

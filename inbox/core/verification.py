@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from inbox.core import durations
+
 MASK = "••••••"
 MIN_LENGTH = 6
 MAX_LENGTH = 10
@@ -62,8 +64,11 @@ class CodePolicy:
     def __post_init__(self) -> None:
         if not MIN_LENGTH <= self.length <= MAX_LENGTH:
             raise ValueError(f"code length must be {MIN_LENGTH}–{MAX_LENGTH} digits, not {self.length}")
-        if self.lifetime <= timedelta(0):
-            raise ValueError("code lifetime must be positive")
+        # People get CODE_LIFETIME's bounds (`inbox verify --lifetime`); tests may use seconds.
+        if not timedelta(0) < self.lifetime <= timedelta(minutes=durations.CODE_LIFETIME.high):
+            raise durations.InvalidDuration(
+                f"the code lifetime must be positive and at most {durations.CODE_LIFETIME.high:g} minutes"
+            )
         if self.max_attempts < 1 or self.max_sends < 1 or self.sends_per_number < 1:
             raise ValueError("attempt and send limits must be at least 1")
 

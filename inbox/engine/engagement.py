@@ -92,6 +92,8 @@ def invite(db: Database, survey_id: int, phones: list[str], at: datetime | None 
         channel = channels.get(session, survey.channel_id) if survey else None
         if survey is None or channel is None:
             raise ValueError(f"no survey {survey_id}")
+        if channel.number in phones:
+            raise ValueError(f"can't invite channel {channel.name}'s own number")
         for number in phones:
             contact_id = contacts.get_or_create(session, number)
             if optouts.is_opted_out(session, contact_id, channel.id):

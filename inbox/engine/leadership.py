@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from inbox.core import durations
 from inbox.store import leases
 from inbox.store.db import Database
 
@@ -45,10 +46,8 @@ class Leadership:
         holder: str | None = None,
         on_change: Callable[[bool], None] | None = None,
     ) -> None:
-        if period <= 0:
-            raise ValueError("the lease period must be positive")
         self.db = db
-        self.period = period
+        self.period = durations.LEASE_PERIOD.check(period)  # InvalidDuration: 0, negative, nan, too long
         self.name = name
         self.holder = holder or default_holder()
         self.on_change = on_change

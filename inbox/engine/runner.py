@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from inbox.core import backoff
+from inbox.core import backoff, durations
 from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, Event, EventBus
 from inbox.core.models import Channel
 from inbox.engine.connections import ProviderPool
@@ -78,7 +78,8 @@ class Runner:
         self.rng = rng or random.Random()
         self.leadership = leadership
         self.outbox = Outbox(db, self.pool, self.events, self.rng, may_send=self.is_leader)
-        self.poll_interval = poll_interval
+        # InvalidDuration for a negative, zero or non-finite interval: the scheduler would spin.
+        self.poll_interval = None if poll_interval is None else durations.POLL_INTERVAL.check(poll_interval)
         self.send_interval = send_interval
         self.refresh_interval = refresh_interval
         self._scheduler = None
@@ -312,6 +313,8 @@ class Runner:
         if interval is None:
             chans = self.active_channels()
             interval = min((c.poll_interval_seconds for c in chans), default=5.0)
+            # A row written before the bounds existed (or by hand) must not spin the scheduler.
+            interval = durations.POLL_INTERVAL.clamp(interval)
         # A thread for every job (lease, poll, send, refresh, reconcile, lookups, engagement) and
         # spare: each job waits only on its own HTTP exchanges, never for a worker another holds.
         scheduler = BackgroundScheduler(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from inbox.core import phone, segments, typed_text
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
 from inbox.core.models import (
     AuthorKind,
@@ -26,6 +27,15 @@ from inbox.core.models import (
 from inbox.store import agents, audit, channels, contacts, conversations, health, messages, optouts, search
 from inbox.store.agents import PermissionDenied, Role
 from inbox.store.db import Database
+from inbox.store.models import MessageRow, max_length
+
+AGENT_NAME_MAX = max_length(MessageRow.author)
+
+
+def check_agent_name(name: str) -> str:
+    """An agent name as recorded on replies: printable, at most the author column's size
+    (typed_text.InvalidText otherwise). The CLI's --agent and the settings dialog use it too."""
+    return typed_text.printable_line(name, "The agent name", AGENT_NAME_MAX)
 
 
 class SendRefused(Exception):
@@ -34,6 +44,10 @@ class SendRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NoSuchChannel(SendRefused):
+    """`send_to` named a channel that does not exist."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +100,7 @@ class SendPreview:
 class InboxService:
     """Agent-facing use cases. Thread-safe: each call opens its own session."""
 
-    MAX_BODY = 1600  # ten concatenated segments: longer texts are refused rather than split silently
+    MAX_BODY = segments.MAX_BODY_CHARS  # longer texts are refused rather than split silently
 
     def __init__(
         self,
@@ -183,42 +197,86 @@ class InboxService:
     # -- acting --------------------------------------------------------------------------------
     def send_reply(self, conversation_id: int, body: str) -> Message:
         """Queue an agent reply for the outbox. Raises SendRefused (opted out, empty, too long)."""
+        text = self._checked_body(body)
+        with self.db.write() as s:
+            conv = conversations.summary(s, conversation_id)
+            if conv is None:
+                raise SendRefused("This conversation no longer exists")
+            msg = self._queue_reply(s, conv, text)
+        return self._queued(msg)
+
+    def send_to(self, channel_name: str, to: str, body: str) -> Message:
+        """Queue an agent's text to a number, starting the contact and conversation if needed
+        (`inbox send`). Raises SendRefused (unknown channel, bad number, our own number, opted
+        out, empty, too long, not UTF-8); when refused, nothing is created: a new conversation
+        and its first message are written in one transaction."""
+        text = self._checked_body(body)
+        try:
+            number = phone.normalize(to)
+        except phone.InvalidPhoneNumber as exc:
+            raise SendRefused(f"Can't send to that number: {exc}") from None
+        now = datetime.now(UTC)
+        with self.db.write() as s:
+            channel = channels.by_name(s, channel_name)
+            if channel is None:
+                raise NoSuchChannel(f"no channel named {channel_name!r} (see `inbox channel list`)")
+            if number == channel.number:
+                raise SendRefused(f"Can't send to channel {channel.name}'s own number")
+            contact_id = contacts.get_or_create(s, number)
+            conv_id = conversations.get_or_create(s, contact_id, channel.id, now)
+            conv = conversations.summary(s, conv_id)
+            assert conv is not None
+            msg = self._queue_reply(s, conv, text)  # SendRefused rolls the new rows back
+        return self._queued(msg)
+
+    def _checked_body(self, body: str) -> str:
+        """The reply as it will be sent, or SendRefused (empty, too long, not UTF-8, bad agent name)."""
+        try:
+            typed_text.require_utf8(body, "The message")
+            check_agent_name(self.agent)
+        except typed_text.InvalidText as exc:
+            raise SendRefused(str(exc)) from None
         text = body.strip()
         if not text:
             raise SendRefused("Nothing to send: the message is empty")
         if len(text) > self.MAX_BODY:
             raise SendRefused(f"Too long: {len(text)} characters (the limit is {self.MAX_BODY})")
+        return text
+
+    def _queue_reply(self, s, conv: ConversationSummary, text: str) -> Message:
+        """Write the reply row in the caller's transaction; SendRefused (nothing written) if not allowed."""
         now = datetime.now(UTC)
-        with self.db.write() as s:
-            conv = conversations.summary(s, conversation_id)
-            if conv is None:
-                raise SendRefused("This conversation no longer exists")
-            channel = channels.get(s, conv.channel_id)
-            assert channel is not None
-            try:
-                self._may_work_on(s, conv)
-            except PermissionDenied as exc:
-                raise SendRefused(str(exc)) from None
-            state = optouts.state(s, conv.contact_id, conv.channel_id)
-            if state is not None and state.opted_out:
-                raise SendRefused(opted_out_reason(state))
-            new_id = messages.queue_outbound(
-                s,
-                channel_id=channel.id,
-                conversation_id=conversation_id,
-                from_number=channel.number,
-                to_number=conv.contact_phone,
-                body=text,
-                author_kind=AuthorKind.AGENT,
-                author=self.agent,
-                at=now,
-            )
-            assert new_id is not None
-            conversations.touch_outbound(s, conversation_id, now, text, by_agent=True)
-            if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
-                conversations.set_fields(s, conversation_id, status=ConversationStatus.OPEN.value, snoozed_until=None)
-            msg = messages.get_many(s, [new_id])[0]
-        self._changed(conversation_id, new_id)
+        channel = channels.get(s, conv.channel_id)
+        assert channel is not None
+        try:
+            self._may_work_on(s, conv)
+        except PermissionDenied as exc:
+            raise SendRefused(str(exc)) from None
+        if conv.contact_phone == channel.number:
+            raise SendRefused(f"Can't send to channel {channel.name}'s own number")
+        state = optouts.state(s, conv.contact_id, conv.channel_id)
+        if state is not None and state.opted_out:
+            raise SendRefused(opted_out_reason(state))
+        new_id = messages.queue_outbound(
+            s,
+            channel_id=channel.id,
+            conversation_id=conv.id,
+            from_number=channel.number,
+            to_number=conv.contact_phone,
+            body=text,
+            author_kind=AuthorKind.AGENT,
+            author=self.agent,
+            at=now,
+        )
+        assert new_id is not None
+        conversations.touch_outbound(s, conv.id, now, text, by_agent=True)
+        if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
+            conversations.set_fields(s, conv.id, status=ConversationStatus.OPEN.value, snoozed_until=None)
+        return messages.get_many(s, [new_id])[0]
+
+    def _queued(self, msg: Message) -> Message:
+        """After commit: tell the views and wake the sender."""
+        self._changed(msg.conversation_id, msg.id)
         if self._on_queued:
             self._on_queued()
         return msg

@@ -12,29 +12,31 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import httpx
 
-from inbox.core import phone
+from inbox.core import channel_config, durations, phone, typed_text
 from inbox.core import rules as core_rules
 from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, EventBus
 from inbox.core.models import Channel, PollCursor
 from inbox.engine import automation, credentials
 from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
-from inbox.store import channels
+from inbox.store import audit, channels
 from inbox.store import rules as stored_rules
 from inbox.store.db import Database
-from inbox.store.models import ChannelRow
+from inbox.store.models import ChannelRow, max_length
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
-MIN_POLL, MAX_POLL = 1.0, 3600.0
+MIN_POLL, MAX_POLL = durations.POLL_INTERVAL.low, durations.POLL_INTERVAL.high
 SESSION_VAR_PREFIX = credentials.SESSION_VAR_PREFIX
+NAME_MAX = max_length(ChannelRow.name)
+HELP_TEXT_MAX = channel_config.segments.MAX_BODY_CHARS
 _SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
-_NAME = re.compile(r"^[\w .-]{1,80}$")
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
 
 
@@ -68,6 +70,11 @@ class RuleLine:
 
 
 # -- validation ----------------------------------------------------------------------------------
+def _sentence(text: str) -> str:
+    """Capitalise the first letter only (``str.capitalize`` would lower-case a channel's name)."""
+    return text[:1].upper() + text[1:]
+
+
 def check_account_sid(sid: str, *, strict: bool = True) -> str:
     """Twilio SIDs are 'AC' + 32 hex digits; Twilio-compatible providers (base URL set) may differ."""
     value = sid.strip()
@@ -75,7 +82,33 @@ def check_account_sid(sid: str, *, strict: bool = True) -> str:
         raise SetupRefused("Enter the account SID (it starts with AC, on the Twilio console's home page)")
     if strict and not _SID.match(value):
         raise SetupRefused("A Twilio account SID is AC followed by 32 letters and digits")
-    return value
+    try:
+        return typed_text.printable_line(value, "The account SID", max_length(ChannelRow.account_sid))
+    except typed_text.InvalidText as exc:
+        raise SetupRefused(str(exc)) from None
+
+
+def check_name(name: str) -> str:
+    """A channel name: printable, one line, at most NAME_MAX characters (the column's size)."""
+    try:
+        return typed_text.printable_line(name, "The channel name", NAME_MAX)
+    except typed_text.InvalidText as exc:
+        raise SetupRefused(str(exc)) from None
+
+
+def check_help_text(text: str) -> str:
+    """The HELP reply, if the provider accepts it in one message (the refusal gives its segments)."""
+    try:
+        return channel_config.check_help_text(text, HELP_TEXT_MAX)
+    except channel_config.InvalidChannelConfig as exc:
+        raise SetupRefused(str(exc)) from None
+
+
+def check_poll_interval(seconds: object) -> float:
+    try:
+        return durations.POLL_INTERVAL.check(seconds)
+    except durations.InvalidDuration as exc:
+        raise SetupRefused(_sentence(str(exc))) from None
 
 
 def check_number(number: str) -> str:
@@ -86,11 +119,12 @@ def check_number(number: str) -> str:
 
 
 def check_base_url(url: str | None) -> str | None:
-    value = (url or "").strip().rstrip("/")
-    if not value or value == DEFAULT_BASE_URL:
-        return None
-    if not value.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
-        raise SetupRefused("The base URL must use https (plain http only on this computer)")
+    try:
+        value = channel_config.check_base_url(url, DEFAULT_BASE_URL)
+    except channel_config.InvalidChannelConfig as exc:
+        raise SetupRefused(str(exc)) from None
+    if value is not None and len(value) > (max_length(ChannelRow.base_url) or len(value)):
+        raise SetupRefused(f"The base URL is longer than {max_length(ChannelRow.base_url)} characters")
     return value
 
 
@@ -112,6 +146,17 @@ def keyring_usable() -> bool:
     except Exception:  # noqa: BLE001 - any failure means "no keyring here"
         return False
     return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 1) > 0
+
+
+def token_ref(account_sid: str, how: str, env_var: str = "") -> str:
+    """The ``auth_token_ref`` that `remember_token` will return, without keeping anything yet."""
+    if how == "keyring":
+        return credentials.keyring_ref()
+    if how == "session":
+        return credentials.env_ref(check_env_var(env_var) if env_var else SESSION_VAR_PREFIX + account_sid[-8:].upper())
+    if how == "env":
+        return credentials.env_ref(check_env_var(env_var))
+    raise SetupRefused(f"unknown place for the token: {how!r}")
 
 
 def remember_token(account_sid: str, token: str, how: str, env_var: str = "") -> str:
@@ -221,17 +266,25 @@ def add_channel(
     poll_interval_seconds: float = 5.0,
     help_text: str = "",
     events: EventBus | None = None,
+    store_token: Callable[[], None] | None = None,
+    audit_actor: str | None = None,
 ) -> Channel:
-    """Validate and insert a channel. Raises SetupRefused with what to fix."""
-    clean_name = name.strip()
-    if not _NAME.match(clean_name):
-        raise SetupRefused("Give the channel a short name (letters, digits, spaces, . _ -)")
+    """Validate and insert a channel (nothing is written when any value is refused). Raises
+    SetupRefused with what to fix: the name, URL, SID, number, poll interval or help text, or a
+    second active channel on the same number of the same provider account.
+
+    ``store_token`` (the CLI's keyring write) runs only once the channel row is accepted, inside
+    its transaction: a refused channel never overwrites the token of an existing one."""
+    clean_name = check_name(name)
     url = check_base_url(base_url)
     sid = check_account_sid(account_sid, strict=url is None)
     e164 = check_number(number)
     if not (auth_token_ref == "keyring" or auth_token_ref.startswith("env:")):
         raise SetupRefused("The token must live in the keyring or an environment variable")
-    interval = _check_interval(poll_interval_seconds)
+    if len(auth_token_ref) > (max_length(ChannelRow.auth_token_ref) or len(auth_token_ref)):
+        raise SetupRefused("The environment variable name is too long")
+    interval = check_poll_interval(poll_interval_seconds)
+    help_reply = check_help_text(help_text)
     with db.write() as s:
         try:
             channel = channels.add(
@@ -243,34 +296,39 @@ def add_channel(
                 base_url=url,
                 auth_token_ref=auth_token_ref,
                 provider_handles_opt_out=provider_handles_opt_out,
-                help_text=help_text,
+                help_text=help_reply,
                 poll_interval_seconds=interval,
             )
         except channels.ChannelExists as exc:
-            raise SetupRefused(str(exc).capitalize()) from None
+            raise SetupRefused(_sentence(str(exc))) from None
+        if audit_actor is not None:
+            audit.record(s, audit_actor, "channel_add", f"channel:{channel.id}", name=channel.name)
+        if store_token is not None:
+            store_token()
     log.info("channel %s added for %s", channel.name, phone.mask(e164))
     if events is not None:
         events.publish(ChannelHealthChanged(channel.id, True, "added"))
     return channel
 
 
-def _check_interval(seconds: float) -> float:
-    value = float(seconds)
-    if not MIN_POLL <= value <= MAX_POLL:
-        raise SetupRefused(f"Poll every {MIN_POLL:g} to {MAX_POLL:g} seconds")
-    return value
-
-
 def set_poll_interval(db: Database, channel_id: int, seconds: float) -> Channel:
     """Store how often a channel is polled (the runner picks the shortest one when it starts)."""
-    interval = _check_interval(seconds)
+    interval = check_poll_interval(seconds)
     with db.write() as s:
-        row = s.get(ChannelRow, channel_id)
-        if row is None:
-            raise SetupRefused(f"There is no channel {channel_id}")
-        row.poll_interval_seconds = interval
-        s.flush()
-        return channels.to_dto(row)
+        channel = channels.set_poll_interval(s, channel_id, interval)
+    if channel is None:
+        raise SetupRefused(f"There is no channel {channel_id}")
+    return channel
+
+
+def set_help_text(db: Database, channel_id: int, text: str) -> Channel:
+    """Store a channel's reply to HELP/INFO (empty: the default one); SetupRefused if too long."""
+    reply = check_help_text(text)
+    with db.write() as s:
+        channel = channels.set_help_text(s, channel_id, reply)
+    if channel is None:
+        raise SetupRefused(f"There is no channel {channel_id}")
+    return channel
 
 
 # -- keyword rules (read-only view) --------------------------------------------------------------

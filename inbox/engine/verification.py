@@ -602,6 +602,8 @@ class Verifier:
         if channel is None:
             raise VerificationRefused(f"no channel {channel_id}")
         number = self._number(to)
+        if number == channel.number:
+            raise VerificationRefused(f"can't send a code to channel {channel.name}'s own number")
         contact_id = contacts.get_or_create(session, number)
         return channel, number, conversations.get_or_create(session, contact_id, channel.id, now), contact_id
 

@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox.core import typed_text
+from inbox.store.models import max_length
 from inbox.store.report_tables import AgentRow
 
 
@@ -100,9 +102,9 @@ def scope_agent(who: Actor, requested: str | None) -> str | None:
 
 def upsert(session: Session, name: str, role: Role, active: bool = True) -> tuple[Agent, Role | None]:
     """Add an agent or change their role; returns the agent and the previous role (None if new)."""
-    cleaned = name.strip()
-    if not cleaned:
+    if not name.strip():
         raise ValueError("an agent needs a name")
+    cleaned = typed_text.printable_line(name, "The agent name", max_length(AgentRow.name))
     row = session.scalar(select(AgentRow).where(AgentRow.name == cleaned).with_for_update())
     previous = Role(row.role) if row else None
     if row is None:

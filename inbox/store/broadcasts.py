@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from inbox.core import quiet_hours
+from inbox.core import durations, quiet_hours
 from inbox.core.models import Direction, MessageStatus
 from inbox.store.engagement_tables import (
     BroadcastRecipientRow,
@@ -118,6 +118,8 @@ def send_settings(session: Session, channel_id: int) -> SendSettings:
 
 
 def configure_sending(session: Session, channel_id: int, **fields: object) -> SendSettings:
+    if fields.get("rate_per_second") is not None:
+        fields["rate_per_second"] = durations.SEND_RATE.check(fields["rate_per_second"])
     row = session.get(ChannelSendSettingRow, channel_id)
     if row is None:
         row = ChannelSendSettingRow(channel_id=channel_id, rate_per_second=1.0, price_per_segment=0.0079)

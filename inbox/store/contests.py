@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox.core import durations, typed_text
 from inbox.core import rules as core_rules
 from inbox.core.engagement import code_digest, normalize_code
 from inbox.store.engagement_tables import ContestCodeRow, ContestDrawRow, ContestEntryRow, ContestRow
-from inbox.store.models import ContactRow, OptOutRow
+from inbox.store.models import ContactRow, OptOutRow, max_length
 from inbox.store.upsert import insert_ignore
 
 VALID_REPLY = "You're in! Your entry is confirmed. Good luck!"
@@ -106,6 +107,9 @@ def create(
 ) -> Contest:
     if not keyword and not uses_codes:
         raise ValueError("a contest is entered by a keyword, by codes, or both")
+    if period_seconds is not None:
+        durations.CONTEST_PERIOD.check(period_seconds / 3600)
+    name = typed_text.printable_line(name, "The contest name", max_length(ContestRow.name))
     row = ContestRow(
         channel_id=channel_id,
         name=name,

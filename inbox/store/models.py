@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -58,8 +59,30 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def max_length(column: object) -> int | None:
+    """The declared length of a String column (``ChannelRow.name`` -> 80), None when unbounded.
+
+    Front ends validate against this so that the limit is stated once, in the schema: PostgreSQL
+    refuses longer values with an error, SQLite would silently keep them.
+    """
+    return getattr(column.property.columns[0].type, "length", None)  # type: ignore[attr-defined]
+
+
 class ChannelRow(Base):
     __tablename__ = "channels"
+    __table_args__ = (
+        # One active channel per number of a provider account: two would store every text twice
+        # and answer HELP twice. Partial, so migration 0012 can keep older duplicates, inactive.
+        Index(
+            "uq_channels_active_number",
+            "provider",
+            "account_sid",
+            "number",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from inbox.core import durations, typed_text
 from inbox.core import rules as core_rules
 from inbox.core.engagement import Question, question_from_dict, question_to_dict
 from inbox.store.engagement_tables import SurveyRow, SurveySessionRow
-from inbox.store.models import ContactRow, OptOutRow
+from inbox.store.models import ContactRow, OptOutRow, max_length
 
 ACTIVE = "active"
 COMPLETED = "completed"
@@ -97,6 +98,8 @@ def create(
 ) -> Survey:
     if not questions:
         raise ValueError("a survey needs at least one question")
+    durations.SURVEY_TIMEOUT.check(timeout_seconds / 60)
+    name = typed_text.printable_line(name, "The survey name", max_length(SurveyRow.name))
     row = SurveyRow(
         channel_id=channel_id,
         name=name,

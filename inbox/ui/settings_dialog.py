@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -34,11 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core import phone
+from inbox.core import phone, segments, typed_text
 from inbox.core.events import EventBus
 from inbox.core.models import Channel
 from inbox.engine import setup
-from inbox.engine.service import InboxService
+from inbox.engine.service import AGENT_NAME_MAX, InboxService, check_agent_name
 from inbox.store.db import Database
 from inbox.ui import icons, ops, settings, theme
 from inbox.ui.composer import canned as canned_replies
@@ -174,12 +175,18 @@ class SettingsDialog(QDialog):
         self.agent = QLineEdit()
         self.agent.setPlaceholderText(self._service.agent)
         self.agent.setAccessibleName("Agent name")
+        if AGENT_NAME_MAX:
+            self.agent.setMaxLength(AGENT_NAME_MAX)
         agent_box = QVBoxLayout()
         agent_box.setSpacing(4)
         agent_box.addWidget(self.agent)
         hint = _text("Shown on your replies and assignments. Takes effect the next time Inbox starts.", "muted")
         hint.setFont(theme.meta_font(hint.font()))
         agent_box.addWidget(hint)
+        self.agent_error = _text("", "danger")
+        self.agent_error.setAccessibleName("Agent name problem")
+        self.agent_error.hide()
+        agent_box.addWidget(self.agent_error)
         form.addRow("Your name", agent_box)
 
         self.theme_buttons: dict[str, QRadioButton] = {}
@@ -259,6 +266,30 @@ class SettingsDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.add_button)
         lay.addLayout(row)
+
+        self.help_text = QPlainTextEdit()
+        self.help_text.setAccessibleName("Reply to HELP")
+        self.help_text.setPlaceholderText("Empty: Inbox's default reply (who you are and how to stop)")
+        self.help_text.setTabChangesFocus(True)
+        self.help_text.setFixedHeight(72)
+        self.help_text.setEnabled(False)
+        self.help_text.textChanged.connect(self._help_text_changed)
+        self.help_count = _text("", "muted")
+        self.help_count.setAccessibleName("Length of the reply to HELP")
+        self.help_save = QPushButton("Apply")
+        self.help_save.setAccessibleName("Apply the reply to HELP")
+        self.help_save.setEnabled(False)
+        self.help_save.clicked.connect(self.save_help_text)
+        help_row = QHBoxLayout()
+        help_row.setSpacing(8)
+        help_row.addWidget(self.help_count, 1)
+        help_row.addWidget(self.help_save)
+        lay.addWidget(_text("Reply to HELP / INFO"))
+        lay.addWidget(self.help_text)
+        lay.addLayout(help_row)
+        self.help_note = _text("", "muted")
+        self.help_note.setAccessibleName("Reply to HELP status")
+        lay.addWidget(self.help_note)
         self.channel_note = _text("", "muted")
         lay.addWidget(self.channel_note)
         return page
@@ -368,8 +399,11 @@ class SettingsDialog(QDialog):
         editable = ch is not None and self._db is not None
         self.poll.setEnabled(editable)
         self.poll_save.setEnabled(editable)
+        self.help_text.setEnabled(editable)
         if ch is not None:
             self.poll.setValue(ch.poll_interval_seconds)
+            self.help_text.setPlainText(ch.help_text)
+        self._help_text_changed()
 
     def _selected_channel(self) -> Channel | None:
         item = self.channel_tree.currentItem()
@@ -424,6 +458,33 @@ class SettingsDialog(QDialog):
             label="Saving the poll interval",
         )
 
+    def _help_text_changed(self) -> None:
+        """Live length and segments; Apply only for a reply the provider will accept."""
+        text = self.help_text.toPlainText().strip()
+        info = segments.analyze(text)
+        limit = setup.HELP_TEXT_MAX
+        over = len(text) > limit
+        self.help_count.setText(
+            f"{len(text):,} / {limit:,} characters · {info.segments} {info.encoding} segment(s)"
+            + (" — too long: the provider refuses it, shorten it" if over else "")
+        )
+        self.help_count.setProperty("role", "danger" if over else "muted")
+        self.help_count.style().polish(self.help_count)
+        self.help_save.setEnabled(self.help_text.isEnabled() and not over)
+
+    def save_help_text(self) -> None:
+        ch = self._selected_channel()
+        if ch is None or self._db is None:
+            return
+        db, cid, text = self._db, ch.id, self.help_text.toPlainText()
+        ops.run_op(
+            self,
+            lambda: setup.set_help_text(db, cid, text),
+            lambda _c: (self.help_note.setText("Reply to HELP saved."), self.reload_channels()),
+            lambda exc: self.help_note.setText(getattr(exc, "reason", None) or ops.describe(exc)),
+            label="Saving the reply to HELP",
+        )
+
     def add_channel(self) -> None:
         if self._add_channel is None:
             return
@@ -434,7 +495,18 @@ class SettingsDialog(QDialog):
     # -- saving --------------------------------------------------------------------------------
     def save(self) -> None:
         s = self._settings
-        settings.set_agent_name(self.agent.text(), s)
+        name = self.agent.text()
+        if name.strip():
+            try:
+                check_agent_name(name)
+            except typed_text.InvalidText as exc:
+                self.agent_error.setText(str(exc))
+                self.agent_error.show()
+                self.nav.setCurrentRow(0)
+                self.agent.setFocus()
+                return  # nothing saved: the dialog stays open
+        self.agent_error.hide()
+        settings.set_agent_name(name, s)
         choice = next(k for k, b in self.theme_buttons.items() if b.isChecked())
         settings.set_theme_choice(choice, s)
         settings.set_send_with_ctrl_enter(self.send_ctrl.isChecked(), s)

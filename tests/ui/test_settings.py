@@ -107,8 +107,9 @@ def test_channels_page_shows_stop_handling_and_saves_the_poll_interval(qtbot, da
     d.save_poll_interval()
     qtbot.waitUntil(lambda: d.channel_tree.topLevelItem(0).text(4) == "2.5 s", timeout=3000)
     wait_ops(qtbot)
-    with pytest.raises(setup.SetupRefused):
-        off_gui(lambda: setup.set_poll_interval(database, 1, 0.1))
+    for refused in (0.05, -1, float("nan"), float("inf"), 3601):
+        with pytest.raises(setup.SetupRefused):
+            off_gui(lambda v=refused: setup.set_poll_interval(database, 1, v))
 
 
 def test_keyword_rules_are_listed_in_evaluation_order(qtbot, database):
@@ -135,3 +136,63 @@ def test_every_settings_control_has_an_accessible_name(qtbot, service):
         if widget.parent() is d.channel_tree or widget.objectName().startswith("qt_"):
             continue
         assert widget.accessibleName(), (type(widget).__name__, widget.text() if hasattr(widget, "text") else "")
+
+
+def test_help_text_longer_than_the_provider_accepts_cannot_be_applied(qtbot, database):
+    d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings(), db=database)
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    d.nav.setCurrentRow(2)
+    assert d.help_text.isEnabled()
+    d.help_text.setPlainText("Acme support, reply STOP to stop. " * 50)
+    assert not d.help_save.isEnabled()
+    assert "1,699 / 1,600 characters · 12 GSM-7 segment(s)" in d.help_count.text() and "too long" in d.help_count.text()
+    d.save_help_text()  # even if called directly, the engine refuses it
+    qtbot.waitUntil(lambda: "12 GSM-7 segments" in d.help_note.text(), timeout=3000)
+    assert off_gui(lambda: InboxService(database).channels()[0].help_text) == ""
+    d.help_text.setPlainText("Acme: call 555-0100. Reply STOP to opt out.")
+    assert d.help_save.isEnabled() and "1 GSM-7 segment(s)" in d.help_count.text()
+    d.save_help_text()
+    qtbot.waitUntil(lambda: d.help_note.text() == "Reply to HELP saved.", timeout=3000)
+    wait_ops(qtbot)
+    assert off_gui(lambda: InboxService(database).channels()[0].help_text).startswith("Acme: call")
+    d.poll.setValue(-1)
+    assert d.poll.value() == setup.MIN_POLL > 0
+
+
+def test_an_agent_name_the_replies_cannot_record_is_not_saved(qtbot, service):
+    s = settings.app_settings()
+    settings.set_agent_name("Dana", s)
+    d = SettingsDialog(service, s)
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    d.agent.setText("a" * 500)
+    assert len(d.agent.text()) == 120  # the column's size
+    d.agent.setText("Dana\x1b[31m\u202e")
+    d.save()
+    assert not d.agent_error.isHidden() and "control or formatting" in d.agent_error.text()
+    assert d.result() != d.DialogCode.Accepted
+    assert settings.agent_name(s) == "Dana"
+
+
+def test_the_wizard_keeps_no_token_for_a_channel_it_refuses(database):
+    """A second channel on the same number (or with a bad name) must not replace the token the
+    existing channel uses: the token is kept only once the row is accepted."""
+    from inbox.engine import credentials
+    from inbox.ui.setup.connect_form import ConnectDraft, engine_creator
+
+    create = engine_creator(database)
+    sid, var, number = "AC" + "1" * 32, "INBOX_TEST_WIZARD_TOKEN", "+15550003333"
+    try:
+        off_gui(lambda: create(ConnectDraft("second", sid, "good-token", number, store="session", env_var=var)))
+        assert credentials.resolve(f"env:{var}", sid) == "good-token"
+        for refused in (
+            ConnectDraft("again", sid, "typo-token", "+1 555 000 3333", store="session", env_var=var),
+            ConnectDraft("bad\x1b[2Jname", sid, "typo-token", "+15550004444", store="session", env_var=var),
+        ):
+            with pytest.raises(setup.SetupRefused):
+                off_gui(lambda d=refused: create(d))
+            assert credentials.resolve(f"env:{var}", sid) == "good-token"
+    finally:
+        credentials.forget_in_process(var)
+    assert [c.name for c in off_gui(InboxService(database).channels)] == ["main", "second"]

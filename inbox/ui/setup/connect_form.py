@@ -302,11 +302,13 @@ def engine_creator(db: Database, events: EventBus | None = None) -> Creator:
     """Remember the token where the person chose, then insert the channel (on the worker)."""
 
     def create(draft: ConnectDraft) -> Channel:
-        # Validate everything before the token goes anywhere.
+        # Validate everything before the token goes anywhere; the token is kept only once the
+        # channel row is accepted (a duplicate must not replace the existing channel's token).
+        setup.check_name(draft.name or "main")
         setup.check_account_sid(draft.account_sid, strict=not draft.base_url)
         setup.check_number(draft.number)
         setup.check_base_url(draft.base_url)
-        ref = setup.remember_token(draft.account_sid, draft.token, draft.store, draft.env_var)
+        ref = setup.token_ref(draft.account_sid, draft.store, draft.env_var)
         return setup.add_channel(
             db,
             name=draft.name or "main",
@@ -316,6 +318,7 @@ def engine_creator(db: Database, events: EventBus | None = None) -> Creator:
             base_url=draft.base_url or None,
             provider_handles_opt_out=draft.handles_stop,
             events=events,
+            store_token=lambda: setup.remember_token(draft.account_sid, draft.token, draft.store, draft.env_var),
         )
 
     return create
