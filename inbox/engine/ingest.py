@@ -82,8 +82,23 @@ def ingest(
     items = sorted(batch.messages, key=lambda m: m.date_sent)
     # A batch cut short (`incomplete`) must not move the cursor at all: what it missed is older.
     ceiling = None if batch.incomplete else batch.cursor
+    refused: list[tuple[InboundMessage, Exception]] = []
     for start in range(0, max(len(items), 1), chunk):
-        _commit(db, channel, items[start : start + chunk], ceiling, report, events)
+        _commit(db, channel, items[start : start + chunk], ceiling, report, events, refused)
+    if refused:
+        if not (report.stored or report.duplicates):
+            # Not one record of the batch could be written: the database is the problem (a full
+            # disk, a constraint or trigger on every row), not these records. Nothing is set
+            # aside; the poll fails, the cursor has not moved, and they are asked for again.
+            raise refused[0][1]
+        for msg, exc in refused:
+            log.warning(
+                "channel %s: the database refused an inbound record (%s); set aside in quarantine",
+                channel.name,
+                describe_failure(exc),
+            )
+            quarantine(db, channel.id, f"could not store: {describe_failure(exc)}", json.dumps(_raw(msg)))
+            report.quarantined += 1
     if ceiling is not None and ceiling.newest_date_sent:
         with db.write() as session:
             cursors.advance(session, channel.id, batch.cursor)
@@ -105,10 +120,12 @@ def _commit(
     ceiling: PollCursor | None,
     report: IngestReport,
     events: EventBus | None,
+    refused: list[tuple[InboundMessage, Exception]],
 ) -> None:
     """Store `part` (oldest first) in one transaction with the cursor it covers; if the database
     refuses a value in it, store each half in turn the same way, down to the one record it
-    refuses, which is set aside. The cursor of a part never passes the batch's: a record dated in
+    refuses, which goes to `refused` (set aside once the batch shows the database takes others).
+    The cursor of a part never passes the batch's: a record dated in
     the future moves it no further than the poll did; with no ceiling the cursor stays."""
     attempt = IngestReport()
     try:
@@ -124,17 +141,11 @@ def _commit(
         if not part:
             raise
         if len(part) == 1:
-            log.warning(
-                "channel %s: the database refused an inbound record (%s); set aside in quarantine",
-                channel.name,
-                describe_failure(exc),
-            )
-            quarantine(db, channel.id, f"could not store: {describe_failure(exc)}", json.dumps(_raw(part[0])))
-            report.quarantined += 1
+            refused.append((part[0], exc))
             return
         half = len(part) // 2
-        _commit(db, channel, part[:half], ceiling, report, events)
-        _commit(db, channel, part[half:], ceiling, report, events)
+        _commit(db, channel, part[:half], ceiling, report, events, refused)
+        _commit(db, channel, part[half:], ceiling, report, events, refused)
         return
     for name in ("stored", "duplicates", "quarantined", "replies_queued"):
         setattr(report, name, getattr(report, name) + getattr(attempt, name))

@@ -125,7 +125,9 @@ class Runner:
             report = ingest(self.db, channel, batch, self.events)
         except Exception as exc:
             failure = IngestFailed(f"could not store inbound messages ({describe_failure(exc)})")
-            log.debug("storing inbound messages failed at:\n%s", "".join(traceback.format_tb(exc.__traceback__)))
+            # Where, not what: frames only, no source lines or values (they may quote customer data).
+            where = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__))
+            log.debug("storing inbound messages failed at:\n%s", where)
             self._poll_failed(channel, failure, epoch)
             raise failure from exc
         report.quarantined += batch.skipped

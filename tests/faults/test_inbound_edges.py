@@ -248,6 +248,39 @@ def test_a_record_the_database_refuses_anyway_is_found_and_set_aside_alone(db, e
     assert _cursor(db, edge_channel.id) == now + timedelta(seconds=5)
 
 
+def test_a_database_refusing_every_record_sets_none_aside_and_fails_the_poll(
+    db, edge, edge_channel, runner, monkeypatch
+):
+    """When not one record can be written, the database is the problem, not the records: nothing
+    goes to quarantine, the cursor stays, and once the database takes rows again all are stored."""
+    from sqlalchemy.exc import IntegrityError
+
+    from inbox.engine import ingest
+
+    real = ingest._store_chunk
+    broken = {"on": True}
+
+    def refuse(session, channel, part, report):  # type: ignore[no-untyped-def]
+        if broken["on"]:
+            raise IntegrityError("INSERT", {}, Exception("constraint on every row"))
+        return real(session, channel, part, report)
+
+    monkeypatch.setattr(ingest, "_store_chunk", refuse)
+    state, _ = edge
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=30)
+    batch = [record(f"SMall{i}", now + timedelta(seconds=i)) for i in range(3)]
+    batch.append(record("SMallstop", now + timedelta(seconds=3), **{"from": STOPPER, "body": "STOP"}))
+    state.answer = lambda path, query: page(batch[::-1])
+    report = runner.sync_once()
+    assert not report.ok and "could not store" in report.errors[0], report.errors
+    assert _quarantine(db) == [] and _stored_sids(db) == set()
+    assert _cursor(db, edge_channel.id) is None
+    broken["on"] = False
+    assert runner.sync_once().ok
+    assert _stored_sids(db) == {"SMall0", "SMall1", "SMall2", "SMallstop"}
+    assert _opted_out(db, STOPPER, edge_channel.id)
+
+
 def test_a_cursor_left_in_the_future_by_an_older_version_heals(db, edge, edge_channel, runner):
     """Before the clamp, a skewed record left the cursor hours ahead: the messages it hid are read."""
     from inbox.store.models import PollCursorRow

@@ -179,7 +179,8 @@ def _poll(runner: Runner, channel, expect_bad: bool) -> None:  # type: ignore[no
 )
 def test_no_valid_record_is_lost_whatever_the_provider_sends(db, first, cuts, bad, later, later_cuts) -> None:
     with db.write() as s:
-        channel = add_channel(s, name=f"prop{next(_names)}")
+        n = next(_names)  # one database for every example: one provider account each (numbers are unique per account)
+        channel = add_channel(s, name=f"prop{n}", account_sid=f"AC{n:032d}")
     base = datetime.now(UTC).replace(microsecond=0)
     dated, valid = _build(first, base, "a")
     pages = Pages([r for _, r in dated], cuts, bad)
