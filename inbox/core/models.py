@@ -49,6 +49,19 @@ class AuthorKind(enum.StrEnum):
     NOTE = "note"  # private note: never sent
 
 
+class MessageKind(enum.StrEnum):
+    """What an automatic message is, stored when it is written (`messages.kind`): the thread's badges
+    read this fact, never the wording of the text, so rewording a reply cannot break a badge."""
+
+    CODE_SENT = "code_sent"  # a verification code texted to the customer (masked)
+    CODE_MATCHED = "code_matched"  # the answer to a code that matched: verified
+    CODE_WRONG = "code_wrong"  # ... a code that did not match (attempts left)
+    CODE_LOCKED = "code_locked"  # ... a wrong code that used the last attempt, or one for a locked code
+    CODE_EXPIRED = "code_expired"  # ... a code texted after it expired
+    CODE_REUSED = "code_reused"  # ... a code texted again after it verified
+    CODE_VOID = "code_void"  # ... a code of a verification that was cancelled
+
+
 class OptOutSource(enum.StrEnum):
     KEYWORD = "keyword"  # the customer texted STOP/START
     PROVIDER = "provider"  # the provider refused a send with 21610
@@ -133,6 +146,7 @@ class Message:
     sent_at: datetime | None = None
     delivered_at: datetime | None = None
     masked: bool = False  # a verification code: show bullets, never the text
+    kind: MessageKind | None = None  # what an automatic message is (set by the engine that wrote it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from inbox.core import engagement, quiet_hours
-from inbox.core.models import AuthorKind
+from inbox.engine import replies
 from inbox.store import audit, channels, conversations, lists, messages
 from inbox.store import broadcasts as store
 from inbox.store.db import Database
@@ -224,18 +224,19 @@ def fan_out(db: Database, broadcast_id: int, *, now: datetime | None = None, chu
                     continue  # someone (a previous run) queued this person already
                 when, deferred = plan[person.contact_id]
                 conv_id = conversations.get_or_create(session, person.contact_id, conv_channel, now)
-                msg_id = messages.queue_outbound(
+                msg_id = replies.queue(
                     session,
-                    channel_id=conv_channel,
+                    channel,
+                    contact_id=person.contact_id,
                     conversation_id=conv_id,
-                    from_number=channel.number,
                     to_number=person.phone,
-                    body=body,
-                    author_kind=AuthorKind.AUTOMATION,
+                    text=body,
                     author=author_for(broadcast_id),
                     at=now,
+                    touch_conversation=False,  # thousands of threads must not all jump to the top
                 )
-                assert msg_id is not None
+                if msg_id is None:
+                    continue  # opted out since the list was read: never texted (the outbox would refuse it)
                 messages.set_fields(session, msg_id, next_attempt_at=when)
                 store.link_message(session, broadcast_id, person.contact_id, msg_id, deferred)
                 count += 1

@@ -22,7 +22,7 @@ from inbox.store import audit, conversations, lists, optouts
 if TYPE_CHECKING:
     from inbox.engine.inbound import InboundContext
 
-OPT_OUT_AUTHOR = "compliance:opt-out"
+OPT_OUT_AUTHOR = replies.OPT_OUT_AUTHOR  # "compliance:opt-out"
 OPT_IN_AUTHOR = "compliance:opt-in"
 HELP_AUTHOR = "compliance:help"
 
@@ -86,8 +86,9 @@ def handle(
         new_id = replies.queue(
             session,
             channel,
+            contact_id=contact_id,
             conversation_id=conversation_id,
-            message_id=message_id,
+            reply_to_id=message_id,
             to_number=contact_phone,
             text=text,
             author=author,
@@ -134,4 +135,4 @@ def handle(
 
 def may_send_to_opted_out(author: str | None) -> bool:
     """The one message an opted-out phone may still get: the confirmation of its opt-out."""
-    return author == OPT_OUT_AUTHOR
+    return replies.may_reach_opted_out(author)

@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from inbox.core import engagement as core
 from inbox.core import rules as core_rules
-from inbox.core.models import AuthorKind
-from inbox.engine import broadcasts
-from inbox.store import channels, contacts, contests, conversations, csat, messages, optouts, polls, surveys
+from inbox.engine import broadcasts, replies
+from inbox.store import channels, contacts, contests, conversations, csat, optouts, polls, surveys
 from inbox.store.db import Database
 
 if TYPE_CHECKING:
@@ -102,16 +101,16 @@ def invite(db: Database, survey_id: int, phones: list[str], at: datetime | None 
                 continue
             conv_id = conversations.get_or_create(session, contact_id, channel.id, now)
             text = f"{survey.intro} {survey.questions[0].prompt()}".strip()
-            messages.queue_outbound(
+            replies.queue(
                 session,
-                channel_id=channel.id,
+                channel,
+                contact_id=contact_id,
                 conversation_id=conv_id,
-                from_number=channel.number,
                 to_number=number,
-                body=text,
-                author_kind=AuthorKind.AUTOMATION,
+                text=text,
                 author=SURVEY_AUTHOR.format(id=survey.id),
                 at=now,
+                touch_conversation=False,
             )
             started += 1
     return started
@@ -152,7 +151,8 @@ def ask_csat(db: Database, now: datetime | None = None) -> int:
     asked = 0
     with db.write() as session:
         for ask in csat.due_asks(session):
-            if optouts.is_opted_out(session, _contact_of(session, ask.conversation_id), ask.channel_id):
+            contact_id = _contact_of(session, ask.conversation_id)
+            if optouts.is_opted_out(session, contact_id, ask.channel_id):
                 csat.record_ask(session, ask, None, now)  # remember, never text them
                 continue
             agent = ask.agent or csat.last_agent(session, ask.conversation_id)
@@ -163,17 +163,17 @@ def ask_csat(db: Database, now: datetime | None = None) -> int:
             summary = conversations.summary(session, ask.conversation_id)
             if setting is None or channel is None or summary is None:
                 continue
-            messages.queue_outbound(
+            replies.queue(
                 session,
-                channel_id=channel.id,
+                channel,
+                contact_id=contact_id,
                 conversation_id=ask.conversation_id,
-                from_number=channel.number,
                 to_number=summary.contact_phone,
-                body=setting.prompt,
-                author_kind=AuthorKind.AUTOMATION,
+                text=setting.prompt,
                 author=CSAT_AUTHOR,
                 reply_to_id=ask.after_message_id,
                 at=now,
+                touch_conversation=False,
             )
             asked += 1
     return asked

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from inbox.core import rules as core_rules
-from inbox.core.models import Channel
+from inbox.core.models import Channel, MessageKind
 from inbox.engine import replies
 from inbox.store.contests import Contest
 from inbox.store.polls import Poll
@@ -37,16 +37,19 @@ class InboundContext:
     at: datetime
     queued_ids: list[int] = field(default_factory=list)
 
-    def reply(self, text: str, author: str) -> int | None:
-        """Answer this message as `author` (once, whatever happens); returns the outbox row id."""
+    def reply(self, text: str, author: str, *, kind: MessageKind | None = None) -> int | None:
+        """Answer this message as `author` (once, whatever happens; never to an opted-out contact but
+        for the opt-out confirmation); returns the outbox row id, None if nothing was queued."""
         new_id = replies.queue(
             self.session,
             self.channel,
+            contact_id=self.contact_id,
             conversation_id=self.conversation_id,
-            message_id=self.message_id,
+            reply_to_id=self.message_id,
             to_number=self.contact_phone,
             text=text,
             author=author,
+            kind=kind,
             at=self.at,
         )
         if new_id is not None:

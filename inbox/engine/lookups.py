@@ -15,10 +15,10 @@ import httpx
 
 from inbox.core import rules as core_rules
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
-from inbox.core.models import AuthorKind, ConversationStatus
-from inbox.engine import credentials
+from inbox.core.models import ConversationStatus
+from inbox.engine import credentials, replies
 from inbox.engine.rules import author_for, lookup_url
-from inbox.store import channels, conversations, messages, optouts
+from inbox.store import channels, conversations, optouts
 from inbox.store import rules as rule_store
 from inbox.store.db import Database
 from inbox.store.rules import LookupJob
@@ -120,20 +120,17 @@ def _run_one(db: Database, http: httpx.Client, job: LookupJob, report: LookupRep
             rule_store.finish_lookup(session, job.id, "skipped", "contact opted out or flagged meanwhile", at)
             report.skipped += 1
             return
-        queued = messages.queue_outbound(
+        queued = replies.queue(
             session,
-            channel_id=job.channel_id,
+            channel,
+            contact_id=job.contact_id,
             conversation_id=job.conversation_id,
-            from_number=channel.number,
             to_number=summary.contact_phone,
-            body=body,
-            author_kind=AuthorKind.AUTOMATION,
+            text=body,
             author=author_for(job.rule_name),
             reply_to_id=job.message_id,
             at=at,
         )
-        if queued is not None:
-            conversations.touch_outbound(session, job.conversation_id, at, body, by_agent=False)
         if found is None:
             conversations.set_fields(session, job.conversation_id, status=ConversationStatus.OPEN.value)
         rule_store.finish_lookup(session, job.id, "done" if found is not None else "failed", error, at)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from inbox.core import backoff, durations
 from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, Event, EventBus
 from inbox.core.models import Channel
+from inbox.engine import replies
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
 from inbox.engine.ingest import IngestReport, describe_failure, ingest, quarantine
@@ -90,6 +91,7 @@ class Runner:
         self._send_again = threading.Event()  # a wake() arrived while the send job was running
         self._sending = threading.Event()
         self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe_replies: Callable[[], None] | None = None
         self._lock_backoff = threading.Lock()  # _not_before: the poll job and _on_event both change it
         self._credentials_epoch = 0  # bumped by each ChannelCredentialsChanged
         self._stopping = threading.Event()  # shutdown() began: a poll in progress stops at the next page
@@ -343,6 +345,9 @@ class Runner:
         scheduler.add_job(engage, "interval", seconds=self.send_interval, id="engagement", next_run_time=now)
         scheduler.start()
         self._unsubscribe = self.events.subscribe(self._on_event)
+        # Any automatic reply committed in this process (a verification code, a CSAT question, a
+        # lookup's answer…) leaves at once, not at the next send tick.
+        self._unsubscribe_replies = replies.on_queued(self.wake)
 
     def wake(self) -> None:
         """Run the send job now (ingest or an agent just queued a reply)."""
@@ -360,6 +365,9 @@ class Runner:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unsubscribe_replies is not None:
+            self._unsubscribe_replies()
+            self._unsubscribe_replies = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from inbox.core import phone as phones
 from inbox.core import verification as otp
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
-from inbox.core.models import AuthorKind
+from inbox.core.models import MessageKind
 from inbox.core.verification import (
     AttemptResult,
     Challenge,
@@ -42,7 +42,8 @@ from inbox.core.verification import (
     CodePolicy,
     VerificationStatus,
 )
-from inbox.store import audit, channels, contacts, conversations, messages, optouts
+from inbox.engine import replies
+from inbox.store import audit, channels, contacts, conversations, optouts
 from inbox.store import verifications as store
 from inbox.store.db import Database
 from inbox.store.models import ConversationRow
@@ -277,22 +278,22 @@ def _answer_pending(ctx: InboundContext, challenge: Challenge) -> bool:
     if result is AttemptResult.VERIFIED:
         conversations.set_fields(ctx.session, ctx.conversation_id, verified_at=ctx.at)
         audit.record(ctx.session, "customer", "verification_succeeded", subject, challenge=challenge.id)
-        _reply(ctx, VERIFIED_REPLY)
+        _reply(ctx, VERIFIED_REPLY, MessageKind.CODE_MATCHED)
     elif result is AttemptResult.WRONG:
         audit.record(
             ctx.session, "customer", "verification_failed", subject, challenge=challenge.id, attempts=updated.attempts
         )
-        _reply(ctx, WRONG_REPLY.format(left=updated.max_attempts - updated.attempts))
+        _reply(ctx, WRONG_REPLY.format(left=updated.max_attempts - updated.attempts), MessageKind.CODE_WRONG)
     elif result is AttemptResult.LOCKED:
         audit.record(
             ctx.session, "customer", "verification_failed", subject, challenge=challenge.id, attempts=updated.attempts
         )
         audit.record(ctx.session, AUTHOR, "verification_locked", subject, challenge=challenge.id)
         store.withdraw_unsent(ctx.session, challenge.id, "Not sent: the verification ended first")
-        _reply(ctx, LOCKED_REPLY)
+        _reply(ctx, LOCKED_REPLY, MessageKind.CODE_LOCKED)
     elif result is AttemptResult.EXPIRED:
         audit.record(ctx.session, AUTHOR, "verification_expired", subject, challenge=challenge.id)
-        _reply(ctx, EXPIRED_REPLY)
+        _reply(ctx, EXPIRED_REPLY, MessageKind.CODE_EXPIRED)
     log.info("verification %d: reply %s", challenge.id, result.value)
     return True
 
@@ -344,12 +345,12 @@ def _answer_ended(ctx: InboundContext) -> bool:
     subject = f"conversation:{ctx.conversation_id}"
     reason = "reused" if challenge.status is ChallengeStatus.VERIFIED else challenge.status.value
     audit.record(ctx.session, "customer", "verification_rejected", subject, challenge=challenge.id, reason=reason)
-    reply = {
-        ChallengeStatus.VERIFIED: REUSED_REPLY,
-        ChallengeStatus.EXPIRED: EXPIRED_REPLY,
-        ChallengeStatus.LOCKED: LOCKED_REPLY,
-    }.get(challenge.status, WITHDRAWN_TEXT)
-    _reply(ctx, reply)  # never to an opted-out number
+    reply, kind = {
+        ChallengeStatus.VERIFIED: (REUSED_REPLY, MessageKind.CODE_REUSED),
+        ChallengeStatus.EXPIRED: (EXPIRED_REPLY, MessageKind.CODE_EXPIRED),
+        ChallengeStatus.LOCKED: (LOCKED_REPLY, MessageKind.CODE_LOCKED),
+    }.get(challenge.status, (WITHDRAWN_TEXT, MessageKind.CODE_VOID))
+    _reply(ctx, reply, kind)  # never to an opted-out number
     log.info("verification %d: reply rejected (%s)", challenge.id, reason)
     return True
 
@@ -366,10 +367,9 @@ def _mask_inbound(ctx: InboundContext) -> None:
         row.last_message_preview = otp.MASK
 
 
-def _reply(ctx: InboundContext, body: str) -> None:
-    if optouts.is_opted_out(ctx.session, ctx.contact_id, ctx.channel.id):
-        return
-    ctx.reply(body, AUTHOR)
+def _reply(ctx: InboundContext, body: str, kind: MessageKind) -> None:
+    """The verdict on a code, with its kind stored: the thread's badge reads the kind, not the words."""
+    ctx.reply(body, AUTHOR, kind=kind)  # never to an opted-out number (replies.queue checks)
 
 
 # -- the agent's side ---------------------------------------------------------------------------------
@@ -447,22 +447,21 @@ class Verifier:
                 action = "verification_started"
             minutes = max(1, round(policy.lifetime.total_seconds() / 60))
             body = CODE_TEMPLATE.format(code=otp.MASK, minutes=minutes)
-            msg_id = messages.queue_outbound(
+            msg_id = replies.queue(
                 session,
-                channel_id=channel.id,
+                channel,
+                contact_id=contact_id,
                 conversation_id=conv_id,
-                from_number=channel.number,
                 to_number=number,
-                body=body,
-                author_kind=AuthorKind.AUTOMATION,
+                text=body,
                 author=AUTHOR,
                 masked=True,
+                kind=MessageKind.CODE_SENT,
                 at=now,
             )
-            assert msg_id is not None
+            assert msg_id is not None  # the opt-out was refused above, in this transaction
             store.record_send(session, challenge.id, msg_id, number, now)
             store.save(session, replace(challenge, sends=challenge.sends + 1))
-            conversations.touch_outbound(session, conv_id, now, body, by_agent=False, masked=True)
             audit.record(
                 session,
                 actor,

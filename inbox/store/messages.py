@@ -16,6 +16,7 @@ from inbox.core.models import (
     Direction,
     InboundMessage,
     Message,
+    MessageKind,
     MessageStatus,
     ProviderMessage,
 )
@@ -90,7 +91,16 @@ def to_dto(row: MessageRow) -> Message:
         sent_at=row.sent_at,
         delivered_at=row.delivered_at,
         masked=row.masked,
+        kind=_kind(row.kind),
     )
+
+
+def _kind(stored: str | None) -> MessageKind | None:
+    """A kind this version does not know (written by a newer one) is shown as no kind, not an error."""
+    try:
+        return MessageKind(stored) if stored else None
+    except ValueError:
+        return None
 
 
 def inbound_values(channel_id: int, conversation_id: int, msg: InboundMessage, to_number: str) -> dict:
@@ -149,6 +159,7 @@ def queue_outbound(
     author: str | None,
     reply_to_id: int | None = None,
     masked: bool = False,
+    kind: MessageKind | None = None,
     at: datetime | None = None,
 ) -> int | None:
     """Queue an MT. With `reply_to_id`, an (MO, author) pair queues at most once: None if it already did."""
@@ -168,6 +179,7 @@ def queue_outbound(
         "from_number": from_number,
         "to_number": to_number,
         "masked": masked,
+        "kind": None if kind is None else kind.value,
         "reply_to_id": reply_to_id,
         "attempts": 0,
         "created_at": now,

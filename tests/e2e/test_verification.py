@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from inbox.core.models import MessageKind
 from inbox.core.verification import MASK, ChallengeStatus, CodePolicy
 from inbox.engine.verification import Verifier
 from inbox.store import audit, contacts, conversations, messages, optouts
@@ -128,6 +129,29 @@ def test_five_wrong_codes_lock_the_challenge(db, sim, channel_factory, runner):
         assert not conversations.summary(s, conv_id).verified
     assert all(m.masked and m.body == MASK for m in thread if m.direction.value == "inbound")
     assert "verification_locked" in _audit_actions(db)
+
+
+def test_each_message_stores_what_it_is_whatever_its_words(db, sim, channel_factory, runner, monkeypatch):
+    """The thread's badges read the kind the engine stores with each message, so rewording the
+    replies customers get keeps every badge: the code, a wrong code, the lock, then a match."""
+    from inbox.engine import verification
+
+    monkeypatch.setattr(verification, "WRONG_REPLY", "Hmm, no. {left} more tries.")
+    monkeypatch.setattr(verification, "VERIFIED_REPLY", "Great, you are all set!")
+    ch = channel_factory()
+    verifier = Verifier(db, runner.events)
+    verifier.start(ch.id, CUSTOMER, actor="dana")
+    code = _code_sent_to(runner, sim, CUSTOMER)
+    assert _reply(runner, sim, CUSTOMER, _wrong(code)) == "Hmm, no. 4 more tries."
+    assert _reply(runner, sim, CUSTOMER, code) == "Great, you are all set!"
+    _, thread = _thread(db, CUSTOMER, ch.id)
+    assert [(m.direction.value, m.masked, m.kind) for m in thread] == [
+        ("outbound", True, MessageKind.CODE_SENT),
+        ("inbound", True, None),
+        ("outbound", False, MessageKind.CODE_WRONG),
+        ("inbound", True, None),
+        ("outbound", False, MessageKind.CODE_MATCHED),
+    ]
 
 
 def test_code_from_another_phone_is_rejected(db, sim, channel_factory, runner):

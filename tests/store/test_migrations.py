@@ -205,3 +205,94 @@ def test_error_text_never_carries_parameters_or_row_details(db) -> None:
     shown = public_text(caught.value)
     assert "+15557654321" not in shown and "7654321" not in shown and "[SQL" not in shown
     assert shown.startswith("database error:") and "\n" not in shown
+
+
+# Rows as versions before 0014 wrote them (the wording of inbox.engine.verification then), and the
+# kind 0014 must give each: the badges of old threads stay what they were.
+OLD_VERIFICATION_ROWS = [
+    (
+        "outbound",
+        True,
+        "automation",
+        "verification",
+        "Your verification code is ••••••. It expires in 10 min.",
+        "code_sent",
+    ),
+    ("inbound", True, "customer", None, "••••••", None),
+    ("outbound", False, "automation", "verification", "Thank you, your identity is verified.", "code_matched"),
+    (
+        "outbound",
+        False,
+        "automation",
+        "verification",
+        "That code is not correct. Please check it (4 attempt(s) left).",
+        "code_wrong",
+    ),
+    ("outbound", False, "automation", "verification", "Too many incorrect codes. For your security…", "code_locked"),
+    (
+        "outbound",
+        False,
+        "automation",
+        "verification",
+        "That code has expired. Please ask us for a new one.",
+        "code_expired",
+    ),
+    (
+        "outbound",
+        False,
+        "automation",
+        "verification",
+        "That code has already been used. If you need to…",
+        "code_reused",
+    ),
+    (
+        "outbound",
+        False,
+        "automation",
+        "verification",
+        "Your verification code is no longer valid. Please ask…",
+        "code_void",
+    ),
+    # The same words from anyone else are not a verdict: an agent, a keyword rule, a customer.
+    ("outbound", False, "agent", "Dana", "Thank you, your identity is verified.", None),
+    ("outbound", False, "automation", "rule:thanks", "Thank you, your identity is verified.", None),
+    ("inbound", False, "customer", None, "That code has expired", None),
+    ("outbound", True, "agent", "Dana", "masked by hand", None),
+]
+
+
+def test_0014_gives_old_verification_messages_the_kind_their_words_meant(db_url) -> None:
+    db = Database(db_url)
+    try:
+        upgrade(db.engine, "0001")
+        meta = sa.MetaData()
+        meta.reflect(db.engine, only=["channels", "contacts", "conversations", "messages"])
+        t = meta.tables
+        at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            conn.execute(
+                t["channels"].insert(), _rows(t["channels"], [{"id": 1, "name": "main", "number": "+15550001111"}])
+            )
+            conn.execute(t["contacts"].insert(), _rows(t["contacts"], [{"id": 1, "phone": "+15551000001"}]))
+            conn.execute(
+                t["conversations"].insert(),
+                _rows(t["conversations"], [{"id": 1, "contact_id": 1, "channel_id": 1, "last_activity_at": at}]),
+            )
+            rows = [
+                {
+                    **_message(1, direction, kind, at + timedelta(seconds=n)),
+                    "id": n + 1,
+                    "masked": masked,
+                    "author": author,
+                    "body": body,
+                }
+                for n, (direction, masked, kind, author, body, _expected_kind) in enumerate(OLD_VERIFICATION_ROWS)
+            ]
+            conn.execute(t["messages"].insert(), _rows(t["messages"], rows))
+        db.upgrade()
+        with db.engine.connect() as conn:
+            kinds = dict(conn.execute(sa.text("SELECT id, kind FROM messages")).all())
+        assert [kinds[n + 1] for n in range(len(OLD_VERIFICATION_ROWS))] == [r[-1] for r in OLD_VERIFICATION_ROWS]
+        assert is_current(db.engine)
+    finally:
+        db.dispose()

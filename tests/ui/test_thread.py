@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel
 
-from inbox.core.models import AuthorKind, MessageStatus
+from inbox.core.models import AuthorKind, MessageKind, MessageStatus
 from inbox.ui.main_window import MainWindow
 from inbox.ui.thread.bubbles import BubbleLayouter, delivery_mark, meta_text
-from inbox.ui.thread.model import PAGE_SIZE, DayLabelRole, MessageRole, ThreadModel
+from inbox.ui.thread.model import PAGE_SIZE, BadgeRole, DayLabelRole, MessageRole, ThreadModel
 from tests.ui.conftest import wait_ops
 
 HOSTILE = "<b>x</b><img src=x>"
@@ -83,6 +83,57 @@ def test_masked_message_never_shows_its_body(qtbot, service):
     assert model.index(0).data() == "••••••"
     g = BubbleLayouter().geometry(model.index(0).data(MessageRole), None, 600, QFont())
     assert "123456" not in g.text.text()
+
+
+def _code_answered(service, answer: str, kind: MessageKind | None) -> int:
+    """A code we texted, the customer's masked reply, and the verification engine's answer to it."""
+    cid = service.add_conversation("+14155550109", "Code")
+    base = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    service.add_message(
+        cid,
+        "Your verification code is ••••••",
+        inbound=False,
+        author_kind=AuthorKind.AUTOMATION,
+        author="verification",
+        masked=True,
+        kind=MessageKind.CODE_SENT,
+        at=base,
+    )
+    service.add_message(cid, "••••••", masked=True, at=base + timedelta(minutes=1))
+    service.add_message(
+        cid,
+        answer,
+        inbound=False,
+        author_kind=AuthorKind.AUTOMATION,
+        author="verification",
+        kind=kind,
+        at=base + timedelta(minutes=1, seconds=1),
+    )
+    return cid
+
+
+def _badges(qtbot, service, cid: int) -> list[str | None]:
+    model = ThreadModel(service)
+    with qtbot.waitSignal(model.loaded):
+        model.load(cid)
+    return [model.index(r).data(BadgeRole) for r in range(model.rowCount())]
+
+
+def test_code_badge_follows_the_stored_verdict_when_the_answer_is_reworded(qtbot, service):
+    """An agent's badge is the fact the verification engine stored, not the first words of the text:
+    rewording the customer's message (here, a friendlier "verified") keeps "Code matched"."""
+    cid = _code_answered(service, "Great, you're all set. Thanks for confirming!", MessageKind.CODE_MATCHED)
+    assert _badges(qtbot, service, cid) == ["Code sent", "Code matched", None]
+
+
+def test_code_badge_ignores_words_that_look_like_another_verdict(qtbot, service):
+    cid = _code_answered(service, "Thank you, your identity is verified… not: wrong code", MessageKind.CODE_WRONG)
+    assert _badges(qtbot, service, cid) == ["Code sent", "Wrong code", None]
+
+
+def test_an_automatic_answer_without_a_verdict_leaves_the_code_received(qtbot, service):
+    cid = _code_answered(service, "Thank you, your identity is verified.", None)  # a keyword rule, say
+    assert _badges(qtbot, service, cid) == ["Code sent", "Code received", None]
 
 
 def test_new_message_appends_without_reload(qtbot, service):

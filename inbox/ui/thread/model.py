@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
-from inbox.core.models import AuthorKind, Direction, Message, MessageStatus
+from inbox.core.models import Direction, Message, MessageKind, MessageStatus
 from inbox.engine.service import InboxService
 from inbox.ui import humanize, ops
 from inbox.ui.qt_compat import emit
@@ -30,19 +30,21 @@ def shown_text(m: Message) -> str:
     return MASK if m.masked else m.body
 
 
-# The verification step's answers to a code (inbox.engine.verification), matched by their first words.
-_VERDICTS = (
-    ("Thank you, your identity is verified", "Code matched"),
-    ("That code is not correct", "Wrong code"),
-    ("Too many incorrect codes", "Wrong code · locked"),
-    ("That code has expired", "Code expired"),
-    ("That code has already been used", "Code already used"),
-)
+# The verdict the verification engine stored on its answer to a code (`Message.kind`), as a badge.
+# The kind is written with the message, so rewording the customer's text never changes a badge.
+_VERDICTS = {
+    MessageKind.CODE_MATCHED: "Code matched",
+    MessageKind.CODE_WRONG: "Wrong code",
+    MessageKind.CODE_LOCKED: "Wrong code · locked",
+    MessageKind.CODE_EXPIRED: "Code expired",
+    MessageKind.CODE_REUSED: "Code already used",
+    MessageKind.CODE_VOID: "Code received",
+}
 
 
 def code_badge(rows: list[Message], row: int) -> str | None:
     """What a masked message was: "Code sent" (our MT) or the verdict on a code the customer texted,
-    read from the verification step's automatic answer that follows it."""
+    read from the kind of the verification engine's automatic answer that follows it."""
     m = rows[row]
     if not m.masked:
         return None
@@ -51,8 +53,8 @@ def code_badge(rows: list[Message], row: int) -> str | None:
     for later in rows[row + 1 : row + 6]:
         if later.direction is Direction.INBOUND:
             break
-        if later.author_kind is AuthorKind.AUTOMATION and later.author == "verification":
-            return next((badge for start, badge in _VERDICTS if later.body.startswith(start)), "Code received")
+        if later.kind in _VERDICTS:
+            return _VERDICTS[later.kind]
     return "Code received"
 
 
