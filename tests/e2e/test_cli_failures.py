@@ -376,3 +376,18 @@ def test_exports_written_by_the_cli_are_private(tmp_path) -> None:
     assert written == ["conversations.xlsx", "messages.csv", "poll.csv", "poll.xlsx"]
     for path in out.iterdir():
         assert path.stat().st_mode & 0o777 == 0o600, path.name
+
+
+def test_a_spreadsheet_export_of_hostile_text_is_written_with_controls_shown(tmp_path) -> None:
+    """openpyxl refuses control characters: an export of a text carrying ESC/BEL/NUL must still work."""
+    from openpyxl import load_workbook
+
+    url = f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
+    seeded(url, HOSTILE)
+    for what in ("messages", "conversations"):
+        target = tmp_path / f"{what}.xlsx"
+        proc = inbox("export", "--format", "xlsx", "--what", what, "--out", str(target), "--db", url)
+        assert proc.returncode == 0, proc.stderr
+    cells = [c for row in load_workbook(tmp_path / "messages.xlsx").active.iter_rows(values_only=True) for c in row]
+    text = next(c for c in cells if isinstance(c, str) and "pwned" in c)
+    assert "\\x1b[2J" in text and "\\x07" in text and "नमस्ते" in text  # (NUL is stored as U+FFFD)
