@@ -354,7 +354,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 retry = (
                     f", retrying in {max(0, (h.next_retry_at - now).total_seconds()):.0f} s" if h.next_retry_at else ""
                 )
-                line += f"\n  provider unreachable{retry}: {h.last_error}"
+                line += f"\n  failing{retry}: {h.last_error}"  # polling or sending; not always the provider
             print(line)
 
     emit(args, rows, human)

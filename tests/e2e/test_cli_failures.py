@@ -391,3 +391,22 @@ def test_a_spreadsheet_export_of_hostile_text_is_written_with_controls_shown(tmp
     cells = [c for row in load_workbook(tmp_path / "messages.xlsx").active.iter_rows(values_only=True) for c in row]
     text = next(c for c in cells if isinstance(c, str) and "pwned" in c)
     assert "\\x1b[2J" in text and "\\x07" in text and "नमस्ते" in text  # (NUL is stored as U+FFFD)
+
+
+def test_status_names_a_storage_failure_without_blaming_the_provider(tmp_path) -> None:
+    """A poll that read the provider fine but could not store what it read is not 'provider unreachable'."""
+    from inbox.store import health
+    from inbox.store.db import Database
+
+    url = f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
+    seeded(url)
+    db = Database(url)
+    now = datetime.now(UTC)
+    with db.write() as s:
+        health.failed(s, 1, now, "could not store inbound messages (OperationalError)", now + timedelta(seconds=30))
+    db.dispose()
+    proc = inbox("status", "--db", url)
+    assert proc.returncode == 0, proc.stderr
+    assert "unreachable" not in proc.stdout, proc.stdout
+    assert "polling: could not store inbound messages (OperationalError)" in proc.stdout
+    assert "retrying in" in proc.stdout
