@@ -174,7 +174,9 @@ class Runner:
         desktop already polling the same database would otherwise race it), renewing it per phase.
         """
         report = SyncReport()
-        if self.leadership is not None and not self.leadership.renew():
+        if self.leadership is not None and not self.leadership.renew(say_failure=False):
+            if self.leadership.last_failure is not None:
+                raise self.leadership.last_failure  # the database itself failed (read-only, down): say that
             report.errors.append(
                 "another Inbox process (a daemon or a desktop) is polling and sending for this database; "
                 "it already does what sync --once would"

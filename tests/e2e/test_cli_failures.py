@@ -154,6 +154,31 @@ def test_reading_commands_work_on_a_read_only_database_and_writes_say_why_not(re
     assert "parcel left today" not in inbox("show", CUSTOMER, "--db", url).stdout
 
 
+def test_sync_on_a_read_only_database_says_so_not_that_another_process_leads(read_only) -> None:
+    url = f"sqlite:///{read_only / 'inbox.sqlite3'}"
+    proc = inbox("sync", "--once", "--db", url)
+    line = assert_one_clear_line(proc, "read-only")
+    assert "another Inbox process" not in line
+    answer = json.loads(inbox("sync", "--once", "--json", "--db", url).stdout)
+    assert answer["ok"] is False and "read-only" in answer["error"]
+
+
+def test_a_daemon_whose_lease_cannot_be_written_logs_one_line_not_a_traceback(read_only) -> None:
+    url = f"sqlite:///{read_only / 'inbox.sqlite3'}"
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "inbox", "daemon", "--db", url], stderr=subprocess.PIPE, text=True, env=env_with()
+    )
+    try:
+        for line in daemon.stderr:
+            if "lease renewal failed" in line:
+                break
+    finally:
+        daemon.terminate()
+        rest = daemon.communicate(timeout=30)[1]
+    assert "lease renewal failed" in line and "read" in line.lower(), line
+    assert "Traceback" not in line + rest and "[database details hidden]" not in rest, rest
+
+
 # -- a database locked by another process ----------------------------------------------------------
 def test_send_waits_for_a_locked_database_says_so_then_fails_cleanly(tmp_path) -> None:
     path = tmp_path / "inbox.sqlite3"
