@@ -174,9 +174,39 @@ def test_a_daemon_whose_lease_cannot_be_written_logs_one_line_not_a_traceback(re
                 break
     finally:
         daemon.terminate()
-        rest = daemon.communicate(timeout=30)[1]
+        rest = daemon.stderr.read()  # through the same file: what it read ahead counts too
+        daemon.wait(30)
     assert "lease renewal failed" in line and "read" in line.lower(), line
     assert "Traceback" not in line + rest and "[database details hidden]" not in rest, rest
+
+
+def test_a_daemon_whose_jobs_hit_database_errors_logs_one_line_each_not_a_traceback(tmp_path) -> None:
+    path = tmp_path / "inbox.sqlite3"
+    url = f"sqlite:///{path}"
+    seeded(url)
+    env = env_with(X="token")
+    queued = inbox("send", "--channel", "main", "--to", CUSTOMER, SECRET, "--db", url, env=env)
+    assert queued.returncode == 0, queued.stderr
+    with sqlite3.connect(path) as conn:  # the database refuses every change to a message from now on
+        conn.execute("UPDATE channels SET base_url = ?", (f"http://127.0.0.1:{free_loopback_port()}",))
+        conn.execute("CREATE TRIGGER frozen BEFORE UPDATE ON messages BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "inbox", "daemon", "--db", url], stderr=subprocess.PIPE, text=True, env=env
+    )
+    seen = []
+    try:
+        for line in daemon.stderr:
+            seen.append(line)
+            if "send job failed" in line:
+                break
+    finally:
+        daemon.terminate()
+        seen.append(daemon.stderr.read())  # through the same file: what it read ahead counts too
+        daemon.wait(30)
+    shown = "".join(seen)
+    assert "send job failed" in shown and "refused" in shown, shown
+    assert "Traceback" not in shown and "[database details hidden]" not in shown, shown
+    assert SECRET not in shown and CUSTOMER not in shown
 
 
 # -- a database locked by another process ----------------------------------------------------------
