@@ -163,6 +163,15 @@ def test_sync_on_a_read_only_database_says_so_not_that_another_process_leads(rea
     assert answer["ok"] is False and "read-only" in answer["error"]
 
 
+def test_a_daemon_on_a_read_only_database_says_so_and_exits(read_only) -> None:
+    url = f"sqlite:///{read_only / 'inbox.sqlite3'}"
+    proc = inbox("daemon", "--db", url, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("inbox: ") and "read-only" in last, proc.stderr
+
+
 def test_a_daemon_whose_lease_cannot_be_written_logs_one_line_not_a_traceback(read_only) -> None:
     url = f"sqlite:///{read_only / 'inbox.sqlite3'}"
     daemon = subprocess.Popen(
