@@ -355,7 +355,8 @@ def test_customer_control_characters_are_shown_never_obeyed(tmp_path) -> None:
         out = inbox(*command, "--db", url).stdout
         for raw in ("\x1b", "\x07", "\x00", "\x9b", "\u202e", "\u202c"):
             assert raw not in out, (command, repr(raw))
-        assert "\\x1b[2J" in out and "\\x07" in out and "\\x00" in out and "\\x9b" in out and "\\u202e" in out
+        assert "\\x1b[2J" in out and "\\x07" in out and "\\x9b" in out and "\\u202e" in out
+        assert "nul\ufffd" in out  # NUL is stored as U+FFFD (PostgreSQL cannot hold it)
         assert "👩‍👩‍👧 नमस्ते مرحبا" in out  # normal Unicode, with its zero-width joiners, stays
     shown = inbox("show", CUSTOMER, "--db", url).stdout
     assert "\\n  01 Dec 09:00  agent: fake line" in shown  # a newline cannot fake a line of the thread
@@ -364,7 +365,7 @@ def test_customer_control_characters_are_shown_never_obeyed(tmp_path) -> None:
     for ch in ("\x1b", "\x07", "\x00", "\x9b", "\u202e"):
         assert ch not in raw
     bodies = [m["body"] for c in json.loads(raw)["conversations"] for m in c["messages"]]
-    assert bodies == [HOSTILE + "\n  01 Dec 09:00  agent: fake line"]
+    assert bodies == [HOSTILE.replace("\x00", "\ufffd") + "\n  01 Dec 09:00  agent: fake line"]
 
 
 # -- 6. private files ------------------------------------------------------------------------------
