@@ -15,6 +15,7 @@ from typing import Any
 
 from inbox.cli.main import duration as _duration
 from inbox.core import durations, phone, private_files
+from inbox.reports.cells import xlsx_text
 
 
 def _cli():
@@ -137,7 +138,7 @@ def _write_table(path: Path, rows: list[tuple], *, xlsx: bool) -> None:
         wb = Workbook()
         ws = wb.active
         for row in rows:
-            ws.append(list(row))
+            ws.append([xlsx_text(v) if isinstance(v, str) else v for v in row])
         wb.save(path)
         return
     with path.open("w", newline="", encoding="utf-8") as f:

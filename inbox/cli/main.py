@@ -316,9 +316,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_daemon(args: argparse.Namespace) -> int:
     from inbox.engine.leadership import Leadership
     from inbox.engine.runner import Runner
+    from inbox.store.problems import is_read_only
 
     db = _database(args, say_waiting=False)  # a daemon waits its turn quietly, again and again
-    runner = Runner(db, poll_interval=args.poll_interval, leadership=Leadership(db, period=args.lease_seconds))
+    leadership = Leadership(db, period=args.lease_seconds)
+    runner = Runner(db, poll_interval=args.poll_interval, leadership=leadership)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -328,6 +330,9 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runner.start()
+    if leadership.last_failure is not None and is_read_only(leadership.last_failure):
+        runner.shutdown()  # it could never lead, poll or send: say so (one line) instead of idling
+        raise leadership.last_failure
     log.info("daemon running (pid %d); stop with Ctrl+C or SIGTERM", os.getpid())
     try:
         while not stop.wait(0.5):
@@ -353,7 +358,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 retry = (
                     f", retrying in {max(0, (h.next_retry_at - now).total_seconds()):.0f} s" if h.next_retry_at else ""
                 )
-                line += f"\n  provider unreachable{retry}: {h.last_error}"
+                line += f"\n  failing{retry}: {h.last_error}"  # polling or sending; not always the provider
             print(line)
 
     emit(args, rows, human)

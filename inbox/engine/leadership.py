@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from inbox.core import durations
 from inbox.store import leases
 from inbox.store.db import Database
+from inbox.store.problems import public_text
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class Leadership:
         self._valid_until = 0.0  # monotonic
         self._was_leader = False
         self._lock = threading.Lock()
+        # Why the last renewal could not even ask (a read-only or unreachable database), or None:
+        # then "not leading" is not "another process leads".
+        self.last_failure: Exception | None = None
 
     @property
     def renew_interval(self) -> float:
@@ -63,8 +67,9 @@ class Leadership:
     def is_leader(self) -> bool:
         return time.monotonic() < self._valid_until
 
-    def renew(self) -> bool:
-        """Take or extend the lease; returns whether this process leads now. Never raises."""
+    def renew(self, *, say_failure: bool = True) -> bool:
+        """Take or extend the lease; returns whether this process leads now. Never raises: a failure
+        is logged (unless the caller reports `last_failure` itself) and kept in `last_failure`."""
         with self._lock:
             started = time.monotonic()
             try:
@@ -72,9 +77,16 @@ class Leadership:
                     won = leases.try_acquire(
                         session, self.name, self.holder, datetime.now(UTC), timedelta(seconds=self.period)
                     )
-            except Exception:
-                log.warning("lease renewal failed; leading at most until the current lease runs out", exc_info=True)
+            except Exception as exc:  # one line at every failed tick; the traceback only with -vv
+                self.last_failure = exc
+                log.log(
+                    logging.WARNING if say_failure else logging.DEBUG,
+                    "lease renewal failed (%s); leading at most until the current lease runs out",
+                    public_text(exc),
+                )
+                log.debug("lease renewal failed at:", exc_info=True)
             else:
+                self.last_failure = None
                 if won:
                     self._valid_until = started + self.period
                 else:  # someone else holds it: whatever we believed, we do not lead
@@ -96,5 +108,6 @@ class Leadership:
             try:
                 with self.db.write() as session:
                     leases.release(session, self.name, self.holder)
-            except Exception:
-                log.exception("could not release the lease; it will expire on its own")
+            except Exception as exc:
+                log.error("could not release the lease (%s); it will expire on its own", public_text(exc))
+                log.debug("releasing the lease failed at:", exc_info=True)

@@ -30,6 +30,7 @@ from inbox.engine.outbox import Outbox, SendReport
 from inbox.providers.base import MalformedResponse, ProviderError, Retryable
 from inbox.store import channels, cursors, health
 from inbox.store.db import Database
+from inbox.store.problems import public_text
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,9 @@ class Runner:
         desktop already polling the same database would otherwise race it), renewing it per phase.
         """
         report = SyncReport()
-        if self.leadership is not None and not self.leadership.renew():
+        if self.leadership is not None and not self.leadership.renew(say_failure=False):
+            if self.leadership.last_failure is not None:
+                raise self.leadership.last_failure  # the database itself failed (read-only, down): say that
             report.errors.append(
                 "another Inbox process (a daemon or a desktop) is polling and sending for this database; "
                 "it already does what sync --once would"
@@ -260,8 +263,9 @@ class Runner:
                 busy = (step.sent or step.failed or step.refused_opted_out or step.unknown) and not step.deferred
                 if not busy and not self._send_again.is_set():
                     return
-        except Exception:
-            log.exception("send job failed")
+        except Exception as exc:  # the job runs again at its next tick
+            log.error("send job failed (%s)", public_text(exc))
+            log.debug("the send job failed at:", exc_info=True)
         finally:
             self._sending.clear()
 
@@ -276,8 +280,9 @@ class Runner:
                     self.outbox.refresh_statuses(channel)
                 except ProviderError as exc:
                     log.warning("channel %s: status refresh failed: %s", channel.name, exc)
-        except Exception:
-            log.exception("refresh job failed")
+        except Exception as exc:  # the job runs again at its next tick
+            log.error("refresh job failed (%s)", public_text(exc))
+            log.debug("the refresh job failed at:", exc_info=True)
 
     def _reconcile_job(self) -> None:
         if not self.is_leader():
@@ -285,8 +290,9 @@ class Runner:
         try:
             self.outbox.mark_interrupted()
             self.outbox.reconcile()
-        except Exception:
-            log.exception("reconcile job failed")
+        except Exception as exc:  # the job runs again at its next tick
+            log.error("reconcile job failed (%s)", public_text(exc))
+            log.debug("the reconcile job failed at:", exc_info=True)
 
     def _on_event(self, event: Event) -> None:
         """New credentials end the backoff of every channel using them (one account's token may

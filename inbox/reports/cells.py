@@ -14,6 +14,9 @@ import re
 FORMULA_STARTS = frozenset({"=", "+", "-", "@", "\t", "\r"})
 MASK = "••••••"
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# The characters XML 1.0, hence XLSX, cannot hold (openpyxl refuses a cell with one): C0 controls
+# other than tab, newline and carriage return. A customer can text them (ESC, BEL, NUL).
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def neutralise(value: str) -> str:
@@ -24,3 +27,9 @@ def neutralise(value: str) -> str:
 def is_e164(value: str) -> bool:
     """A plain E.164 phone number: safe to show as text with a quote-prefix style, never a formula."""
     return _E164.fullmatch(value) is not None
+
+
+def xlsx_text(value: str) -> str:
+    """The text with the controls XLSX cannot hold written visibly (`\\x1b`), as the terminal shows
+    them, so one hostile message never makes a whole export fail."""
+    return _NOT_IN_XLSX.sub(lambda m: f"\\x{ord(m.group()):02x}", value)

@@ -22,7 +22,7 @@ from sqlalchemy import Select, String, func, select, type_coerce
 from inbox.core import private_files
 from inbox.core.models import ConversationStatus
 from inbox.reports import metrics, team
-from inbox.reports.cells import FORMULA_STARTS, MASK, is_e164, neutralise
+from inbox.reports.cells import FORMULA_STARTS, MASK, is_e164, neutralise, xlsx_text
 from inbox.reports.filters import ReportFilter, narrow
 from inbox.store import audit, retention
 from inbox.store.agents import Actor, PermissionDenied, Role
@@ -328,7 +328,7 @@ def export_metrics(
     reasons = wb.create_sheet("failure reasons")
     reasons.append(["error_code", "error_message", "count"])
     for r in rep.total.failure_reasons:
-        reasons.append([r.error_code, neutralise(r.error_message or ""), r.count])
+        reasons.append([r.error_code, xlsx_text(neutralise(r.error_message or "")), r.count])
     waiting = wb.create_sheet("waiting now")
     waiting.append(["conversations", "oldest_since", "oldest_wait_s"])
     waiting.append(
@@ -425,7 +425,7 @@ def _write_xlsx(path, columns, rows, total, progress, cancel, sheet_name) -> tup
                 cell.quotePrefix = True  # shown as +1555…, stored as text, never a formula
                 cells.append(cell)
             else:
-                cells.append(v)
+                cells.append(xlsx_text(v) if v.__class__ is str else v)
         sheet.append(cells)
         in_sheet += 1
         done += 1

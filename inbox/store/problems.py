@@ -73,6 +73,16 @@ def describe(exc: BaseException, url: str | None = None) -> str | None:
     return None
 
 
+def is_read_only(exc: BaseException) -> bool:
+    """Whether the database refused a write because it is read-only (a file or folder, a standby):
+    waiting will not help, unlike a lost connection or a lock."""
+    orig = getattr(exc, "orig", None) if isinstance(exc, sa_exc.DBAPIError) else exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == _SQLITE_READONLY
+    return getattr(getattr(orig, "diag", None), "sqlstate", None) == "25006"
+
+
 def _sqlite(code: int, path: Path | None) -> str:
     where = f" {path}" if path else ""
     if code == _SQLITE_CANTOPEN:

@@ -154,6 +154,70 @@ def test_reading_commands_work_on_a_read_only_database_and_writes_say_why_not(re
     assert "parcel left today" not in inbox("show", CUSTOMER, "--db", url).stdout
 
 
+def test_sync_on_a_read_only_database_says_so_not_that_another_process_leads(read_only) -> None:
+    url = f"sqlite:///{read_only / 'inbox.sqlite3'}"
+    proc = inbox("sync", "--once", "--db", url)
+    line = assert_one_clear_line(proc, "read-only")
+    assert "another Inbox process" not in line
+    answer = json.loads(inbox("sync", "--once", "--json", "--db", url).stdout)
+    assert answer["ok"] is False and "read-only" in answer["error"]
+
+
+def test_a_daemon_on_a_read_only_database_says_so_and_exits(read_only) -> None:
+    url = f"sqlite:///{read_only / 'inbox.sqlite3'}"
+    proc = inbox("daemon", "--db", url, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("inbox: ") and "read-only" in last, proc.stderr
+
+
+def test_a_daemon_whose_lease_cannot_be_written_logs_one_line_not_a_traceback(read_only) -> None:
+    url = f"sqlite:///{read_only / 'inbox.sqlite3'}"
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "inbox", "daemon", "--db", url], stderr=subprocess.PIPE, text=True, env=env_with()
+    )
+    try:
+        for line in daemon.stderr:
+            if "lease renewal failed" in line:
+                break
+    finally:
+        daemon.terminate()
+        rest = daemon.stderr.read()  # through the same file: what it read ahead counts too
+        daemon.wait(30)
+    assert "lease renewal failed" in line and "read" in line.lower(), line
+    assert "Traceback" not in line + rest and "[database details hidden]" not in rest, rest
+
+
+def test_a_daemon_whose_jobs_hit_database_errors_logs_one_line_each_not_a_traceback(tmp_path) -> None:
+    path = tmp_path / "inbox.sqlite3"
+    url = f"sqlite:///{path}"
+    seeded(url)
+    env = env_with(X="token")
+    queued = inbox("send", "--channel", "main", "--to", CUSTOMER, SECRET, "--db", url, env=env)
+    assert queued.returncode == 0, queued.stderr
+    with sqlite3.connect(path) as conn:  # the database refuses every change to a message from now on
+        conn.execute("UPDATE channels SET base_url = ?", (f"http://127.0.0.1:{free_loopback_port()}",))
+        conn.execute("CREATE TRIGGER frozen BEFORE UPDATE ON messages BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "inbox", "daemon", "--db", url], stderr=subprocess.PIPE, text=True, env=env
+    )
+    seen = []
+    try:
+        for line in daemon.stderr:
+            seen.append(line)
+            if "send job failed" in line:
+                break
+    finally:
+        daemon.terminate()
+        seen.append(daemon.stderr.read())  # through the same file: what it read ahead counts too
+        daemon.wait(30)
+    shown = "".join(seen)
+    assert "send job failed" in shown and "refused" in shown, shown
+    assert "Traceback" not in shown and "[database details hidden]" not in shown, shown
+    assert SECRET not in shown and CUSTOMER not in shown
+
+
 # -- a database locked by another process ----------------------------------------------------------
 def test_send_waits_for_a_locked_database_says_so_then_fails_cleanly(tmp_path) -> None:
     path = tmp_path / "inbox.sqlite3"
@@ -261,19 +325,18 @@ def test_a_database_error_mid_sync_shows_no_numbers_or_texts(tmp_path) -> None:
         assert added.returncode == 0, added.stderr
         text = inbox("simulator", "text", "--url", server.url, "--from", CUSTOMER, "--to", OUR, SECRET, env=env)
         assert text.returncode == 0, text.stderr
-        # The database refuses new contacts mid-sync (as a constraint, a full disk or a bad disk would).
+        # The database fails mid-sync on every new contact (as a bad disk or a broken schema would):
+        # an error of the database itself, not of one record, so the poll fails and nothing is set aside.
         with sqlite3.connect(path) as conn:
-            conn.execute(
-                "CREATE TRIGGER no_contacts BEFORE INSERT ON contacts BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            )
+            conn.execute("CREATE TRIGGER no_contacts BEFORE INSERT ON contacts BEGIN INSERT INTO gone VALUES (1); END")
         for args in (["sync", "--once", "-vv"], ["sync", "--once", "--json"]):
             proc = inbox(*args, env=env)
             assert proc.returncode != 0
             shown = proc.stdout + proc.stderr
-            assert "could not store" in shown  # the failure is reported...
+            assert "could not store inbound messages" in shown  # the failure is reported...
             for secret in (CUSTOMER, CUSTOMER[2:], SECRET, "walrus", "4242"):  # ...without the customer's data
                 assert secret not in shown, (secret, shown)
-            assert "[SQL:" not in shown and "parameters" not in shown
+            assert "[SQL:" not in shown and "[parameters:" not in shown  # (-vv: frames, never values)
         errors = json.loads(inbox("sync", "--once", "--json", env=env).stdout)["errors"]
         assert errors and all("could not store" in e and "walrus" not in e for e in errors)
         status = inbox("status", env=env)
@@ -291,7 +354,8 @@ def test_customer_control_characters_are_shown_never_obeyed(tmp_path) -> None:
         out = inbox(*command, "--db", url).stdout
         for raw in ("\x1b", "\x07", "\x00", "\x9b", "\u202e", "\u202c"):
             assert raw not in out, (command, repr(raw))
-        assert "\\x1b[2J" in out and "\\x07" in out and "\\x00" in out and "\\x9b" in out and "\\u202e" in out
+        assert "\\x1b[2J" in out and "\\x07" in out and "\\x9b" in out and "\\u202e" in out
+        assert "nul\ufffd" in out  # NUL is stored as U+FFFD (PostgreSQL cannot hold it)
         assert "👩‍👩‍👧 नमस्ते مرحبا" in out  # normal Unicode, with its zero-width joiners, stays
     shown = inbox("show", CUSTOMER, "--db", url).stdout
     assert "\\n  01 Dec 09:00  agent: fake line" in shown  # a newline cannot fake a line of the thread
@@ -300,7 +364,7 @@ def test_customer_control_characters_are_shown_never_obeyed(tmp_path) -> None:
     for ch in ("\x1b", "\x07", "\x00", "\x9b", "\u202e"):
         assert ch not in raw
     bodies = [m["body"] for c in json.loads(raw)["conversations"] for m in c["messages"]]
-    assert bodies == [HOSTILE + "\n  01 Dec 09:00  agent: fake line"]
+    assert bodies == [HOSTILE.replace("\x00", "\ufffd") + "\n  01 Dec 09:00  agent: fake line"]
 
 
 # -- 6. private files ------------------------------------------------------------------------------
@@ -376,3 +440,37 @@ def test_exports_written_by_the_cli_are_private(tmp_path) -> None:
     assert written == ["conversations.xlsx", "messages.csv", "poll.csv", "poll.xlsx"]
     for path in out.iterdir():
         assert path.stat().st_mode & 0o777 == 0o600, path.name
+
+
+def test_a_spreadsheet_export_of_hostile_text_is_written_with_controls_shown(tmp_path) -> None:
+    """openpyxl refuses control characters: an export of a text carrying ESC/BEL/NUL must still work."""
+    from openpyxl import load_workbook
+
+    url = f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
+    seeded(url, HOSTILE)
+    for what in ("messages", "conversations"):
+        target = tmp_path / f"{what}.xlsx"
+        proc = inbox("export", "--format", "xlsx", "--what", what, "--out", str(target), "--db", url)
+        assert proc.returncode == 0, proc.stderr
+    cells = [c for row in load_workbook(tmp_path / "messages.xlsx").active.iter_rows(values_only=True) for c in row]
+    text = next(c for c in cells if isinstance(c, str) and "pwned" in c)
+    assert "\\x1b[2J" in text and "\\x07" in text and "नमस्ते" in text  # (NUL is stored as U+FFFD)
+
+
+def test_status_names_a_storage_failure_without_blaming_the_provider(tmp_path) -> None:
+    """A poll that read the provider fine but could not store what it read is not 'provider unreachable'."""
+    from inbox.store import health
+    from inbox.store.db import Database
+
+    url = f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
+    seeded(url)
+    db = Database(url)
+    now = datetime.now(UTC)
+    with db.write() as s:
+        health.failed(s, 1, now, "could not store inbound messages (OperationalError)", now + timedelta(seconds=30))
+    db.dispose()
+    proc = inbox("status", "--db", url)
+    assert proc.returncode == 0, proc.stderr
+    assert "unreachable" not in proc.stdout, proc.stdout
+    assert "polling: could not store inbound messages (OperationalError)" in proc.stdout
+    assert "retrying in" in proc.stdout
