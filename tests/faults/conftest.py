@@ -14,13 +14,25 @@ import pytest
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from tests.conftest import OUR_NUMBER
 
-TOKEN_ENV = "INBOX_FAULTS_TWILIO_TOKEN"
+from .fake_twilio import TOKEN_ENV
+
 HELP_TEXT = "Acme support: reply STOP to opt out."
 
 
 @pytest.fixture
 def sim_seed() -> int:
     return 11
+
+
+@pytest.fixture
+def runner(db):
+    """An engine on the test database, its provider pool the real one (whatever the channel names)."""
+    from inbox.core.events import EventBus
+    from inbox.engine.runner import Runner
+
+    r = Runner(db, events=EventBus())
+    yield r
+    r.shutdown()
 
 
 @pytest.fixture

@@ -8,52 +8,28 @@ hand-written Twilio dialect server for what a faithful simulator never produces.
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
 
-from inbox.core.events import EventBus
-from inbox.engine.runner import Runner
-from inbox.store import channels, contacts, cursors, health, optouts
+from inbox.store import contacts, cursors, health, optouts
 from inbox.store.models import MessageRow, QuarantineRow
 
+from . import fake_twilio
 from .conftest import OUR_NUMBER, TOKEN_ENV, wait_until
+from .fake_twilio import page, record, serve
 from .storm import phone_number
 
 ACCOUNT = "AC" + "6" * 32
 TOKEN = "edge-token"
 LIST_PATH = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
 STOPPER = "+15553008888"
-
-
-def record(sid: str, when: datetime, **changes: object) -> dict[str, object]:
-    stamp = format_datetime(when)
-    rec: dict[str, object] = {
-        "sid": sid,
-        "from": "+15553009999",
-        "to": OUR_NUMBER,
-        "body": f"valid text {sid}",
-        "direction": "inbound",
-        "status": "received",
-        "date_created": stamp,
-        "date_sent": stamp,
-        "num_segments": "1",
-    }
-    rec.update(changes)
-    return rec
-
-
-def page(records: list[object], next_uri: object = None) -> bytes:
-    return json.dumps({"messages": records, "next_page_uri": next_uri}).encode()
 
 
 class Edge:
@@ -88,38 +64,16 @@ def edge() -> Iterator[tuple[Edge, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(Handler) as url:
+        yield state, url
 
 
 @pytest.fixture
 def edge_channel(db, edge, monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    with db.write() as s:
-        return channels.add(
-            s,
-            name="edge",
-            provider="twilio",
-            number=OUR_NUMBER,
-            account_sid=ACCOUNT,
-            base_url=edge[1],
-            auth_token_ref=f"env:{TOKEN_ENV}",
-            provider_handles_opt_out=True,
-            help_text="",
-            poll_interval_seconds=0.2,
-        )
-
-
-@pytest.fixture
-def runner(db):
-    r = Runner(db, events=EventBus())
-    yield r
-    r.shutdown()
+    return fake_twilio.add_channel(
+        db, "edge", ACCOUNT, edge[1], provider_handles_opt_out=True, help_text="", poll_interval_seconds=0.2
+    )
 
 
 def _stored_sids(db) -> set[str]:

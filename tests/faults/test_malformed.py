@@ -9,22 +9,21 @@ because a faithful simulator never produces them.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import func, select
 
-from inbox.core.events import EventBus
 from inbox.core.models import AuthorKind, MessageStatus
-from inbox.engine.runner import Runner
-from inbox.store import channels, contacts, conversations, cursors, messages
+from inbox.store import contacts, conversations, cursors, messages
 from inbox.store.models import MessageRow, QuarantineRow
 
+from . import fake_twilio
 from .conftest import OUR_NUMBER, TOKEN_ENV
+from .fake_twilio import serve
 from .storm import phone_number
 
 ACCOUNT = "AC" + "5" * 32
@@ -33,20 +32,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def record(sid: str, when: datetime | None = NOW, **changes: object) -> dict[str, object]:
-    stamp = format_datetime(when) if when else None
-    rec: dict[str, object] = {
-        "sid": sid,
-        "from": "+15553009999",
-        "to": OUR_NUMBER,
-        "body": f"valid text {sid}",
-        "direction": "inbound",
-        "status": "received",
-        "date_created": stamp,
-        "date_sent": stamp,
-        "num_segments": "1",
-    }
-    rec.update(changes)
-    return {k: v for k, v in rec.items() if v is not ...}
+    return fake_twilio.record(sid, when, **changes)
 
 
 class Crafted:
@@ -82,34 +68,14 @@ def crafted() -> Iterator[tuple[Crafted, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(Handler) as url:
+        yield state, url
 
 
 @pytest.fixture
 def crafted_channel(db, crafted, monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    with db.write() as s:
-        return channels.add(
-            s,
-            name="crafted",
-            provider="twilio",
-            number=OUR_NUMBER,
-            account_sid=ACCOUNT,
-            base_url=crafted[1],
-            auth_token_ref=f"env:{TOKEN_ENV}",
-        )
-
-
-@pytest.fixture
-def runner(db):
-    r = Runner(db, events=EventBus())
-    yield r
-    r.shutdown()
+    return fake_twilio.add_channel(db, "crafted", ACCOUNT, crafted[1])
 
 
 def _quarantined(db) -> list[tuple[str, str]]:

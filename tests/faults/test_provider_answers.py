@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
 
-from inbox.core.events import EventBus
 from inbox.core.models import AuthorKind, MessageStatus
 from inbox.engine.outbox import DUPLICATE_SID_REASON
-from inbox.engine.runner import Runner
-from inbox.store import channels, contacts, conversations, messages
+from inbox.store import contacts, conversations, messages
 
+from . import fake_twilio
 from .conftest import OUR_NUMBER, TOKEN_ENV
+from .fake_twilio import serve
 
 ACCOUNT = "AC" + "6" * 32
 TOKEN = "fake-token"
@@ -92,34 +92,14 @@ def fake() -> Iterator[tuple[FakeTwilio, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(Handler) as url:
+        yield state, url
 
 
 @pytest.fixture
 def fake_channel(db, fake, monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    with db.write() as s:
-        return channels.add(
-            s,
-            name="fake",
-            provider="twilio",
-            number=OUR_NUMBER,
-            account_sid=ACCOUNT,
-            base_url=fake[1],
-            auth_token_ref=f"env:{TOKEN_ENV}",
-        )
-
-
-@pytest.fixture
-def runner(db):
-    r = Runner(db, events=EventBus())
-    yield r
-    r.shutdown()
+    return fake_twilio.add_channel(db, "fake", ACCOUNT, fake[1])
 
 
 def _queue(db, channel, body: str) -> int:
