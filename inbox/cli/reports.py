@@ -15,12 +15,14 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inbox.cli.command import CliError, add_global_options, channel_id, database, default_agent, duration, emit, moment
 from inbox.core import durations, phone, typed_text
+from inbox.core.models import ConversationStatus
 
 GuiCommand = Callable[[argparse.Namespace], int]
 
@@ -134,8 +136,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _flat(m) -> dict[str, Any]:
-    from dataclasses import asdict
-
     return asdict(m)
 
 
@@ -181,7 +181,6 @@ def _print_report(rep, zone: tzinfo) -> None:
 
 # -- review --------------------------------------------------------------------------------------
 def cmd_review(args: argparse.Namespace) -> int:
-    from inbox.core.models import ConversationStatus
     from inbox.reports import review
 
     db = database(args)
