@@ -18,15 +18,10 @@ from inbox.core import durations, phone
 def cmd_channel_add(args: argparse.Namespace) -> int:
     from inbox.engine import credentials, setup  # the engine, only when a command needs it
 
-    try:
-        number = phone.normalize(args.number)
-    except phone.InvalidPhoneNumber as exc:
-        raise CliError(str(exc)) from None
-    if args.provider != "twilio":
-        raise CliError(f"unknown provider {args.provider!r} (available: twilio)")
-    if not args.account_sid.startswith("AC") or len(args.account_sid) != 34:
-        raise CliError("the account SID looks wrong: it is 'AC' followed by 32 hex characters")
-    try:  # everything that needs no database, before asking for a token
+    try:  # the engine's own checks, everything that needs no database, before asking for a token
+        number = setup.check_number(args.number)
+        setup.check_provider(args.provider)
+        setup.check_account_sid(args.account_sid, strict=args.base_url is None)
         setup.check_name(args.name)
         setup.check_base_url(args.base_url)
         setup.check_help_text(args.help_text or "")
@@ -63,7 +58,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
             help_text=args.help_text or "",
             poll_interval_seconds=args.poll_interval,
             store_token=store_token,
-            audit_actor="admin",
+            actor="admin",
         )
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None

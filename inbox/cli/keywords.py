@@ -155,13 +155,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from inbox.store import rules as rule_store
+    from inbox.engine import rulebook
 
     db = database(args)
     try:
-        with db.write() as s:
+        with db.read() as s:
             spec = _spec_from_args(args, s, None)
-            stored = rule_store.add(s, spec, by=args.agent)
+        stored = rulebook.add_rule(db, spec, args.agent)
     except RuleRefused as exc:
         raise CliError(str(exc)) from None
     emit(args, core_rules.to_dict(stored.spec), lambda: print(f"Added rule {stored.spec.name} (version 1)."))
@@ -170,16 +170,18 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    from inbox.engine import rulebook
     from inbox.store import rules as rule_store
 
     db = database(args)
     try:
-        with db.write() as s:
+        with db.read() as s:
             current = rule_store.get(s, args.name)
             if current is None:
                 raise CliError(f"no rule named {args.name!r}")
-            stored = rule_store.save(s, _spec_from_args(args, s, current.spec), by=args.agent)
-    except RuleRefused as exc:
+            spec = _spec_from_args(args, s, current.spec)
+        stored = rulebook.save_rule(db, spec, args.agent)
+    except (RuleRefused, rulebook.RuleNotFound) as exc:
         raise CliError(str(exc)) from None
     emit(
         args,
@@ -191,13 +193,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_enable(args: argparse.Namespace, enabled: bool) -> int:
-    from inbox.store import rules as rule_store
+    from inbox.engine import rulebook
 
     db = database(args)
     try:
-        with db.write() as s:
-            stored = rule_store.set_enabled(s, args.name, enabled, by=args.agent)
-    except rule_store.RuleNotFound as exc:
+        stored = rulebook.set_rule_enabled(db, args.name, enabled, args.agent)
+    except rulebook.RuleNotFound as exc:
         raise CliError(str(exc)) from None
     word = "enabled" if enabled else "disabled"
     emit(
@@ -286,12 +287,12 @@ def read_rule_file(path: str, session) -> list[RuleSpec]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from inbox.store import rules as rule_store
+    from inbox.engine import rulebook
 
     db = database(args)
-    with db.write() as s:
+    with db.read() as s:
         specs = read_rule_file(args.file, s)
-        versions = [rule_store.save(s, spec, by=args.agent) for spec in specs]
+    versions = rulebook.import_rules(db, specs, args.agent)
     emit(
         args,
         [{"name": v.spec.name, "version": v.version} for v in versions],
@@ -496,10 +497,11 @@ def _parse_days(value: str) -> tuple[int, ...]:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
+    from inbox.engine import rulebook
     from inbox.store import rules as rule_store
 
     db = database(args)
-    with db.write() as s:
+    with db.read() as s:
         scope = channel_id(s, args.channel)
         current = rule_store.settings(s, scope)
         changes: dict[str, Any] = {}
@@ -518,12 +520,12 @@ def cmd_settings(args: argparse.Namespace) -> int:
             changes["timezone"] = args.timezone
         if args.ack is not None:
             changes["ack_text"] = args.ack
-        value: RuleSetSettings = replace(current, **changes)
-        if changes:
-            try:
-                rule_store.save_settings(s, scope, value)
-            except (ValueError, LookupError) as exc:  # zoneinfo's errors for a bad zone name
-                raise CliError(f"cannot save: {exc}") from None
+    value: RuleSetSettings = replace(current, **changes)
+    if changes:
+        try:
+            rulebook.save_settings(db, scope, value, args.agent)
+        except (ValueError, LookupError) as exc:  # zoneinfo's errors for a bad zone name
+            raise CliError(f"cannot save: {exc}") from None
     days = ",".join(_DAYS[d] for d in value.days) or "never"
     emit(
         args,
