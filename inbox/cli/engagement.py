@@ -11,39 +11,11 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from inbox.cli.main import duration as _duration
+from inbox.cli.command import CliError, channel, database, duration, emit, moment
 from inbox.core import durations, phone, private_files
+from inbox.core.engagement import PollRefused, parse_option, parse_question
 from inbox.reports.cells import xlsx_text
-
-
-def _cli():
-    from inbox.cli import main as cli_main
-
-    return cli_main
-
-
-def _error(message: str) -> Exception:
-    return _cli().CliError(message)
-
-
-def _db(args: argparse.Namespace):
-    return _cli()._database(args)
-
-
-def _emit(args: argparse.Namespace, data: Any, human) -> None:
-    _cli().emit(args, data, human)
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise _error(f"cannot read the date {value!r}: use ISO 8601, e.g. 2025-03-01T09:00+01:00") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _now_second() -> datetime:
@@ -51,43 +23,33 @@ def _now_second() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _channel(session, ref: str) -> int:
-    from inbox.store import channels
-
-    found = channels.get(session, int(ref)) if ref.isdigit() else channels.by_name(session, ref)
-    if found is None:
-        raise _error(f"no channel {ref!r}")
-    return found.id
-
-
 # -- polls ---------------------------------------------------------------------------------------------
 def cmd_polls_create(args: argparse.Namespace) -> int:
-    from inbox.core.engagement import PollRefused, parse_option
     from inbox.store import polls
 
-    db = _db(args)
+    db = database(args)
     try:
         options = [parse_option(o) for o in args.option]
         with db.write() as s:
             poll = polls.create(
                 s,
-                channel_id=_channel(s, args.channel),
+                channel_id=channel(s, args.channel),
                 question=args.question,
                 options=options,
-                opens_at=_when(args.opens) or _now_second(),
-                closes_at=_when(args.closes),
+                opens_at=moment(args.opens) or _now_second(),
+                closes_at=moment(args.closes),
                 last_vote_counts=args.last_vote_counts,
             )
     except (PollRefused, ValueError) as exc:
-        raise _error(str(exc)) from None
-    _emit(args, asdict(poll), lambda: print(f"Created poll {poll.id}: {poll.question} ({poll.choices()})"))
+        raise CliError(str(exc)) from None
+    emit(args, asdict(poll), lambda: print(f"Created poll {poll.id}: {poll.question} ({poll.choices()})"))
     return 0
 
 
 def cmd_polls_list(args: argparse.Namespace) -> int:
     from inbox.store import polls
 
-    with _db(args).read() as s:
+    with database(args).read() as s:
         found = polls.all_polls(s)
     now = datetime.now(UTC)
 
@@ -95,17 +57,17 @@ def cmd_polls_list(args: argparse.Namespace) -> int:
         for p in found:
             print(f"{p.id:>4}  {'open  ' if p.is_open(now) else 'closed'}  {p.question}  [{p.choices()}]")
 
-    _emit(args, [asdict(p) for p in found], human)
+    emit(args, [asdict(p) for p in found], human)
     return 0
 
 
 def cmd_polls_results(args: argparse.Namespace) -> int:
     from inbox.store import polls
 
-    with _db(args).read() as s:
+    with database(args).read() as s:
         results = polls.results(s, args.id)
     if results is None:
-        raise _error(f"no poll {args.id}")
+        raise CliError(f"no poll {args.id}")
     if args.csv or args.xlsx:
         rows = [("option", "label", "votes", "share")] + [
             (o.key, o.label, o.votes, round(o.share, 4)) for o in results.options
@@ -117,16 +79,16 @@ def cmd_polls_results(args: argparse.Namespace) -> int:
         for o in results.options:
             print(f"  {o.key:<6} {o.label:<20} {o.votes:>6}  {o.share:6.1%}")
 
-    _emit(args, asdict(results), human)
+    emit(args, asdict(results), human)
     return 0
 
 
 def cmd_polls_close(args: argparse.Namespace) -> int:
     from inbox.store import polls
 
-    with _db(args).write() as s:
+    with database(args).write() as s:
         closed = polls.close(s, args.id, datetime.now(UTC))
-    _emit(args, {"closed": closed}, lambda: print(f"Poll {args.id} closed." if closed else "Already closed."))
+    emit(args, {"closed": closed}, lambda: print(f"Poll {args.id} closed." if closed else "Already closed."))
     return 0
 
 
@@ -147,24 +109,23 @@ def _write_table(path: Path, rows: list[tuple], *, xlsx: bool) -> None:
 
 # -- surveys -------------------------------------------------------------------------------------------
 def cmd_surveys_create(args: argparse.Namespace) -> int:
-    from inbox.core.engagement import PollRefused, parse_question
     from inbox.store import surveys
 
-    db = _db(args)
+    db = database(args)
     try:
         questions = [parse_question(q) for q in args.question]
         with db.write() as s:
             survey = surveys.create(
                 s,
-                channel_id=_channel(s, args.channel),
+                channel_id=channel(s, args.channel),
                 name=args.name,
                 questions=questions,
                 trigger_keyword=args.keyword,
                 timeout_seconds=int(args.timeout_minutes * 60),
             )
     except (PollRefused, ValueError) as exc:
-        raise _error(str(exc)) from None
-    _emit(args, {"id": survey.id}, lambda: print(f"Created survey {survey.id} ({len(questions)} questions)"))
+        raise CliError(str(exc)) from None
+    emit(args, {"id": survey.id}, lambda: print(f"Created survey {survey.id} ({len(questions)} questions)"))
     return 0
 
 
@@ -173,21 +134,21 @@ def cmd_surveys_invite(args: argparse.Namespace) -> int:
 
     try:
         numbers = [phone.normalize(n) for n in args.to]
-        started = engagement.invite(_db(args), args.id, numbers)
+        started = engagement.invite(database(args), args.id, numbers)
     except ValueError as exc:  # a number that is not one, our own number, no such survey
-        raise _error(str(exc)) from None
-    _emit(args, {"started": started}, lambda: print(f"Invited {started} of {len(numbers)}; the daemon sends them."))
+        raise CliError(str(exc)) from None
+    emit(args, {"started": started}, lambda: print(f"Invited {started} of {len(numbers)}; the daemon sends them."))
     return 0
 
 
 def cmd_surveys_responses(args: argparse.Namespace) -> int:
     from inbox.store import surveys
 
-    with _db(args).read() as s:
+    with database(args).read() as s:
         survey = surveys.get(s, args.id)
         rows = surveys.responses(s, args.id)
     if survey is None:
-        raise _error(f"no survey {args.id}")
+        raise CliError(f"no survey {args.id}")
     table = [("phone", "state", "started_at", *[q.text for q in survey.questions])]
     table += [(r.phone, r.state, r.started_at.isoformat(), *r.answers) for r in rows]
     if args.csv or args.xlsx:
@@ -197,7 +158,7 @@ def cmd_surveys_responses(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{phone.mask(r.phone):<16} {r.state:<10} " + " | ".join(a or "-" for a in r.answers))
 
-    _emit(args, [asdict(r) for r in rows], human)
+    emit(args, [asdict(r) for r in rows], human)
     return 0
 
 
@@ -205,23 +166,23 @@ def cmd_surveys_responses(args: argparse.Namespace) -> int:
 def cmd_contests_create(args: argparse.Namespace) -> int:
     from inbox.store import contests
 
-    db = _db(args)
+    db = database(args)
     try:
         with db.write() as s:
             contest = contests.create(
                 s,
-                channel_id=_channel(s, args.channel),
+                channel_id=channel(s, args.channel),
                 name=args.name,
                 keyword=args.keyword,
                 uses_codes=args.codes,
                 max_entries=args.max_entries,
                 period_seconds=int(args.period_hours * 3600) if args.period_hours else None,
-                opens_at=_when(args.opens) or _now_second(),
-                closes_at=_when(args.closes),
+                opens_at=moment(args.opens) or _now_second(),
+                closes_at=moment(args.closes),
             )
     except ValueError as exc:
-        raise _error(str(exc)) from None
-    _emit(args, {"id": contest.id}, lambda: print(f"Created contest {contest.id}: {contest.name}"))
+        raise CliError(str(exc)) from None
+    emit(args, {"id": contest.id}, lambda: print(f"Created contest {contest.id}: {contest.name}"))
     return 0
 
 
@@ -231,16 +192,16 @@ def cmd_contests_import(args: argparse.Namespace) -> int:
     source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", newline="")
     with source:
         codes = [row[0] for row in csv.reader(source) if row and row[0].strip().lower() != "code"]
-    with _db(args).write() as s:
+    with database(args).write() as s:
         report = contests.import_codes(s, args.id, codes)
-    _emit(args, asdict(report), lambda: print(f"Imported {report.added} codes ({report.duplicates} duplicates)."))
+    emit(args, asdict(report), lambda: print(f"Imported {report.added} codes ({report.duplicates} duplicates)."))
     return 0
 
 
 def cmd_contests_entrants(args: argparse.Namespace) -> int:
     from inbox.store import contests
 
-    with _db(args).read() as s:
+    with database(args).read() as s:
         rows = contests.entrants(s, args.id)
 
     def human() -> None:
@@ -249,7 +210,7 @@ def cmd_contests_entrants(args: argparse.Namespace) -> int:
                 f"contact {e.contact_id:>6}  {phone.mask(e.phone):<16} {e.entries} entries since {e.first_at:%Y-%m-%d}"
             )
 
-    _emit(args, [asdict(e) for e in rows], human)
+    emit(args, [asdict(e) for e in rows], human)
     return 0
 
 
@@ -257,10 +218,10 @@ def cmd_contests_draw(args: argparse.Namespace) -> int:
     from inbox.engine.contests import draw_winners
 
     try:
-        result = draw_winners(_db(args), args.id, count=args.winners, actor=args.agent)
+        result = draw_winners(database(args), args.id, count=args.winners, actor=args.agent)
     except ValueError as exc:
-        raise _error(str(exc)) from None
-    _emit(
+        raise CliError(str(exc)) from None
+    emit(
         args,
         asdict(result),
         lambda: print(f"Draw {result.id}: winners (contact ids) {list(result.winners)}; seed {result.seed}"),
@@ -272,9 +233,9 @@ def cmd_contests_draw(args: argparse.Namespace) -> int:
 def cmd_csat(args: argparse.Namespace) -> int:
     from inbox.store import csat
 
-    with _db(args).write() as s:
-        setting = csat.configure(s, _channel(s, args.channel), enabled=not args.off, prompt=args.prompt)
-    _emit(args, asdict(setting), lambda: print(f"CSAT {'on' if setting.enabled else 'off'}: {setting.prompt}"))
+    with database(args).write() as s:
+        setting = csat.configure(s, channel(s, args.channel), enabled=not args.off, prompt=args.prompt)
+    emit(args, asdict(setting), lambda: print(f"CSAT {'on' if setting.enabled else 'off'}: {setting.prompt}"))
     return 0
 
 
@@ -284,13 +245,13 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
     from inbox.store import broadcasts as store
 
     kind = store.TRANSACTIONAL if args.transactional else store.MARKETING
-    db = _db(args)
+    db = database(args)
     try:
         with db.read() as s:
-            channel_id = _channel(s, args.channel)
+            where = channel(s, args.channel)
             preview = engine.preview(
                 s,
-                channel_id=channel_id,
+                channel_id=where,
                 body=args.text,
                 list_name=args.list,
                 kind=kind,
@@ -307,21 +268,21 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
                 print(f"{preview.deferred_now} would wait for quiet hours to end if sent now")
                 print("e.g. " + ", ".join(preview.sample))
 
-            _emit(args, asdict(preview), human)
+            emit(args, asdict(preview), human)
             return 0
         bc = engine.create(
             db,
-            channel_id=channel_id,
+            channel_id=where,
             body=args.text,
             created_by=args.agent,
             list_name=args.list,
             kind=kind,
-            at=_when(args.at),
+            at=moment(args.at),
             dlt_template_id=args.dlt_template,
         )
     except engine.BroadcastRefused as exc:
-        raise _error(str(exc)) from None
-    _emit(
+        raise CliError(str(exc)) from None
+    emit(
         args,
         asdict(bc),
         lambda: print(f"Broadcast {bc.id} to {preview.recipients} recipients, due {bc.scheduled_at:%Y-%m-%d %H:%M %Z}"),
@@ -332,7 +293,7 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
 def cmd_broadcasts(args: argparse.Namespace) -> int:
     from inbox.store import broadcasts as store
 
-    with _db(args).read() as s:
+    with database(args).read() as s:
         stats = [store.stats(s, b.id) for b in store.all_broadcasts(s)]
 
     def human() -> None:
@@ -344,7 +305,7 @@ def cmd_broadcasts(args: argparse.Namespace) -> int:
                 f"{st.repliers} replied, {st.opt_outs} opted out  — {b.body[:40]!r}"
             )
 
-    _emit(args, [asdict(st) | {"progress": st.progress} for st in stats], human)
+    emit(args, [asdict(st) | {"progress": st.progress} for st in stats], human)
     return 0
 
 
@@ -353,10 +314,10 @@ def _control(action: str):
         from inbox.engine import broadcasts as engine
 
         try:
-            count = getattr(engine, action)(_db(args), args.id, args.agent)
+            count = getattr(engine, action)(database(args), args.id, args.agent)
         except engine.BroadcastRefused as exc:
-            raise _error(str(exc)) from None
-        _emit(args, {action: count}, lambda: print(f"Broadcast {args.id}: {action} ({count} messages)"))
+            raise CliError(str(exc)) from None
+        emit(args, {action: count}, lambda: print(f"Broadcast {args.id}: {action} ({count} messages)"))
         return 0
 
     return run
@@ -365,11 +326,11 @@ def _control(action: str):
 def cmd_send_settings(args: argparse.Namespace) -> int:
     from inbox.store import broadcasts as store
 
-    with _db(args).write() as s:
-        channel_id = _channel(s, args.channel)
+    with database(args).write() as s:
+        where = channel(s, args.channel)
         settings = store.configure_sending(
             s,
-            channel_id,
+            where,
             rate_per_second=args.rate,
             price_per_segment=args.price,
             dlt_entity_id=args.dlt_entity,
@@ -377,11 +338,11 @@ def cmd_send_settings(args: argparse.Namespace) -> int:
         )
         if args.dlt_template:
             template_id, category, body = args.dlt_template
-            store.add_dlt_template(s, channel_id, template_id, body, category)
+            store.add_dlt_template(s, where, template_id, body, category)
         if args.quiet_hours:
             region, start, end = args.quiet_hours
             store.set_quiet_hours(s, region, start, end, args.timezone)
-    _emit(args, asdict(settings), lambda: print(f"Channel {channel_id}: {settings}"))
+    emit(args, asdict(settings), lambda: print(f"Channel {where}: {settings}"))
     return 0
 
 
@@ -424,7 +385,7 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     )
     p.add_argument(
         "--timeout-minutes",
-        type=_duration(durations.SURVEY_TIMEOUT),
+        type=duration(durations.SURVEY_TIMEOUT),
         default=1440.0,
         help=f"an unfinished survey expires, {durations.SURVEY_TIMEOUT.describe()} (default 1440)",
     )
@@ -450,7 +411,7 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     p.add_argument("--max-entries", type=int, default=1, help="per contact per period (default 1)")
     p.add_argument(
         "--period-hours",
-        type=_duration(durations.CONTEST_PERIOD),
+        type=duration(durations.CONTEST_PERIOD),
         help=f"the limit's period, {durations.CONTEST_PERIOD.describe()} (default: the whole contest)",
     )
     p.add_argument("--opens")
@@ -496,7 +457,7 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
 
     p = subparsers.add_parser("send-settings", help="per-channel rate, price, DLT identity, quiet hours", parents=c)
     p.add_argument("--channel", required=True)
-    p.add_argument("--rate", type=_duration(durations.SEND_RATE), help=durations.SEND_RATE.describe())
+    p.add_argument("--rate", type=duration(durations.SEND_RATE), help=durations.SEND_RATE.describe())
     p.add_argument("--price", type=float, help="price per segment, for estimates")
     p.add_argument("--dlt-entity", help="India DLT principal entity ID")
     p.add_argument("--dlt-sender", help="India DLT header / sender ID")

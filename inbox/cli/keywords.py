@@ -1,4 +1,4 @@
-"""`inbox keywords ...` and `inbox lists ...`: manage, test and replay keyword rules from a terminal.
+"""`inbox keywords ...`: manage, test and replay keyword rules from a terminal.
 
 The test bench and the replay only read: an admin can try a rule set against real traffic before
 turning it on. Import/export use TOML (or JSON) so rules can be reviewed and kept in version control.
@@ -15,53 +15,12 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from inbox.cli.main import duration as _duration
+from inbox.cli.command import CliError, channel_id, database, duration, emit, moment
 from inbox.core import durations, phone
 from inbox.core import rules as core_rules
 from inbox.core.rules import Action, ActionKind, MatchMode, RuleRefused, RuleSetSettings, RuleSpec
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _cli():
-    from inbox.cli import main as cli_main
-
-    return cli_main
-
-
-def _error(message: str) -> Exception:
-    return _cli().CliError(message)
-
-
-def _db(args: argparse.Namespace):
-    return _cli()._database(args)
-
-
-def _emit(args: argparse.Namespace, data: Any, human) -> None:
-    _cli().emit(args, data, human)
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise _error(
-            f"cannot read the date {value!r}: use ISO 8601, e.g. 2025-03-01 or 2025-03-01T09:00+01:00"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _channel_id(session, name: str | None) -> int | None:
-    from inbox.store import channels
-
-    if not name:
-        return None
-    found = channels.by_name(session, name)
-    if found is None:
-        raise _error(f"no channel named {name!r} (see `inbox channel list`)")
-    return found.id
 
 
 def _channel_names(session) -> dict[int, str]:
@@ -98,7 +57,7 @@ def _rule_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
     p.add_argument("--url", default=d, help="lookup: URL template with {number} and {first_word}")
     p.add_argument(
         "--timeout",
-        type=_duration(durations.LOOKUP_TIMEOUT),
+        type=duration(durations.LOOKUP_TIMEOUT),
         default=d,
         help=f"lookup: seconds, {durations.LOOKUP_TIMEOUT.describe()} (default 5)",
     )
@@ -142,15 +101,15 @@ def _spec_from_args(args: argparse.Namespace, session, base: RuleSpec | None) ->
     if given("mode"):
         changes["mode"] = MatchMode(args.mode)
     if given("channel"):
-        changes["channel_id"] = _channel_id(session, args.channel)
+        changes["channel_id"] = channel_id(session, args.channel)
     if given("all_channels"):
         changes["channel_id"] = None
     if given("priority") is not None:
         changes["priority"] = args.priority
     if given("start") is not None:
-        changes["starts_at"] = _when(args.start)
+        changes["starts_at"] = moment(args.start)
     if given("end") is not None:
-        changes["ends_at"] = _when(args.end)
+        changes["ends_at"] = moment(args.end)
     return replace(spec, **changes)
 
 
@@ -180,7 +139,7 @@ def _describe(spec: RuleSpec, channels: dict[int, str]) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from inbox.store import rules as rule_store
 
-    db = _db(args)
+    db = database(args)
     with db.read() as s:
         found = rule_store.all_rules(s)
         names = _channel_names(s)
@@ -191,38 +150,40 @@ def cmd_list(args: argparse.Namespace) -> int:
         for r in found:
             print(f"{_describe(r.spec, names)}  (v{r.version})")
 
-    _emit(args, [{**core_rules.to_dict(r.spec), "version": r.version} for r in found], human)
+    emit(args, [{**core_rules.to_dict(r.spec), "version": r.version} for r in found], human)
     return 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from inbox.store import rules as rule_store
+    from inbox.engine import rulebook
 
-    db = _db(args)
+    db = database(args)
     try:
-        with db.write() as s:
+        with db.read() as s:
             spec = _spec_from_args(args, s, None)
-            stored = rule_store.add(s, spec, by=args.agent)
+        stored = rulebook.add_rule(db, spec, args.agent)
     except RuleRefused as exc:
-        raise _error(str(exc)) from None
-    _emit(args, core_rules.to_dict(stored.spec), lambda: print(f"Added rule {stored.spec.name} (version 1)."))
+        raise CliError(str(exc)) from None
+    emit(args, core_rules.to_dict(stored.spec), lambda: print(f"Added rule {stored.spec.name} (version 1)."))
     _warn_preview(stored.spec.action.reply)
     return 0
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    from inbox.engine import rulebook
     from inbox.store import rules as rule_store
 
-    db = _db(args)
+    db = database(args)
     try:
-        with db.write() as s:
+        with db.read() as s:
             current = rule_store.get(s, args.name)
             if current is None:
-                raise _error(f"no rule named {args.name!r}")
-            stored = rule_store.save(s, _spec_from_args(args, s, current.spec), by=args.agent)
-    except RuleRefused as exc:
-        raise _error(str(exc)) from None
-    _emit(
+                raise CliError(f"no rule named {args.name!r}")
+            spec = _spec_from_args(args, s, current.spec)
+        stored = rulebook.save_rule(db, spec, args.agent)
+    except (RuleRefused, rulebook.RuleNotFound) as exc:
+        raise CliError(str(exc)) from None
+    emit(
         args,
         core_rules.to_dict(stored.spec),
         lambda: print(f"Rule {stored.spec.name} is now version {stored.version}."),
@@ -232,16 +193,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_enable(args: argparse.Namespace, enabled: bool) -> int:
-    from inbox.store import rules as rule_store
+    from inbox.engine import rulebook
 
-    db = _db(args)
+    db = database(args)
     try:
-        with db.write() as s:
-            stored = rule_store.set_enabled(s, args.name, enabled, by=args.agent)
-    except rule_store.RuleNotFound as exc:
-        raise _error(str(exc)) from None
+        stored = rulebook.set_rule_enabled(db, args.name, enabled, args.agent)
+    except rulebook.RuleNotFound as exc:
+        raise CliError(str(exc)) from None
     word = "enabled" if enabled else "disabled"
-    _emit(
+    emit(
         args,
         {"name": args.name, "enabled": enabled, "version": stored.version},
         lambda: print(f"Rule {args.name} {word} (version {stored.version})."),
@@ -252,20 +212,20 @@ def cmd_enable(args: argparse.Namespace, enabled: bool) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from inbox.store import rules as rule_store
 
-    db = _db(args)
+    db = database(args)
     try:
         with db.read() as s:
             versions = rule_store.history(s, args.name)
             names = _channel_names(s)
     except rule_store.RuleNotFound as exc:
-        raise _error(str(exc)) from None
+        raise CliError(str(exc)) from None
 
     def human() -> None:
         for v in versions:
             print(f"v{v.version}  {v.updated_at.astimezone():%Y-%m-%d %H:%M} by {v.updated_by or '?'}")
             print(f"      {_describe(v.spec, names)}")
 
-    _emit(
+    emit(
         args,
         [
             {"version": v.version, "at": v.updated_at, "by": v.updated_by, **core_rules.to_dict(v.spec)}
@@ -281,9 +241,9 @@ def _file_dicts(session, specs: list[RuleSpec]) -> list[dict[str, Any]]:
     out = []
     for spec in specs:
         data = core_rules.to_dict(spec)
-        channel_id = data.pop("channel_id")
-        if channel_id is not None:
-            data["channel"] = names.get(channel_id, str(channel_id))
+        cid = data.pop("channel_id")
+        if cid is not None:
+            data["channel"] = names.get(cid, str(cid))
         out.append(data)
     return out
 
@@ -291,7 +251,7 @@ def _file_dicts(session, specs: list[RuleSpec]) -> list[dict[str, Any]]:
 def cmd_export(args: argparse.Namespace) -> int:
     from inbox.store import rules as rule_store
 
-    db = _db(args)
+    db = database(args)
     with db.read() as s:
         data = _file_dicts(s, [r.spec for r in rule_store.all_rules(s)])
     fmt = args.format or ("json" if args.out and args.out.endswith(".json") else "toml")
@@ -312,28 +272,28 @@ def read_rule_file(path: str, session) -> list[RuleSpec]:
     try:
         data = json.loads(raw) if path.endswith(".json") else tomllib.loads(raw.decode("utf-8"))
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise _error(f"cannot read {path}: {exc}") from None
+        raise CliError(f"cannot read {path}: {exc}") from None
     items = data.get("rule", []) if isinstance(data, dict) else data
     specs = []
     for item in items:
         item = dict(item)
         channel = item.pop("channel", None)
-        item["channel_id"] = _channel_id(session, channel) if channel else None
+        item["channel_id"] = channel_id(session, channel) if channel else None
         try:
             specs.append(core_rules.validate(core_rules.from_dict(item)))
         except (RuleRefused, KeyError, ValueError) as exc:
-            raise _error(f"{path}: rule {item.get('name', '?')!r}: {exc}") from None
+            raise CliError(f"{path}: rule {item.get('name', '?')!r}: {exc}") from None
     return specs
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from inbox.store import rules as rule_store
+    from inbox.engine import rulebook
 
-    db = _db(args)
-    with db.write() as s:
+    db = database(args)
+    with db.read() as s:
         specs = read_rule_file(args.file, s)
-        versions = [rule_store.save(s, spec, by=args.agent) for spec in specs]
-    _emit(
+    versions = rulebook.import_rules(db, specs, args.agent)
+    emit(
         args,
         [{"name": v.spec.name, "version": v.version} for v in versions],
         lambda: [print(f"{v.spec.name}: version {v.version}") for v in versions],
@@ -349,21 +309,21 @@ def _subject(args: argparse.Namespace, session):
     if args.channel:
         channel = channels.by_name(session, args.channel)
         if channel is None:
-            raise _error(f"no channel named {args.channel!r}")
+            raise CliError(f"no channel named {args.channel!r}")
     elif chans:
         channel = chans[0]
     else:
-        raise _error("no channel yet: add one with `inbox channel add`")
+        raise CliError("no channel yet: add one with `inbox channel add`")
     number = "+15550000000"
     contact = None
     if args.from_number:
         try:
             number = phone.normalize(args.from_number)
         except phone.InvalidPhoneNumber as exc:
-            raise _error(str(exc)) from None
+            raise CliError(str(exc)) from None
         contact = contacts.by_phone(session, number)
     conv_id = conversations.find(session, contact.id, channel.id) if contact else None
-    at = _when(args.at) or datetime.now(UTC)
+    at = moment(args.at) or datetime.now(UTC)
     return Subject(
         channel,
         number,
@@ -378,7 +338,7 @@ def _subject(args: argparse.Namespace, session):
 def cmd_test(args: argparse.Namespace) -> int:
     from inbox.engine import rules as engine_rules
 
-    db = _db(args)
+    db = database(args)
     with db.read() as s:
         subject = _subject(args, s)
         plan = engine_rules.plan(s, subject)
@@ -422,7 +382,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             print("Reply: none")
         print("(nothing was sent or written)")
 
-    _emit(args, data, human)
+    emit(args, data, human)
     return 0
 
 
@@ -430,15 +390,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from inbox.engine import rules as engine_rules
     from inbox.store import rules as rule_store
 
-    since = _when(args.since)
-    db = _db(args)
+    since = moment(args.since)
+    db = database(args)
     with db.read() as s:
         if args.file:
             draft = read_rule_file(args.file, s)
         else:
             draft = [r.spec for r in rule_store.all_rules(s)]
-        channel_id = _channel_id(s, args.channel)
-        report = engine_rules.replay(s, draft, since, channel_id=channel_id, max_examples=args.examples)
+        scope = channel_id(s, args.channel)
+        report = engine_rules.replay(s, draft, since, channel_id=scope, max_examples=args.examples)
 
     def human() -> None:
         print(
@@ -453,7 +413,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         for ex in report.examples:
             print(f"\n  {ex['at'][:16]}  “{ex['message']}”\n    now:   {ex['now']}\n    draft: {ex['draft']}")
 
-    _emit(args, report, human)
+    emit(args, report, human)
     return 0
 
 
@@ -461,7 +421,7 @@ def cmd_order(args: argparse.Namespace) -> int:
     from inbox.engine import automation
     from inbox.store import rules as rule_store
 
-    db = _db(args)
+    db = database(args)
     with db.read() as s:
         found = rule_store.enabled_specs(s, None)
         names = _channel_names(s)
@@ -489,7 +449,7 @@ def cmd_order(args: argparse.Namespace) -> int:
         "installed": installed,
         "rules": [r.spec.name for r in found],
     }
-    _emit(args, data, human)
+    emit(args, data, human)
     return 0
 
 
@@ -505,7 +465,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         sample.update(core_rules.lookup_variables(json.loads(args.lookup_sample)))
     text = core_rules.render(args.template, sample)
     pv = core_rules.preview(text)
-    _emit(
+    emit(
         args,
         {"text": text, "encoding": pv.encoding, "segments": pv.segments, "warning": pv.warning},
         lambda: print(
@@ -537,36 +497,37 @@ def _parse_days(value: str) -> tuple[int, ...]:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
+    from inbox.engine import rulebook
     from inbox.store import rules as rule_store
 
-    db = _db(args)
-    with db.write() as s:
-        channel_id = _channel_id(s, args.channel)
-        current = rule_store.settings(s, channel_id)
+    db = database(args)
+    with db.read() as s:
+        scope = channel_id(s, args.channel)
+        current = rule_store.settings(s, scope)
         changes: dict[str, Any] = {}
         if args.hours:
             try:
                 opens, closes = (time.fromisoformat(x.strip()) for x in args.hours.split("-"))
             except ValueError:
-                raise _error("--hours is HH:MM-HH:MM, e.g. 09:00-17:30") from None
+                raise CliError("--hours is HH:MM-HH:MM, e.g. 09:00-17:30") from None
             changes.update(opens=opens, closes=closes)
         if args.days is not None:
             try:
                 changes["days"] = _parse_days(args.days)
             except ValueError:
-                raise _error("--days is like mon-fri or mon,wed,sat (empty: never open)") from None
+                raise CliError("--days is like mon-fri or mon,wed,sat (empty: never open)") from None
         if args.timezone:
             changes["timezone"] = args.timezone
         if args.ack is not None:
             changes["ack_text"] = args.ack
-        value: RuleSetSettings = replace(current, **changes)
-        if changes:
-            try:
-                rule_store.save_settings(s, channel_id, value)
-            except (ValueError, LookupError) as exc:  # zoneinfo's errors for a bad zone name
-                raise _error(f"cannot save: {exc}") from None
+    value: RuleSetSettings = replace(current, **changes)
+    if changes:
+        try:
+            rulebook.save_settings(db, scope, value, args.agent)
+        except (ValueError, LookupError) as exc:  # zoneinfo's errors for a bad zone name
+            raise CliError(f"cannot save: {exc}") from None
     days = ",".join(_DAYS[d] for d in value.days) or "never"
-    _emit(
+    emit(
         args,
         value,
         lambda: print(
@@ -577,61 +538,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- lists -------------------------------------------------------------------------------------------
-def cmd_lists_add(args: argparse.Namespace) -> int:
-    from inbox.store import lists
-
-    db = _db(args)
-    try:
-        with db.write() as s:
-            lst = lists.create(s, args.name, double_opt_in=args.double_opt_in, description=args.description or "")
-    except ValueError as exc:
-        raise _error(str(exc)) from None
-    _emit(args, lst, lambda: print(f"Added list {lst.name}" + (" (double opt-in)" if lst.double_opt_in else "") + "."))
-    return 0
-
-
-def cmd_lists_list(args: argparse.Namespace) -> int:
-    from inbox.store import lists
-
-    db = _db(args)
-    with db.read() as s:
-        found = [(lst, len(lists.members(s, lst.name, sendable_only=True))) for lst in lists.all_lists(s)]
-    _emit(
-        args,
-        [{"list": lst, "members": n} for lst, n in found],
-        lambda: (
-            [
-                print(f"{lst.name:16} {n:>6} member(s){'  double opt-in' if lst.double_opt_in else ''}")
-                for lst, n in found
-            ]
-            or print("No lists yet: `inbox lists add NEWS`.")
-        ),
-    )
-    return 0
-
-
-def cmd_lists_members(args: argparse.Namespace) -> int:
-    from inbox.store import lists
-
-    db = _db(args)
-    with db.read() as s:
-        if lists.get(s, args.name) is None:
-            raise _error(f"no list named {args.name!r}")
-        found = lists.members(s, args.name, sendable_only=not args.all)
-
-    def human() -> None:
-        for m in found:
-            print(f"{phone.display(m.phone):20} {m.state:8} since {m.changed_at.astimezone():%Y-%m-%d %H:%M}")
-        print(f"{len(found)} {'row(s)' if args.all else 'reachable member(s)'}")
-
-    _emit(args, found, human)
-    return 0
-
-
 # -- wiring ------------------------------------------------------------------------------------------
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add `keywords` and `lists` to the main parser."""
+    """Add `inbox keywords ...` to the main parser."""
     kw = subparsers.add_parser("keywords", help="keyword rules: list, add, edit, test, replay", parents=[common])
     sub = kw.add_subparsers(dest="keywords_command", required=True)
 
@@ -693,16 +602,3 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     st.add_argument("--timezone", help="IANA zone, e.g. Europe/Paris")
     st.add_argument("--ack", help="after-hours reply ('' to turn off)")
     st.set_defaults(func=cmd_settings)
-
-    lst = subparsers.add_parser("lists", help="subscription lists (JOIN/LEAVE)", parents=[common])
-    lsub = lst.add_subparsers(dest="lists_command", required=True)
-    ladd = lsub.add_parser("add", help="create a list", parents=[common])
-    ladd.add_argument("name")
-    ladd.add_argument("--double-opt-in", action="store_true", help="members confirm with YES")
-    ladd.add_argument("--description")
-    ladd.set_defaults(func=cmd_lists_add)
-    lsub.add_parser("list", help="lists and member counts", parents=[common]).set_defaults(func=cmd_lists_list)
-    mem = lsub.add_parser("members", help="who is on a list", parents=[common])
-    mem.add_argument("name")
-    mem.add_argument("--all", action="store_true", help="include pending, left, opted-out and flagged")
-    mem.set_defaults(func=cmd_lists_members)

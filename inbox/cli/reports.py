@@ -12,16 +12,17 @@ commands (so it is not mounted as a command of its own) and calls it for PDF onl
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inbox.cli.main import CliError, _database, duration, emit
+from inbox.cli.command import CliError, add_global_options, channel_id, database, default_agent, duration, emit, moment
 from inbox.core import durations, phone, typed_text
+from inbox.core.models import ConversationStatus
 
 GuiCommand = Callable[[argparse.Namespace], int]
 
@@ -37,31 +38,13 @@ def _zone(args: argparse.Namespace) -> tzinfo:
 
 def _when(text: str | None, zone: tzinfo, *, end: bool) -> datetime | None:
     """A date (the whole day; `--to` is inclusive) or a date-time, in the viewer's zone."""
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise CliError(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    if end and len(text) == 10:
-        parsed += timedelta(days=1)
-    return parsed.astimezone(UTC)
+    parsed = moment(text, zone, day_end=end)
+    return parsed.astimezone(UTC) if parsed else None
 
 
 def _channel_id(db, value: str | None) -> int | None:
-    if value is None:
-        return None
-    from inbox.store import channels
-
     with db.read() as s:
-        if value.isdigit():
-            return int(value)
-        found = channels.by_name(s, value)
-    if found is None:
-        raise CliError(f"no channel named {value!r} (see `inbox channel list`)")
-    return found.id
+        return channel_id(s, value)
 
 
 def _filter(args: argparse.Namespace, db, zone: tzinfo):
@@ -114,7 +97,7 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     from inbox.store.agents import Role
 
     try:
-        agent = team.add_agent(_database(args), args.agent, args.name, Role(args.role), active=not args.inactive)
+        agent = team.add_agent(database(args), args.agent, args.name, Role(args.role), active=not args.inactive)
     except typed_text.InvalidText as exc:
         raise CliError(str(exc)) from None
     emit(args, agent, lambda: print(f"{agent.name} is now {agent.role.value}{'' if agent.active else ' (inactive)'}"))
@@ -124,7 +107,7 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
 def cmd_agents_list(args: argparse.Namespace) -> int:
     from inbox.reports import team
 
-    found = team.list_agents(_database(args), args.agent)
+    found = team.list_agents(database(args), args.agent)
 
     def human() -> None:
         if not found:
@@ -140,7 +123,7 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from inbox.reports import metrics
 
-    db = _database(args)
+    db = database(args)
     zone = _zone(args)
     flt = _filter(args, db, zone)
     if args.by:
@@ -153,8 +136,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _flat(m) -> dict[str, Any]:
-    from dataclasses import asdict
-
     return asdict(m)
 
 
@@ -200,10 +181,9 @@ def _print_report(rep, zone: tzinfo) -> None:
 
 # -- review --------------------------------------------------------------------------------------
 def cmd_review(args: argparse.Namespace) -> int:
-    from inbox.core.models import ConversationStatus
     from inbox.reports import review
 
-    db = _database(args)
+    db = database(args)
     zone = _zone(args)
     flt = review.ReviewFilter(
         agent=args.agent,
@@ -240,7 +220,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_review_note(args: argparse.Namespace) -> int:
     from inbox.reports import review
 
-    note = review.add_note(_database(args), args.actor, args.conversation_id, args.text)
+    note = review.add_note(database(args), args.actor, args.conversation_id, args.text)
     emit(args, note, lambda: print(f"Review note {note.id} added to conversation #{note.conversation_id}"))
     return 0
 
@@ -266,7 +246,7 @@ def make_export(pdf: GuiCommand | None) -> GuiCommand:
             if pdf is None:
                 raise CliError("PDF export needs the desktop part of Inbox (PySide6): it is not available here")
             return pdf(args)
-        db = _database(args)
+        db = database(args)
         zone = _zone(args)
         flt = _filter(args, db, zone)
         cancel = threading.Event()
@@ -293,7 +273,7 @@ def make_export(pdf: GuiCommand | None) -> GuiCommand:
 def cmd_retention_set(args: argparse.Namespace) -> int:
     from inbox.reports import privacy
 
-    privacy.set_retention_days(_database(args), args.agent, None if args.forever else args.days)
+    privacy.set_retention_days(database(args), args.agent, None if args.forever else args.days)
     days = None if args.forever else args.days
     emit(args, {"retention_days": days}, lambda: print(f"Message text kept for {days or 'ever'} day(s)"))
     return 0
@@ -302,7 +282,7 @@ def cmd_retention_set(args: argparse.Namespace) -> int:
 def cmd_retention_show(args: argparse.Namespace) -> int:
     from inbox.reports import privacy
 
-    days = privacy.retention_days(_database(args))
+    days = privacy.retention_days(database(args))
     emit(args, {"retention_days": days}, lambda: print(f"Retention: {f'{days} day(s)' if days else 'forever'}"))
     return 0
 
@@ -310,7 +290,7 @@ def cmd_retention_show(args: argparse.Namespace) -> int:
 def cmd_retention_run(args: argparse.Namespace) -> int:
     from inbox.reports import privacy
 
-    result = privacy.purge(_database(args), args.agent)
+    result = privacy.purge(database(args), args.agent)
     if result is None:
         emit(args, None, lambda: print("No retention period set (`inbox retention set --days N`): nothing purged."))
         return 0
@@ -328,7 +308,7 @@ def cmd_contacts_erase(args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError("erasing cannot be undone: add --yes to confirm")
     try:
-        result = privacy.erase_contact(_database(args), args.agent, args.number)
+        result = privacy.erase_contact(database(args), args.agent, args.number)
     except phone.InvalidPhoneNumber as exc:
         raise CliError(str(exc)) from None
     kept = " The number stays on the opt-out (suppression) list." if result.phone_kept_for_suppression else ""
@@ -345,17 +325,14 @@ def cmd_contacts_erase(args: argparse.Namespace) -> int:
 
 # -- parser --------------------------------------------------------------------------------------
 def _viewer_parent() -> argparse.ArgumentParser:
+    """The global options without `--agent` (here a filter): `--as` says who is asking."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument(
-        "--db", metavar="URL", help="database URL (default: INBOX_DATABASE_URL or SQLite in the user data dir)"
-    )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    add_global_options(p, top=False, agent=False)
     p.add_argument(
         "--as",
         dest="actor",
         metavar="NAME",
-        default=os.environ.get("INBOX_AGENT") or os.environ.get("USER") or "agent",
+        default=default_agent(),
         help="who is asking (default INBOX_AGENT): decides what you may see",
     )
     p.add_argument("--tz", metavar="ZONE", help="time zone for dates and times (default: this computer's)")

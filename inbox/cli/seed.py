@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inbox.cli.main import CliError, _database, emit
+from inbox.cli.command import CliError, database, emit
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
             print(text, file=sys.stderr, flush=True)
 
     try:
-        report = seed(_database(args), plan, progress)
+        report = seed(database(args), plan, progress)
     except SeedError as exc:
         raise CliError(str(exc)) from None
     emit(

@@ -6,20 +6,19 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
-from inbox.cli.main import CliError, _database, duration, emit
+from inbox.cli.command import CliError, channel_id, database, duration, emit, refused
 from inbox.core import durations, phone
+from inbox.core.events import EventBus
+from inbox.core.verification import CodePolicy
 
 
 def _verifier(args: argparse.Namespace):
-    from inbox.core.events import EventBus
     from inbox.engine.verification import Verifier
 
-    return Verifier(_database(args), EventBus())
+    return Verifier(database(args), EventBus())
 
 
-def _policy(args: argparse.Namespace):
-    from inbox.core.verification import CodePolicy
-
+def _policy(args: argparse.Namespace) -> CodePolicy:
     try:
         return CodePolicy(length=args.length, lifetime=timedelta(minutes=args.lifetime))
     except ValueError as exc:
@@ -30,15 +29,8 @@ def _channel_id(args: argparse.Namespace, value: str | None) -> int | None:
     """A channel by id or by name."""
     if value is None:
         return None
-    if value.isdigit():
-        return int(value)
-    from inbox.store import channels
-
-    with _database(args).read() as session:
-        found = channels.by_name(session, value)
-    if found is None:
-        raise CliError(f"no channel named {value!r} (see `inbox channel list`)")
-    return found.id
+    with database(args).read() as session:
+        return channel_id(session, value)
 
 
 def cmd_start(args: argparse.Namespace) -> int:
@@ -49,8 +41,7 @@ def cmd_start(args: argparse.Namespace) -> int:
             _channel_id(args, args.channel), args.to, args.purpose or "", args.agent, policy=_policy(args)
         )
     except VerificationRefused as exc:
-        print(f"Refused: {exc.reason}", file=sys.stderr)
-        return 3
+        return refused(exc.reason)
     emit(
         args,
         challenge,
@@ -74,8 +65,7 @@ def cmd_expect(args: argparse.Namespace) -> int:
             args.to, _channel_id(args, args.channel), code, args.purpose or "", args.agent, policy=_policy(args)
         )
     except VerificationRefused as exc:
-        print(f"Refused: {exc.reason}", file=sys.stderr)
-        return 3
+        return refused(exc.reason)
     shown = None if args.code else found.code  # print a generated code once; never echo one we were given
 
     def human() -> None:

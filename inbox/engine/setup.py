@@ -70,6 +70,9 @@ class RuleLine:
 
 
 # -- validation ----------------------------------------------------------------------------------
+PROVIDERS = ("twilio",)
+
+
 def _sentence(text: str) -> str:
     """Capitalise the first letter only (``str.capitalize`` would lower-case a channel's name)."""
     return text[:1].upper() + text[1:]
@@ -86,6 +89,13 @@ def check_account_sid(sid: str, *, strict: bool = True) -> str:
         return typed_text.printable_line(value, "The account SID", max_length(ChannelRow.account_sid))
     except typed_text.InvalidText as exc:
         raise SetupRefused(str(exc)) from None
+
+
+def check_provider(provider: str) -> str:
+    """The providers Inbox can talk to (today: Twilio and Twilio-compatible ones)."""
+    if provider not in PROVIDERS:
+        raise SetupRefused(f"Unknown provider {provider!r} (available: {', '.join(PROVIDERS)})")
+    return provider
 
 
 def check_name(name: str) -> str:
@@ -267,14 +277,18 @@ def add_channel(
     help_text: str = "",
     events: EventBus | None = None,
     store_token: Callable[[], None] | None = None,
-    audit_actor: str | None = None,
+    actor: str = "admin",
 ) -> Channel:
     """Validate and insert a channel (nothing is written when any value is refused). Raises
     SetupRefused with what to fix: the name, URL, SID, number, poll interval or help text, or a
     second active channel on the same number of the same provider account.
 
     ``store_token`` (the CLI's keyring write) runs only once the channel row is accepted, inside
-    its transaction: a refused channel never overwrites the token of an existing one."""
+    its transaction: a refused channel never overwrites the token of an existing one.
+
+    Every front end (the set-up wizard, `inbox channel add`, the demo) comes through here, so each
+    added channel leaves one audit entry by ``actor`` and one ``ChannelHealthChanged`` on ``events``."""
+    check_provider(provider)
     clean_name = check_name(name)
     url = check_base_url(base_url)
     sid = check_account_sid(account_sid, strict=url is None)
@@ -301,8 +315,7 @@ def add_channel(
             )
         except channels.ChannelExists as exc:
             raise SetupRefused(_sentence(str(exc))) from None
-        if audit_actor is not None:
-            audit.record(s, audit_actor, "channel_add", f"channel:{channel.id}", name=channel.name)
+        audit.record(s, actor, "channel_add", f"channel:{channel.id}", name=channel.name)
         if store_token is not None:
             store_token()
     log.info("channel %s added for %s", channel.name, phone.mask(e164))
@@ -359,15 +372,7 @@ def keyword_rules(db: Database) -> list[RuleLine]:
     return lines
 
 
-# -- keyword rules (the editor) ------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class RuleBook:
-    """Everything the rules editor lists: stored rules in evaluation order and channel names."""
-
-    rules: list[stored_rules.StoredRule]
-    channels: dict[int, str]
-
-
+# -- keyword rules (the editor's test box; changes go through engine/rulebook.py) -------------
 @dataclass(frozen=True, slots=True)
 class RuleTrial:
     """What the read-only planner says one message would do (the editor's "Test" box)."""
@@ -383,39 +388,6 @@ class RuleTrial:
     encoding: str = ""
     segments: int = 0
     warning: str | None = None
-
-
-def rule_book(db: Database) -> RuleBook:
-    """Stored rules (enabled or not) in the order they are evaluated, plus channel names."""
-    with db.read() as s:
-        stored = stored_rules.all_rules(s)
-        names = {c.id: c.name for c in channels.all_active(s)}
-    order = {id(spec): i for i, spec in enumerate(core_rules.ordered(r.spec for r in stored))}
-    return RuleBook(sorted(stored, key=lambda r: order[id(r.spec)]), names)
-
-
-def add_rule(db: Database, spec: core_rules.RuleSpec, by: str) -> stored_rules.StoredRule:
-    """Version 1 of a new rule; RuleRefused (nothing written) if the engine refuses it."""
-    with db.write() as s:
-        return stored_rules.add(s, spec, by=by)
-
-
-def save_rule(db: Database, spec: core_rules.RuleSpec, by: str) -> stored_rules.StoredRule:
-    """A new version of an existing rule (the same validation as `inbox keywords edit`)."""
-    with db.write() as s:
-        if stored_rules.get(s, spec.name) is None:
-            raise stored_rules.RuleNotFound(f"no rule named {spec.name!r}")
-        return stored_rules.save(s, spec, by=by)
-
-
-def set_rule_enabled(db: Database, name: str, enabled: bool, by: str) -> stored_rules.StoredRule:
-    with db.write() as s:
-        return stored_rules.set_enabled(s, name, enabled, by=by)
-
-
-def rule_history(db: Database, name: str) -> list[stored_rules.StoredRule]:
-    with db.read() as s:
-        return stored_rules.history(s, name)
 
 
 def try_message(

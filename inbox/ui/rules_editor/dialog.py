@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from inbox.core import rules as core_rules
 from inbox.core.rules import Action, ActionKind, MatchMode, RuleSpec
-from inbox.engine import setup
+from inbox.engine import rulebook
 from inbox.store.db import Database
 from inbox.store.rules import StoredRule
 from inbox.ui import ops, theme
@@ -400,7 +400,7 @@ class RuleDialog(QDialog):
             self.show_error(f"Not saved: {exc}")
             return
         db, agent = self._db, self._agent
-        store = setup.save_rule if self._existing is not None else setup.add_rule
+        store = rulebook.save_rule if self._existing is not None else rulebook.add_rule
         self.buttons.setEnabled(False)
         self.show_error(None)
         ops.run_op(self, lambda: store(db, spec, agent), self._on_saved, self._on_refused, label="Saving the rule")

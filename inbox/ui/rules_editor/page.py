@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.engine import setup
+from inbox.engine import rulebook, setup
 from inbox.store.db import Database
 from inbox.store.rules import StoredRule
 from inbox.ui import ops, theme
@@ -61,7 +61,7 @@ class RulesPage(QWidget):
     def __init__(self, db: Database | None, agent: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db, self._agent = db, agent
-        self.book: setup.RuleBook | None = None
+        self.book: rulebook.RuleBook | None = None
         self.dialog: QDialog | None = None
 
         self.chain = _label()
@@ -158,9 +158,9 @@ class RulesPage(QWidget):
             self.rules_note.setText("Keyword rules live in the inbox database (not available in this preview).")
             return
         db = self._db
-        ops.run_op(self, lambda: setup.rule_book(db), self.show_book, label="Loading keyword rules")
+        ops.run_op(self, lambda: rulebook.rule_book(db), self.show_book, label="Loading keyword rules")
 
-    def show_book(self, book: setup.RuleBook) -> None:
+    def show_book(self, book: rulebook.RuleBook) -> None:
         keep = self.selected_name()
         self.book = book
         self.rule_tree.clear()
@@ -254,7 +254,7 @@ class RulesPage(QWidget):
         self.toggle_button.setEnabled(False)
         ops.run_op(
             self,
-            lambda: setup.set_rule_enabled(db, name, enable, agent),
+            lambda: rulebook.set_rule_enabled(db, name, enable, agent),
             lambda _s: self._reload_and_announce(name),
             lambda exc: (self.rules_note.setText(ops.describe(exc)), self._update_buttons()),
             label="Enabling the rule" if enable else "Disabling the rule",
@@ -265,7 +265,7 @@ class RulesPage(QWidget):
         if db is None:
             return
 
-        def shown(book: setup.RuleBook) -> None:
+        def shown(book: rulebook.RuleBook) -> None:
             self.show_book(book)
             for i in range(self.rule_tree.topLevelItemCount()):
                 item = self.rule_tree.topLevelItem(i)
@@ -273,7 +273,7 @@ class RulesPage(QWidget):
                     self.rule_tree.setCurrentItem(item)
             emit(self.changed)
 
-        ops.run_op(self, lambda: setup.rule_book(db), shown, label="Loading keyword rules")
+        ops.run_op(self, lambda: rulebook.rule_book(db), shown, label="Loading keyword rules")
 
     def show_history(self) -> QDialog | None:
         chosen, db = self.selected(), self._db
@@ -284,7 +284,7 @@ class RulesPage(QWidget):
         dialog = HistoryDialog(chosen.spec.name, self.book.channels if self.book else {}, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         name = chosen.spec.name
-        ops.run_op(dialog, lambda: setup.rule_history(db, name), dialog.show_versions, label="Loading rule history")
+        ops.run_op(dialog, lambda: rulebook.rule_history(db, name), dialog.show_versions, label="Loading rule history")
         self.dialog = dialog
         dialog.open()
         return dialog

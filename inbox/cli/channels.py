@@ -1,0 +1,118 @@
+"""`inbox channel add|list`: the provider numbers Inbox polls and sends from.
+
+Adding goes through `engine/setup.add_channel`, the door the desktop's set-up uses too: it
+validates, writes the audit entry and publishes `ChannelHealthChanged`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from inbox.cli.command import CliError, database, duration, emit
+from inbox.core import durations, phone
+
+
+def cmd_channel_add(args: argparse.Namespace) -> int:
+    from inbox.engine import credentials, setup  # the engine, only when a command needs it
+
+    try:  # the engine's own checks, everything that needs no database, before asking for a token
+        number = setup.check_number(args.number)
+        setup.check_provider(args.provider)
+        setup.check_account_sid(args.account_sid, strict=args.base_url is None)
+        setup.check_name(args.name)
+        setup.check_base_url(args.base_url)
+        setup.check_help_text(args.help_text or "")
+    except setup.SetupRefused as exc:
+        raise CliError(exc.reason) from None
+    store_token = None
+    if args.auth_token_env:
+        try:
+            ref = credentials.env_ref(setup.check_env_var(args.auth_token_env))
+        except setup.SetupRefused as exc:
+            raise CliError(exc.reason) from None
+        if not os.environ.get(args.auth_token_env):
+            print(f"warning: {args.auth_token_env} is not set in this environment", file=sys.stderr)
+    else:
+        if sys.stdin.isatty():
+            token = getpass.getpass("Auth token: ")
+        else:
+            token = sys.stdin.readline().strip()
+        if not token:
+            raise CliError("no auth token given (type it, pipe it on stdin, or use --auth-token-env VAR)")
+        ref = credentials.keyring_ref()
+        store_token = lambda: credentials.store_in_keyring(args.account_sid, token)  # noqa: E731
+    db = database(args)
+    try:
+        ch = setup.add_channel(
+            db,
+            name=args.name,
+            provider=args.provider,
+            number=number,
+            account_sid=args.account_sid,
+            base_url=args.base_url,
+            auth_token_ref=ref,
+            provider_handles_opt_out=args.provider_handles_opt_out == "yes",
+            help_text=args.help_text or "",
+            poll_interval_seconds=args.poll_interval,
+            store_token=store_token,
+            actor="admin",
+        )
+    except setup.SetupRefused as exc:
+        raise CliError(exc.reason) from None
+    except credentials.MissingCredentials as exc:
+        raise CliError(str(exc)) from None
+    emit(args, ch, lambda: print(f"Added channel {ch.name} ({phone.display(ch.number)}, {ch.provider})"))
+    return 0
+
+
+def cmd_channel_list(args: argparse.Namespace) -> int:
+    from inbox.store import channels
+
+    db = database(args)
+    with db.read() as s:
+        found = channels.all_active(s)
+
+    def human() -> None:
+        if not found:
+            print("No channels yet: add one with `inbox channel add`.")
+        for ch in found:
+            handled = "provider answers STOP/HELP" if ch.provider_handles_opt_out else "Inbox answers STOP/HELP"
+            where = ch.base_url or "api.twilio.com"
+            print(f"{ch.name:20} {phone.display(ch.number):18} {ch.provider:8} {where}  ({handled})")
+
+    emit(args, found, human)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add `inbox channel ...` to the main parser."""
+    channel = subparsers.add_parser("channel", help="provider numbers", parents=[common])
+    channel_sub = channel.add_subparsers(dest="channel_command", required=True)
+    add = channel_sub.add_parser("add", help="add a number", parents=[common])
+    add.add_argument("--name", required=True, help="printable, up to 80 characters")
+    add.add_argument("--provider", default="twilio")
+    add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
+    add.add_argument("--account-sid", required=True)
+    add.add_argument("--base-url", help="API base URL (for the simulator or a Twilio-compatible provider)")
+    add.add_argument(
+        "--auth-token-env", metavar="VAR", help="read the auth token from this environment variable at run time"
+    )
+    add.add_argument(
+        "--provider-handles-opt-out",
+        choices=["yes", "no"],
+        default="yes",
+        help="does the provider answer STOP/START/HELP itself? (Twilio does by default)",
+    )
+    add.add_argument("--help-text", help="reply to HELP/INFO, at most 1,600 characters (one provider message)")
+    add.add_argument(
+        "--poll-interval",
+        type=duration(durations.POLL_INTERVAL),
+        default=5.0,
+        help=f"seconds between polls, {durations.POLL_INTERVAL.describe()} (default 5)",
+    )
+    add.set_defaults(func=cmd_channel_add)
+    lst = channel_sub.add_parser("list", help="list numbers", parents=[common])
+    lst.set_defaults(func=cmd_channel_list)

@@ -1,0 +1,136 @@
+"""`inbox send|conversations|show`: the agent's side of the inbox from a terminal.
+
+They go through `engine/service.InboxService`, the object the desktop's windows use.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from inbox.cli.command import CliError, database, emit, refused
+from inbox.core import phone, terminal
+from inbox.core.events import EventBus
+from inbox.core.models import ConversationStatus
+
+
+def _service(args: argparse.Namespace, db=None):
+    from inbox.engine.service import InboxService
+
+    return InboxService(db or database(args), EventBus(), agent=args.agent)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from inbox.engine.service import NoSuchChannel, SendRefused
+
+    try:
+        to = phone.normalize(args.to)
+    except phone.InvalidPhoneNumber as exc:
+        raise CliError(str(exc)) from None
+    try:
+        msg = _service(args).send_to(args.channel, to, args.text)
+    except NoSuchChannel as exc:
+        raise CliError(exc.reason) from None
+    except SendRefused as exc:
+        return refused(exc.reason)
+    emit(
+        args,
+        msg,
+        lambda: print(
+            f"Queued message {msg.id} to {phone.display(to)} ({msg.num_segments} segment(s), {msg.encoding}). "
+            "It leaves with the next `inbox sync --once` or the running daemon."
+        ),
+    )
+    return 0
+
+
+def cmd_conversations(args: argparse.Namespace) -> int:
+    from inbox.engine.service import ConversationFilter
+
+    svc = _service(args)
+    view = args.status or "all"
+    rows = svc.conversations_page(ConversationFilter(view=view), 0, args.limit)
+
+    def human() -> None:
+        if not rows:
+            print("No conversations.")
+        for c in rows:
+            who = c.contact_name or phone.display(c.contact_phone)
+            flags = "".join([" [opted out]" if c.opted_out else "", " [flagged]" if c.flagged else ""])
+            unread = f" ({c.unread_count} unread)" if c.unread_count else ""
+            print(f"#{c.id:<5} {c.status.value:9} {who:28} {c.last_activity_at:%Y-%m-%d %H:%M}{unread}{flags}")
+            print(f"        {c.last_message_preview[:90]}")
+
+    emit(args, rows, human)
+    return 0
+
+
+def _find_contact(s, query: str):
+    from inbox.store import contacts
+
+    if query.isdigit() and len(query) < 7:
+        found = contacts.get(s, int(query))
+        if found:
+            return found
+    try:
+        return contacts.by_phone(s, phone.normalize(query))
+    except phone.InvalidPhoneNumber:
+        return None
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from inbox.store import conversations, messages, optouts
+
+    db = database(args)
+    with db.read() as s:
+        contact = _find_contact(s, args.contact)
+        if contact is None:
+            raise CliError(f"no contact {args.contact!r}")
+        convs = conversations.for_contact(s, contact.id)
+        threads = [(c, messages.page(s, c.id, None, args.limit)) for c in convs]
+        states = {o.channel_id: o for o in optouts.for_contact(s, contact.id)}
+
+    def human() -> None:
+        print(f"{contact.display_name or phone.display(contact.phone)}  {phone.display(contact.phone)}")
+        for conv, msgs in threads:
+            state = states.get(conv.channel_id)
+            opted = (
+                f" · opted out {state.changed_at:%d %b %H:%M} ({state.keyword or state.source.value})"
+                if state and state.opted_out
+                else ""
+            )
+            print(f"\n— {conv.channel_name} · {conv.status.value}{opted}")
+            for m in msgs:
+                body = "••••••" if m.masked else m.body
+                who = {
+                    "customer": "customer",
+                    "agent": m.author or "agent",
+                    "automation": f"⚙ {m.author}",
+                    "note": f"note by {m.author}",
+                }.get(m.author_kind.value, m.author_kind.value)
+                failed = m.status.value in ("failed", "undelivered") and m.error_message
+                reason = f": {m.error_message}" if failed else ""
+                status = "" if m.direction.value == "inbound" else f" [{m.status.value}{reason}]"
+                text = terminal.visible(body)  # a newline in a text must not fake a line of ours
+                print(f"  {m.created_at.astimezone():%d %b %H:%M}  {who}: {text}{status}")
+
+    emit(args, {"contact": contact, "conversations": [{"conversation": c, "messages": m} for c, m in threads]}, human)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add `inbox send`, `inbox conversations` and `inbox show` to the main parser."""
+    send = subparsers.add_parser("send", help="queue a reply as an agent", parents=[common])
+    send.add_argument("--channel", required=True)
+    send.add_argument("--to", required=True)
+    send.add_argument("text")
+    send.set_defaults(func=cmd_send)
+
+    convs = subparsers.add_parser("conversations", help="list conversations", parents=[common])
+    convs.add_argument("--status", choices=[s.value for s in ConversationStatus] + ["all", "mine", "unassigned"])
+    convs.add_argument("--limit", type=int, default=50)
+    convs.set_defaults(func=cmd_conversations)
+
+    show = subparsers.add_parser("show", help="a contact's thread", parents=[common])
+    show.add_argument("contact", help="phone number or contact id")
+    show.add_argument("--limit", type=int, default=50)
+    show.set_defaults(func=cmd_show)
