@@ -29,6 +29,7 @@ from inbox.providers.base import InboundBatch
 from inbox.store import arrivals, conversations, cursors, health, messages
 from inbox.store import quarantine as quarantined
 from inbox.store.db import Database
+from inbox.store.problems import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +43,6 @@ CHUNK = 5000
 # out of range, a constraint) or not even encodable by the driver. Anything else (a lost
 # connection, a locked database, a bug) fails the poll, which is retried later.
 RECORD_ERRORS = (DataError, IntegrityError, UnicodeEncodeError, OverflowError)
-
-
-def describe_failure(exc: BaseException) -> str:
-    """What went wrong, safe to log and show: the error's kind, never its text, because database
-    errors quote the statement and its values (phone numbers, message bodies)."""
-    text = type(exc).__name__
-    orig = getattr(exc, "orig", None)
-    if orig is not None:
-        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
-        text += f" ({type(orig).__name__}{f' {code}' if code else ''})"
-    return text
 
 
 @dataclass

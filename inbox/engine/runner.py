@@ -23,14 +23,14 @@ from inbox.core.models import Channel
 from inbox.engine import replies
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
-from inbox.engine.ingest import IngestReport, describe_failure, ingest, quarantine
+from inbox.engine.ingest import IngestReport, ingest, quarantine
 from inbox.engine.leadership import Leadership
 from inbox.engine.lookups import run_lookups
 from inbox.engine.outbox import Outbox, SendReport
 from inbox.providers.base import MalformedResponse, ProviderError, Retryable
 from inbox.store import channels, cursors, health
 from inbox.store.db import Database
-from inbox.store.problems import public_text
+from inbox.store.problems import describe_failure, public_text
 
 log = logging.getLogger(__name__)
 

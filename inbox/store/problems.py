@@ -2,7 +2,8 @@
 
 SQLAlchemy's error text carries the SQL, its parameters (phone numbers, message bodies) and, on
 PostgreSQL, a DETAIL line quoting the offending row. None of that may reach a terminal, a `--json`
-answer or a log: `public_text` keeps the driver's first line only, `redact` scrubs a traceback, and
+answer or a log: `public_text` keeps the driver's first line only, `describe_failure` only the
+error's kind (where even the first line may quote a value), `redact` scrubs a traceback, and
 `describe` turns the errors a person can fix (bad URL, missing folder, server down, read-only file,
 lock held elsewhere, full disk) into one line saying what is wrong and what to do.
 """
@@ -25,6 +26,17 @@ _WHERE = "(--db or INBOX_DATABASE_URL)"
 _REDACTED = re.compile(
     r"^(\s*)(\[parameters: .*|\[SQL: .*|DETAIL: .*|CONTEXT: .*|\(Background on this error at: .*)$", re.M
 )
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong, safe to log and show: the error's kind, never its text, because database
+    errors quote the statement and its values (phone numbers, message bodies)."""
+    text = type(exc).__name__
+    orig = getattr(exc, "orig", None)
+    if orig is not None:
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+        text += f" ({type(orig).__name__}{f' {code}' if code else ''})"
+    return text
 
 
 def public_text(exc: BaseException) -> str:
