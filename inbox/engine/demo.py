@@ -6,7 +6,6 @@ Closing it stops everything and deletes the folder: nothing keeps running, nothi
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import tempfile
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from inbox.core.events import EventBus
 from inbox.core.models import Channel
-from inbox.engine import sample_data
+from inbox.engine import credentials, sample_data
 from inbox.engine.runner import Runner
 from inbox.engine.service import InboxService
 from inbox.simulator.client import SimulatorClient
@@ -46,7 +45,8 @@ class DemoEnvironment:
         )
         self.simulator = SimulatorServer(self.config, host="127.0.0.1", port=0).start()
         self.phone = SimulatorClient(self.simulator.url)
-        os.environ[TOKEN_VAR] = token
+        # Held by this process only: os.environ would hand the token to every child process.
+        credentials.keep_in_process(TOKEN_VAR, token)
         with self.db.write() as s:
             self.channel: Channel = channels.add(
                 s,
@@ -93,7 +93,7 @@ class DemoEnvironment:
         self.runner.shutdown()
         self.simulator.stop()
         self.db.dispose()
-        os.environ.pop(TOKEN_VAR, None)
+        credentials.forget_in_process(TOKEN_VAR)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> DemoEnvironment:

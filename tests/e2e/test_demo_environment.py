@@ -1,0 +1,40 @@
+"""`inbox demo`'s environment keeps its simulator token in this process only, and works with it."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from inbox.engine import credentials
+from inbox.engine.demo import DEMO_NUMBER, TOKEN_VAR, DemoEnvironment
+from inbox.engine.service import ConversationFilter
+
+CUSTOMER = "+15557650001"
+
+
+def _eventually(check, timeout: float = 15.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return result
+
+
+def test_the_demo_token_never_enters_the_environment_and_still_authenticates(monkeypatch) -> None:
+    monkeypatch.delenv(TOKEN_VAR, raising=False)
+    with DemoEnvironment(seed_history=False, poll_interval=0.3).start(live_customers=False) as demo:
+        token = demo.config.auth_token
+        # A child process (a browser opening a link, a helper) inherits os.environ: the token is not there.
+        assert TOKEN_VAR not in os.environ
+        assert token not in os.environ.values()
+        assert credentials.resolve(demo.channel.auth_token_ref, demo.channel.account_sid) == token
+        # The runner authenticates with it: it polls the customer's text in and sends the agent's reply.
+        demo.phone.text(CUSTOMER, DEMO_NUMBER, "Is my parcel on its way?")
+        page = _eventually(lambda: demo.service.conversations_page(ConversationFilter(view="all"), 0, 1))
+        assert page, "the demo's runner did not poll the customer's text in"
+        demo.service.send_reply(page[0].id, "It is, arriving tomorrow.")
+        received = _eventually(lambda: [m["body"] for m in demo.phone.phone(CUSTOMER) if "tomorrow" in str(m["body"])])
+        assert received == ["It is, arriving tomorrow."]
+        folder = demo.folder
+    assert not credentials.held(TOKEN_VAR)
+    assert TOKEN_VAR not in os.environ
+    assert not folder.exists()
