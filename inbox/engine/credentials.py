@@ -1,10 +1,26 @@
-"""Provider secrets: kept in the OS keyring or named by an environment variable, never in the database."""
+"""The installation's secrets, never in the database: provider tokens (OS keyring or an environment
+variable), header values of keyword lookups (keyring or variable) and the verification key.
+
+Every keyring entry of the app lives under the one service `KEYRING_SERVICE`; the entry's user name
+says what it is: an account SID (a provider token), a lookup's name, or `VERIFICATION_KEY_USER`.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
+import stat
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "inbox"
+# The HMAC key behind verification codes: this variable if set, else the keyring entry, else the file.
+VERIFICATION_KEY_ENV = "INBOX_VERIFICATION_KEY"
+VERIFICATION_KEY_USER = "verification-key"
+VERIFICATION_KEY_FILE = "verification.key"
 # Variables named so hold a token the person chose to keep for one session only (see engine.setup).
 SESSION_VAR_PREFIX = "INBOX_TOKEN_"
 
@@ -65,6 +81,12 @@ def resolve(ref: str, account_sid: str) -> str:
             raise MissingCredentials(f"environment variable {var} (the auth token) is not set")
         return value
     if ref == "keyring":
+        if account_sid == VERIFICATION_KEY_USER:
+            # A lookup naming this entry would send the verification key to a web service.
+            raise MissingCredentials(
+                f"the keyring entry {VERIFICATION_KEY_USER!r} holds the verification key; "
+                "keep the header value under another name"
+            )
         import keyring
         from keyring.errors import KeyringError
 
@@ -76,3 +98,73 @@ def resolve(ref: str, account_sid: str) -> str:
             raise MissingCredentials("no auth token in the OS keyring for this account; run `inbox channel add` again")
         return value
     raise MissingCredentials(f"unknown credential reference {ref!r}")
+
+
+# -- the verification key --------------------------------------------------------------------------
+_key_lock = threading.Lock()
+_cached_key: bytes | None = None
+
+
+def verification_key(config_dir: Path | None = None) -> bytes:
+    """The installation's HMAC key for verification codes: `VERIFICATION_KEY_ENV` if set, else the
+    OS keyring entry (created on first use), else a 0600 file in the user config dir (created on
+    first use). Every machine sharing a database must use the same key. `config_dir` (tests) skips
+    the keyring and the cache."""
+    global _cached_key
+    from_env = os.environ.get(VERIFICATION_KEY_ENV)
+    if from_env:
+        return from_env.encode()
+    with _key_lock:
+        if _cached_key is not None and config_dir is None:
+            return _cached_key
+        value = _key_from_keyring() if config_dir is None else None
+        if value is None:
+            value = _key_from_file(config_dir)
+        if config_dir is None:
+            _cached_key = value
+        return value
+
+
+def forget_verification_key() -> None:
+    """Read the key afresh at the next use (tests that switch keys)."""
+    global _cached_key
+    with _key_lock:
+        _cached_key = None
+
+
+def _key_from_keyring() -> bytes | None:
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, VERIFICATION_KEY_USER)
+        if not value:
+            keyring.set_password(KEYRING_SERVICE, VERIFICATION_KEY_USER, secrets.token_hex(32))
+            value = keyring.get_password(KEYRING_SERVICE, VERIFICATION_KEY_USER)
+    except (KeyringError, RuntimeError) as exc:
+        log.debug("no usable keyring for the verification key (%s); using the key file", type(exc).__name__)
+        return None
+    return value.encode() if value else None
+
+
+def _key_from_file(config_dir: Path | None) -> bytes:
+    from platformdirs import user_config_dir
+
+    folder = config_dir or Path(user_config_dir("inbox", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / VERIFICATION_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            log.warning("verification key file was readable by others; restricting it to its owner")
+            path.chmod(0o600)
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    value = path.read_text().strip()
+    if not value:
+        raise RuntimeError(f"the verification key file {path} is empty; delete it to make a new one")
+    return value.encode()

@@ -9,22 +9,18 @@ Three entry points:
   provider call. The code lives in the database only as a keyed hash (to check replies) and, until it
   has left, as a sealed copy (so a crash between queueing and sending loses nothing).
 
-The key behind both is per installation: `INBOX_VERIFICATION_KEY` if set, else the OS keyring
-(service "inbox", user "verification-key"), else a 0600 file in the user config dir. Every machine
-that starts verifications or runs the poller against a shared database must use the same key.
+The key behind both is per installation and lives with the other secrets
+(`credentials.verification_key`: `INBOX_VERIFICATION_KEY` if set, else the OS keyring, else a 0600
+file in the user config dir). Every machine that starts verifications or runs the poller against a
+shared database must use the same key.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import stat
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import text
@@ -42,7 +38,7 @@ from inbox.core.verification import (
     CodePolicy,
     VerificationStatus,
 )
-from inbox.engine import replies
+from inbox.engine import credentials, replies
 from inbox.store import audit, channels, contacts, conversations, optouts
 from inbox.store import verifications as store
 from inbox.store.db import Database
@@ -54,10 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AUTHOR = "verification"
-KEY_ENV = "INBOX_VERIFICATION_KEY"
-KEYRING_SERVICE = "inbox"
-KEYRING_USER = "verification-key"
-KEY_FILE = "verification.key"
 # How long after a challenge ended a reply carrying its code still gets a "no longer valid" answer.
 ENDED_GRACE = timedelta(minutes=30)
 
@@ -87,75 +79,6 @@ class Expectation:
     code: str = field(repr=False)
 
 
-# -- the installation secret -----------------------------------------------------------------------
-_secret_lock = threading.Lock()
-_cached_secret: bytes | None = None
-
-
-def installation_secret(config_dir: Path | None = None) -> bytes:
-    """The HMAC key for codes: env var, else OS keyring, else a 0600 file (created on first use)."""
-    global _cached_secret
-    from_env = os.environ.get(KEY_ENV)
-    if from_env:
-        return from_env.encode()
-    with _secret_lock:
-        if _cached_secret is not None and config_dir is None:
-            return _cached_secret
-        value = _from_keyring() if config_dir is None else None
-        if value is None:
-            value = _from_file(config_dir)
-        if config_dir is None:
-            _cached_secret = value
-        return value
-
-
-def _from_keyring() -> bytes | None:
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            value = keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
-            if not value:
-                keyring.set_password(KEYRING_SERVICE, KEYRING_USER, secrets.token_hex(32))
-                value = keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
-        except (KeyringError, RuntimeError) as exc:
-            log.debug("no usable keyring for the verification key (%s); using the key file", type(exc).__name__)
-            return None
-    except ImportError:
-        return None
-    return value.encode() if value else None
-
-
-def _from_file(config_dir: Path | None) -> bytes:
-    from platformdirs import user_config_dir
-
-    folder = config_dir or Path(user_config_dir("inbox", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning("verification key file was readable by others; restricting it to its owner")
-            path.chmod(0o600)
-    else:
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
-    value = path.read_text().strip()
-    if not value:
-        raise RuntimeError(f"the verification key file {path} is empty; delete it to make a new one")
-    return value.encode()
-
-
-def _forget_cached_secret() -> None:
-    """For tests that switch keys."""
-    global _cached_secret
-    with _secret_lock:
-        _cached_secret = None
-
-
 # -- the outbox hook -------------------------------------------------------------------------------
 class _OutboundRow(Protocol):
     id: int
@@ -171,7 +94,7 @@ def outbound_text(session: Session, row: _OutboundRow) -> str:
     if found is None:
         return WITHDRAWN_TEXT
     salt, sealed, kid = found
-    secret = installation_secret()
+    secret = credentials.verification_key()
     if otp.key_id(secret) != kid:
         log.warning("message %d: the code was issued under another verification key; not sending it", row.id)
         return WITHDRAWN_TEXT
@@ -251,12 +174,12 @@ def _first_candidate(body: str, length: int) -> str | None:
 def _check(session: Session, challenge: Challenge, candidate: str) -> bool | None:
     """Whether the candidate is the code; None when this machine holds a different key."""
     check = store.code_check(session, challenge.id)
-    secret = installation_secret()
+    secret = credentials.verification_key()
     if otp.key_id(secret) != check.key_id:
         log.warning(
             "verification %d: issued under another verification key; set %s alike on every machine",
             challenge.id,
-            KEY_ENV,
+            credentials.VERIFICATION_KEY_ENV,
         )
         return None
     return otp.matches(secret, check.salt, candidate, check.digest)
@@ -307,7 +230,7 @@ def _code_from_wrong_phone(ctx: InboundContext) -> bool:
     ]
     if not others:
         return False
-    secret = installation_secret()
+    secret = credentials.verification_key()
     for challenge, check in others:
         candidate = _first_candidate(ctx.body, challenge.code_length)
         if candidate is None or otp.key_id(secret) != check.key_id:
@@ -402,7 +325,7 @@ class Verifier:
         """Text a code to a customer (or resend: a new code for their pending challenge)."""
         policy = policy or self.policy
         now = self.clock()
-        secret = installation_secret()
+        secret = credentials.verification_key()
         with self.db.write() as session:
             changes = settle(session, now)
             channel, number, conv_id, contact_id = self._resolve(session, channel_id, to, conversation_id, now)
@@ -497,7 +420,7 @@ class Verifier:
                 raise VerificationRefused(f"a code is {otp.MIN_LENGTH}–{otp.MAX_LENGTH} digits")
             policy = replace(policy, length=len(code))
         now = self.clock()
-        secret = installation_secret()
+        secret = credentials.verification_key()
         number = self._number(to)
         with self.db.write() as session:
             changes = settle(session, now)

@@ -195,15 +195,15 @@ def test_status_lines_people_read() -> None:
 def test_key_falls_back_to_a_private_file_that_persists(tmp_path, monkeypatch) -> None:
     import stat
 
-    from inbox.engine import verification
+    from inbox.engine import credentials
 
-    monkeypatch.delenv(verification.KEY_ENV, raising=False)
-    first = verification.installation_secret(config_dir=tmp_path)
-    path = tmp_path / verification.KEY_FILE
+    monkeypatch.delenv(credentials.VERIFICATION_KEY_ENV, raising=False)
+    first = credentials.verification_key(config_dir=tmp_path)
+    path = tmp_path / credentials.VERIFICATION_KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(first) == 64 and verification.installation_secret(config_dir=tmp_path) == first
+    assert len(first) == 64 and credentials.verification_key(config_dir=tmp_path) == first
     path.chmod(0o644)  # someone loosened it: it is tightened again on the next read
-    assert verification.installation_secret(config_dir=tmp_path) == first
+    assert credentials.verification_key(config_dir=tmp_path) == first
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    monkeypatch.setenv(verification.KEY_ENV, "from-the-environment")
-    assert verification.installation_secret(config_dir=tmp_path) == b"from-the-environment"
+    monkeypatch.setenv(credentials.VERIFICATION_KEY_ENV, "from-the-environment")
+    assert credentials.verification_key(config_dir=tmp_path) == b"from-the-environment"
