@@ -1,5 +1,8 @@
 """The engine's heartbeat: poll, send, refresh, reconcile — on APScheduler jobs or once from the CLI.
 
+`JOBS` declares each job once; the scheduler (`Runner.start`) and one cycle (`Runner.sync_once`)
+both derive from it.
+
 With a `Leadership`, the poll, send and refresh jobs only act while this process holds the inbox's
 lease, so several daemons (or desktops) on one database never poll or send twice; the lease job
 renews it every third of its period and the others take over when the holder dies.
@@ -14,6 +17,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,7 +38,7 @@ from inbox.store.problems import describe_failure, public_text
 
 log = logging.getLogger(__name__)
 
-JOB_WORKERS = 12
+JOB_WORKERS = 12  # more than there are JOBS: no job ever waits for a free worker
 
 
 class IngestFailed(RuntimeError):
@@ -189,34 +193,52 @@ class Runner:
             )
             return report
         with self._lock:
-            self.outbox.mark_interrupted()
-            self.outbox.reconcile(report.send)
-            for channel in self.active_channels():
-                try:
-                    result = self.poll_channel(channel, force=True)
-                    if result:
-                        report.ingest[channel.name] = result
-                        if result.problem:
-                            report.errors.append(f"{channel.name}: {result.problem}")
-                except Exception as exc:  # noqa: BLE001 - reported, other channels go on
-                    report.errors.append(f"{channel.name}: {_said(exc)}")
-            self._lease_job()
-            report.errors.extend(run_lookups(self.db, self.events).errors)  # keyword lookups (issue 4)
-            engagement_tick(self.db)  # due broadcasts, survey timeouts, CSAT asks (issue 9)
-            for _ in range(100):  # drain the outbox (bounded)
-                self._lease_job()
-                step = self.outbox.send_due()
-                _merge(report.send, step)
-                if not (step.sent or step.failed or step.refused_opted_out or step.unknown) or step.deferred:
-                    break
-            self.outbox.reconcile(report.send)
-            report.errors.extend(report.send.errors)
-            for channel in self.active_channels():
-                try:
-                    report.statuses_changed += self.outbox.refresh_statuses(channel)
-                except ProviderError as exc:
-                    report.errors.append(f"{channel.name}: {exc}")
+            phases = [job.once for job in JOBS if job.once is not None]
+            for i, phase in enumerate(phases):
+                if i:
+                    self._lease_job()  # renewed per phase: a long cycle keeps the lease
+                phase(self, report)
         return report
+
+    # -- the phases of sync_once, in the order of JOBS ---------------------------------------------
+    def _reconcile_once(self, report: SyncReport) -> None:
+        self.outbox.mark_interrupted()
+        self.outbox.reconcile(report.send)
+
+    def _poll_once(self, report: SyncReport) -> None:
+        for channel in self.active_channels():
+            try:
+                result = self.poll_channel(channel, force=True)
+                if result:
+                    report.ingest[channel.name] = result
+                    if result.problem:
+                        report.errors.append(f"{channel.name}: {result.problem}")
+            except Exception as exc:  # noqa: BLE001 - reported, other channels go on
+                report.errors.append(f"{channel.name}: {_said(exc)}")
+
+    def _lookups_once(self, report: SyncReport) -> None:
+        report.errors.extend(run_lookups(self.db, self.events).errors)
+
+    def _engagement_once(self, report: SyncReport) -> None:
+        engagement_tick(self.db)
+
+    def _send_once(self, report: SyncReport) -> None:
+        """Drain the outbox (bounded), then settle what this very drain left `unknown`."""
+        for _ in range(100):
+            self._lease_job()
+            step = self.outbox.send_due()
+            _merge(report.send, step)
+            if not (step.sent or step.failed or step.refused_opted_out or step.unknown) or step.deferred:
+                break
+        self.outbox.reconcile(report.send)
+        report.errors.extend(report.send.errors)
+
+    def _refresh_once(self, report: SyncReport) -> None:
+        for channel in self.active_channels():
+            try:
+                report.statuses_changed += self.outbox.refresh_statuses(channel)
+            except ProviderError as exc:
+                report.errors.append(f"{channel.name}: {exc}")
 
     # -- scheduled -------------------------------------------------------------------------------
     def _lease_job(self) -> None:
@@ -294,6 +316,22 @@ class Runner:
             log.error("reconcile job failed (%s)", public_text(exc))
             log.debug("the reconcile job failed at:", exc_info=True)
 
+    def _lookups_job(self) -> None:
+        if self.is_leader():
+            run_lookups(self.db, self.events)
+
+    def _engagement_job(self) -> None:
+        if self.is_leader():
+            engagement_tick(self.db)
+
+    def _poll_every(self) -> float:
+        """The poll job's interval: the runner's, else the shortest of the active channels'."""
+        if self.poll_interval is not None:
+            return self.poll_interval
+        interval = min((c.poll_interval_seconds for c in self.active_channels()), default=5.0)
+        # A row written before the bounds existed (or by hand) must not spin the scheduler.
+        return durations.POLL_INTERVAL.clamp(interval)
+
     def _on_event(self, event: Event) -> None:
         """New credentials end the backoff of every channel using them (one account's token may
         serve several numbers) and release the replies held for them: the person who typed the
@@ -319,14 +357,8 @@ class Runner:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        interval = self.poll_interval
-        if interval is None:
-            chans = self.active_channels()
-            interval = min((c.poll_interval_seconds for c in chans), default=5.0)
-            # A row written before the bounds existed (or by hand) must not spin the scheduler.
-            interval = durations.POLL_INTERVAL.clamp(interval)
-        # A thread for every job (lease, poll, send, refresh, reconcile, lookups, engagement) and
-        # spare: each job waits only on its own HTTP exchanges, never for a worker another holds.
+        # A thread for every job and spare: each job waits only on its own HTTP exchanges, never
+        # for a worker another holds.
         scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=JOB_WORKERS)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -336,19 +368,11 @@ class Runner:
         if self.leadership is not None:
             self.leadership.on_change = self._leadership_changed
             self.leadership.renew()  # before the first poll, so a lone daemon starts at once
-            scheduler.add_job(
-                self._lease_job, "interval", seconds=self.leadership.renew_interval, id="lease", next_run_time=now
-            )
-        scheduler.add_job(self._poll_job, "interval", seconds=interval, id="poll", next_run_time=now)
-        scheduler.add_job(self._send_job, "interval", seconds=self.send_interval, id="send", next_run_time=now)
-        scheduler.add_job(self._refresh_job, "interval", seconds=self.refresh_interval, id="refresh", next_run_time=now)
-        scheduler.add_job(
-            self._reconcile_job, "interval", seconds=self.refresh_interval, id="reconcile", next_run_time=now
-        )
-        lookups = lambda: self.is_leader() and run_lookups(self.db, self.events)  # noqa: E731 - keyword lookups
-        scheduler.add_job(lookups, "interval", seconds=self.send_interval, id="lookups")
-        engage = lambda: self.is_leader() and engagement_tick(self.db)  # noqa: E731 - issue 9
-        scheduler.add_job(engage, "interval", seconds=self.send_interval, id="engagement", next_run_time=now)
+        for job in JOBS:
+            if job.with_leadership_only and self.leadership is None:
+                continue
+            first = {"next_run_time": now} if job.at_start else {}
+            scheduler.add_job(partial(job.scheduled, self), "interval", seconds=job.every(self), id=job.id, **first)
         scheduler.start()
         self._unsubscribe = self.events.subscribe(self._on_event)
         # Any automatic reply committed in this process (a verification code, a CSAT question, a
@@ -380,6 +404,41 @@ class Runner:
         if self.leadership is not None:
             self.leadership.release()
         self.pool.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One unit of the runner's work, declared once in `JOBS`: `start` schedules `scheduled` every
+    `every(runner)` seconds, and `sync_once` runs the `once` phases in the order of `JOBS` (as
+    `automation.STEPS` declares the chain). The scheduled forms act only while this process leads."""
+
+    id: str
+    every: Callable[[Runner], float]
+    scheduled: Callable[[Runner], object]
+    once: Callable[[Runner, SyncReport], None] | None = None  # None: not a phase of sync_once
+    at_start: bool = True  # first run as the scheduler starts, not one interval later
+    with_leadership_only: bool = False
+
+
+def _lease_every(runner: Runner) -> float:
+    assert runner.leadership is not None  # the lease job is scheduled only with a Leadership
+    return runner.leadership.renew_interval
+
+
+JOBS: tuple[Job, ...] = (
+    # The lease first: sync_once took it before its phases, start renews it before the first poll.
+    Job("lease", _lease_every, Runner._lease_job, with_leadership_only=True),
+    # Interrupted and `unknown` sends are settled against the provider's list before anything else.
+    Job("reconcile", lambda r: r.refresh_interval, Runner._reconcile_job, Runner._reconcile_once),
+    Job("poll", Runner._poll_every, Runner._poll_job, Runner._poll_once),
+    # Keyword rules' lookups (network calls the chain turned into job rows) and their answers.
+    Job("lookups", lambda r: r.send_interval, Runner._lookups_job, Runner._lookups_once, at_start=False),
+    # Due broadcasts, survey timeouts, CSAT questions.
+    Job("engagement", lambda r: r.send_interval, Runner._engagement_job, Runner._engagement_once),
+    # After the phases that queue replies, so those leave within the same sync_once.
+    Job("send", lambda r: r.send_interval, Runner._send_job, Runner._send_once),
+    Job("refresh", lambda r: r.refresh_interval, Runner._refresh_job, Runner._refresh_once),
+)
 
 
 def _merge(total: SendReport, step: SendReport) -> None:
