@@ -1,6 +1,6 @@
 """Entry point for the desktop app: ``run_app(service)``.
 
-Why: the launcher (and the lead's integration tests) build the real ``InboxService`` and hand it
+Why: the launcher (and the integration tests) build the real ``InboxService`` and hand it
 over; this module only owns Qt's lifetime — application, theme, window, event loop, clean exit.
 """
 

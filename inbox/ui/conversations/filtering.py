@@ -2,8 +2,8 @@
 
 Why: when a change event names a conversation, the list must decide locally whether the row stays,
 leaves, or enters the current view and at which position, without reloading the page. This must
-agree with the store's query for ``conversations_page`` (the lead's engine implements the same
-rules; integration tests compare them).
+agree with the store's query for ``conversations_page`` (`store/conversations.page` implements the
+same rules; integration tests compare them).
 """
 
 from __future__ import annotations

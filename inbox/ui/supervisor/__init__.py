@@ -1,1 +1,1 @@
-"""The Supervisor view: metrics, charts, the review queue and exports (issue 7)."""
+"""The Supervisor view: metrics, charts, the review queue and exports."""
