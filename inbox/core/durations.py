@@ -64,5 +64,5 @@ CONTEST_PERIOD = Bounds("the entry-limit period", 1.0, 8760.0, "hours")
 # Review-queue filters ("waiting more than M minutes"): 0 means any wait, up to a year.
 REVIEW_AGE = Bounds("the waiting time", 0.0, 525600.0, "minutes")
 # A broadcast's sending pace: Twilio long codes take 1 message a second, short codes 100 and more;
-# 0, negative or nan used to mean "no throttle at all".
+# never 0, negative or nan, which `core.engagement.throttle` would read as "no throttle at all".
 SEND_RATE = Bounds("the send rate", 0.01, 1000.0, "messages per second")

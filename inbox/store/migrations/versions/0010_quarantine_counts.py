@@ -1,7 +1,7 @@
 """quarantine: one row per distinct (channel, reason, payload), with a count and the last sighting
 
-The same bad record used to add a row on every poll. Existing duplicates are folded into the
-oldest row (count = how many there were, last_seen_at = the newest of their times).
+The same bad record seen on every poll keeps one row and counts its sightings. Duplicates already
+stored are folded into the oldest row (count = how many there were, last_seen_at = the newest of their times).
 
 Revision ID: 0010_quarantine_counts
 Revises: 0001
