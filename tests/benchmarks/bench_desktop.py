@@ -1,4 +1,4 @@
-"""The desktop inbox at scale: 100,000 conversations and 1,000,000 messages (issue 6).
+"""The desktop inbox at scale: 100,000 conversations and 1,000,000 messages.
 
 Run: ``uv run python -m tests.benchmarks.bench_desktop`` (or ``uv run pytest -o addopts="" -s
 tests/benchmarks/bench_desktop.py``). The seeded SQLite file is cached in the temp dir under a key

@@ -1,4 +1,4 @@
-"""Ingest throughput of the full pipeline vs a raw sqlite3 insert of the same rows (issue 3).
+"""Ingest throughput of the full pipeline vs a raw sqlite3 insert of the same rows.
 
     uv run python -m tests.benchmarks.bench_ingest                 # 100,000 MO messages
     uv run python -m tests.benchmarks.bench_ingest --messages 20000 --json

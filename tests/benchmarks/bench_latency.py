@@ -1,4 +1,4 @@
-"""MO-to-auto-reply latency through a real `inbox daemon` polling the simulator every second (issue 3).
+"""MO-to-auto-reply latency through a real `inbox daemon` polling the simulator every second.
 
     uv run python -m tests.benchmarks.bench_latency               # 200 keyword texts, p99 target 1.3 s
     uv run python -m tests.benchmarks.bench_latency --texts 50 --json

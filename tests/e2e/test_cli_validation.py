@@ -60,7 +60,7 @@ def test_channel_add_refuses_a_poll_interval_out_of_bounds(env, value: str) -> N
     ],
 )
 def test_the_daemon_refuses_durations_that_would_spin_it(env, args: tuple[str, str]) -> None:
-    """`--poll-interval -1` used to be accepted and spin the daemon at 90 % CPU, deaf to SIGTERM."""
+    """A zero, negative or nan interval is refused: it would spin the daemon, deaf to SIGTERM."""
     assert_refused(inbox("daemon", *args, env=env, check=False), args[0], "seconds")
 
 
@@ -110,8 +110,8 @@ def test_sending_to_our_own_number_is_refused(env) -> None:
 
 
 def test_undecodable_bytes_and_overlong_agent_names_leave_no_orphan_conversation(env) -> None:
-    """`inbox send ... $'\\xff'` and a 200-character --agent used to print a traceback after
-    creating the contact's conversation; now they are refused before anything is written."""
+    """`inbox send ... $'\\xff'` and a 200-character --agent are refused in one line before anything
+    is written: no contact, no conversation, no traceback."""
     add(env, check=True)
     body = inbox("send", "--channel", "main", "--to", CUSTOMER, b"caf\xff", env=env, check=False)
     assert_refused(body, "not UTF-8")

@@ -1,4 +1,4 @@
-"""Issue 9's promises end to end over the real simulator: polls, surveys, contests and broadcasts."""
+"""Engagement end to end over the real simulator: polls, surveys, contests and broadcasts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 4's promises end to end: customers text keywords to the simulator, Inbox answers as the rule."""
+"""Keyword rules end to end: customers text keywords to the simulator, Inbox answers as the rule."""
 
 from __future__ import annotations
 

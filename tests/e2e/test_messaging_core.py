@@ -1,4 +1,4 @@
-"""Issue 2's promises, end to end over real loopback HTTP against the simulator."""
+"""Two-way messaging end to end over real loopback HTTP against the simulator: poll, reply, opt-out, delivery."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 5, end to end over the simulator: a code texted to a phone, answered from it, and never seen in clear."""
+"""Identity verification end to end over the simulator: a code texted, answered from the phone, never seen in clear."""
 
 from __future__ import annotations
 

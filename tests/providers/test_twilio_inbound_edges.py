@@ -55,7 +55,7 @@ def test_the_cap_holds_the_largest_page_twilio_may_send() -> None:
     one = record("SM" + "a" * 32, datetime.now(UTC), body=body, num_media="10", media=media)
     one.update({k: "x" * 34 for k in ("account_sid", "messaging_service_sid", "api_version", "price")})
     big = httpx.Response(200, content=json.dumps({"messages": [one] * 1000, "next_page_uri": None}).encode())
-    assert len(big.content) > 10 * (1 << 20), "the worst case is far above the old 1 MiB cap"
+    assert len(big.content) > 10 * (1 << 20), "the worst case is far above 1 MiB"
     assert len(big.content) < MAX_PAGE_BYTES
     provider = provider_answering(lambda request: big)
     assert len(provider.fetch_inbound(PollCursor()).messages) == 1  # the same sid a thousand times

@@ -103,8 +103,8 @@ def test_sending_to_the_channels_own_number_is_refused_and_creates_nothing(db) -
 
 
 def test_a_refused_first_message_leaves_no_orphan_conversation(db) -> None:
-    """Invalid UTF-8 from a command line, and an agent name longer than its column, used to
-    leave a contact and an empty conversation behind a traceback."""
+    """Invalid UTF-8 from a command line, and an agent name longer than its column, are refused
+    before anything is written: no contact and no empty conversation are left behind."""
     _add(db)
     undecodable = b"\xff".decode("utf-8", "surrogateescape")
     with pytest.raises(SendRefused, match="not UTF-8"):

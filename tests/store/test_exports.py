@@ -114,7 +114,7 @@ def test_cancel_stops_the_job_and_leaves_no_file(db, seeded, tmp_path, fmt) -> N
         result = exports.export_messages(db, "admin", ALL, fmt, out, cancel=cancel)
     finally:
         exports._BATCH = saved
-    gc.collect()  # an abandoned write-only workbook used to fail here ("I/O operation on closed file")
+    gc.collect()  # an abandoned write-only workbook must not fail here ("I/O operation on closed file")
     assert result.cancelled and result.rows == 2
     assert not list(folder.iterdir())  # neither the file nor its partial
 

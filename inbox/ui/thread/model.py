@@ -177,7 +177,7 @@ class ThreadModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), 0, len(msgs) - 1)
             self._rows[0:0] = msgs
             self.endInsertRows()
-            if len(self._rows) > len(msgs):  # the old first row may lose its day separator
+            if len(self._rows) > len(msgs):  # the row that was first may lose its day separator
                 idx = self.index(len(msgs))
                 emit(self.dataChanged, idx, idx)
         emit(self.older_loaded, len(msgs))
