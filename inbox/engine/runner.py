@@ -372,7 +372,8 @@ class Runner:
             if job.with_leadership_only and self.leadership is None:
                 continue
             first = {"next_run_time": now} if job.at_start else {}
-            scheduler.add_job(partial(job.scheduled, self), "interval", seconds=job.every(self), id=job.id, **first)
+            scheduled = partial(job.scheduled, self)
+            scheduler.add_job(scheduled, "interval", seconds=job.every(self), id=job.id, name=job.id, **first)
         scheduler.start()
         self._unsubscribe = self.events.subscribe(self._on_event)
         # Any automatic reply committed in this process (a verification code, a CSAT question, a
