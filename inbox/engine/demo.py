@@ -14,12 +14,11 @@ from pathlib import Path
 
 from inbox.core.events import EventBus
 from inbox.core.models import Channel
-from inbox.engine import credentials, sample_data
+from inbox.engine import credentials, sample_data, setup
 from inbox.engine.runner import Runner
 from inbox.engine.service import InboxService
 from inbox.simulator.client import SimulatorClient
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
-from inbox.store import channels
 from inbox.store.db import Database
 
 DEMO_NUMBER = "+15550001111"
@@ -47,28 +46,30 @@ class DemoEnvironment:
         self.phone = SimulatorClient(self.simulator.url)
         # Held by this process only: os.environ would hand the token to every child process.
         credentials.keep_in_process(TOKEN_VAR, token)
-        with self.db.write() as s:
-            self.channel: Channel = channels.add(
-                s,
-                name="demo",
-                provider="twilio",
-                number=DEMO_NUMBER,
-                account_sid=self.config.account_sid,
-                base_url=self.simulator.url,
-                auth_token_ref=f"env:{TOKEN_VAR}",
-                provider_handles_opt_out=True,
-                help_text=HELP_TEXT,
-                poll_interval_seconds=poll_interval,
-            )
+        self.events = EventBus()
+        # The same door as the wizard and `inbox channel add`: validated, audited, announced.
+        self.channel: Channel = setup.add_channel(
+            self.db,
+            name="demo",
+            account_sid=self.config.account_sid,
+            number=DEMO_NUMBER,
+            auth_token_ref=f"env:{TOKEN_VAR}",
+            base_url=self.simulator.url,
+            provider_handles_opt_out=True,
+            poll_interval_seconds=poll_interval,
+            help_text=HELP_TEXT,
+            events=self.events,
+        )
         if seed_history:
             sample_data.seed(self.db, self.channel, agent=agent)
-        self.events = EventBus()
         self.runner = Runner(self.db, events=self.events, poll_interval=poll_interval, send_interval=0.5)
         self.service = InboxService(self.db, self.events, agent=agent, on_queued=self.runner.wake)
         self._stop = threading.Event()
         self._script: threading.Thread | None = None
+        self._started = False
 
     def start(self, *, live_customers: bool = True) -> DemoEnvironment:
+        self._started = True
         self.runner.start()
         if live_customers:
             self._script = threading.Thread(target=self._play_script, name="demo-customers", daemon=True)
@@ -97,7 +98,9 @@ class DemoEnvironment:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> DemoEnvironment:
-        return self.start()
+        # `with DemoEnvironment().start(live_customers=False)` keeps what start was told: a second
+        # start would run a second scheduler that close never stops, and play the live customers.
+        return self if self._started else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()

@@ -1,13 +1,15 @@
-"""`inbox demo`'s environment keeps its simulator token in this process only, and works with it."""
+"""`inbox demo`'s environment: its channel comes through the engine's door, its token stays in this process."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from inbox.engine import credentials
 from inbox.engine.demo import DEMO_NUMBER, TOKEN_VAR, DemoEnvironment
 from inbox.engine.service import ConversationFilter
+from inbox.store import audit
 
 CUSTOMER = "+15557650001"
 
@@ -23,10 +25,16 @@ def test_the_demo_token_never_enters_the_environment_and_still_authenticates(mon
     monkeypatch.delenv(TOKEN_VAR, raising=False)
     with DemoEnvironment(seed_history=False, poll_interval=0.3).start(live_customers=False) as demo:
         token = demo.config.auth_token
+        # Started once, as told: no scripted customers texting in.
+        assert not [t for t in threading.enumerate() if t.name == "demo-customers"]
         # A child process (a browser opening a link, a helper) inherits os.environ: the token is not there.
         assert TOKEN_VAR not in os.environ
         assert token not in os.environ.values()
         assert credentials.resolve(demo.channel.auth_token_ref, demo.channel.account_sid) == token
+        # Its channel came through the same door as the wizard's and the CLI's: one audit entry.
+        with demo.db.read() as s:
+            trail = [(e.actor, e.action, e.subject) for e in audit.recent(s)]
+        assert trail == [("admin", "channel_add", f"channel:{demo.channel.id}")]
         # The runner authenticates with it: it polls the customer's text in and sends the agent's reply.
         demo.phone.text(CUSTOMER, DEMO_NUMBER, "Is my parcel on its way?")
         page = _eventually(lambda: demo.service.conversations_page(ConversationFilter(view="all"), 0, 1))
