@@ -60,7 +60,8 @@ class StaleReply(SendRefused):
     sending again with `force=True` sends anyway."""
 
     def __init__(self, newer: tuple[Message, ...], now: datetime) -> None:
-        super().__init__(f"Not sent: {unseen.landed(newer, now)}. Read it, then send again or send anyway")
+        self.landed = unseen.landed(newer, now)  # "Alice replied 20 s ago: “…”" (customer text: untrusted)
+        super().__init__(f"Not sent: {self.landed}. Read it, then send again or send anyway")
         self.newer = newer
 
 
