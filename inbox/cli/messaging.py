@@ -134,7 +134,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 reason = f": {m.error_message}" if failed else ""
                 status = "" if m.direction.value == "inbound" else f" [{m.status.value}{reason}]"
                 text = terminal.visible(body)  # a newline in a text must not fake a line of ours
-                print(f"  {m.created_at.astimezone():%d %b %H:%M}  {who}: {text}{status}")
+                # The id is what `inbox send --after` takes: "the newest message I read".
+                print(f"  #{m.id:<6} {m.created_at.astimezone():%d %b %H:%M}  {who}: {text}{status}")
 
     emit(args, {"contact": contact, "conversations": [{"conversation": c, "messages": m} for c, m in threads]}, human)
     return 0

@@ -76,7 +76,9 @@ def test_a_new_customer_text_holds_the_reply_and_json_says_what_landed(sqlite_db
     assert "7654321" not in held.stdout
     assert _outbound(sqlite_db) == []
 
-    # Having read it, the agent answers after the newest message: it goes.
+    # Having read it (`inbox show` gives each message's id), the agent answers after the newest: it goes.
+    shown = inbox("show", CUSTOMER, env=env_with(INBOX_DATABASE_URL=sqlite_url)).stdout
+    assert f"#{later} " in shown.splitlines()[-1]
     sent = _send(sqlite_url, "--after", str(later), "Glad it did!")
     assert sent.returncode == 0, sent.stderr
     assert _outbound(sqlite_db) == [("bob", "Glad it did!")]
