@@ -51,12 +51,17 @@ def author_phrase(message: Message) -> str:
     return f"{message.author or 'Another agent'} replied"
 
 
-def landed(newer: Sequence[Message], now: datetime, limit: int = EXCERPT_CHARS) -> str:
-    """'Alice replied 20 s ago: “On its way…”' for the newest, and how many more came before it."""
+def landed(newer: Sequence[Message], now: datetime, limit: int = EXCERPT_CHARS, *, isolate: bool = False) -> str:
+    """'Alice replied 20 s ago: “On its way…”' for the newest, and how many more came before it.
+
+    With `isolate` (a GUI label), the quoted text is a bidi isolate (FSI … PDI), so an Arabic or
+    Hebrew text cannot pull the quotes and the words around it out of place. A terminal shows
+    those controls as escapes (inbox.core.terminal), so the CLI leaves them out."""
     if not newer:
         return ""
     last = newer[-1]
-    line = f"{author_phrase(last)} {ago(now - last.created_at)}: “{excerpt(last, limit)}”"
+    quoted = f"\u2068{excerpt(last, limit)}\u2069" if isolate else excerpt(last, limit)
+    line = f"{author_phrase(last)} {ago(now - last.created_at)}: “{quoted}”"
     more = len(newer) - 1
     if more:
         line += f" (and {more} earlier message{'s' if more != 1 else ''})"

@@ -60,8 +60,11 @@ class StaleReply(SendRefused):
     sending again with `force=True` sends anyway."""
 
     def __init__(self, newer: tuple[Message, ...], now: datetime) -> None:
+        self.at = now
         self.landed = unseen.landed(newer, now)  # "Alice replied 20 s ago: “…”" (customer text: untrusted)
-        super().__init__(f"Not sent: {self.landed}. Read it, then send again or send anyway")
+        # What a log line gets (str of the exception) names no customer text; the agent reads `reason`.
+        super().__init__("Not sent: the conversation moved on since the message the agent saw")
+        self.reason = f"Not sent: {self.landed}. Read it, then send again or send anyway"
         self.newer = newer
 
 

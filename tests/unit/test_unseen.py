@@ -49,3 +49,9 @@ def test_long_texts_are_elided_and_codes_never_shown() -> None:
     assert unseen.excerpt(long) == "x" * 79 + "…"
     code = _msg(AuthorKind.AUTOMATION, "Your code is 482913", 1, "verification", masked=True)
     assert "482913" not in unseen.landed([code], NOW)
+
+
+def test_a_gui_label_isolates_the_quoted_text_from_its_direction() -> None:
+    arabic = _msg(AuthorKind.CUSTOMER, "هل وصل الطرد؟", 3)
+    assert unseen.landed([arabic], NOW, isolate=True) == "The customer wrote 3 s ago: “\u2068هل وصل الطرد؟\u2069”"
+    assert "\u2068" not in unseen.landed([arabic], NOW)  # a terminal would show the control as an escape
