@@ -55,8 +55,14 @@ def emit(args: argparse.Namespace, data: Any, human: Callable[[], None]) -> None
         human()
 
 
-def refused(reason: str) -> int:
-    """The engine refused the action (a rule, not a typo): say why on stderr, exit code 3."""
+def refused(reason: str, args: argparse.Namespace | None = None, details: dict[str, Any] | None = None) -> int:
+    """The engine refused the action (a rule, not a typo): say why on stderr, exit code 3.
+
+    With `--json`, stdout also gets ``{"ok": false, "error": reason, ...details}``, the shape every
+    failing command prints there."""
+    if args is not None and getattr(args, "json", False):
+        document = {"ok": False, "error": reason, **(details or {})}
+        print(terminal.json_safe(json.dumps(document, default=_json_default, ensure_ascii=False)))
     print(f"Refused: {reason}", file=sys.stderr)
     return EXIT_REFUSED
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from inbox.cli.command import CliError, database, emit, refused
+from inbox.cli.command import EXIT_REFUSED, CliError, database, emit, refused
 from inbox.core import phone, terminal
 from inbox.core.events import EventBus
 from inbox.core.models import ConversationStatus
@@ -20,18 +20,22 @@ def _service(args: argparse.Namespace, db=None):
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from inbox.engine.service import NoSuchChannel, SendRefused
+    from inbox.engine.service import NoSuchChannel, SendRefused, StaleReply, UnknownAfter
 
     try:
         to = phone.normalize(args.to)
     except phone.InvalidPhoneNumber as exc:
         raise CliError(str(exc)) from None
     try:
-        msg = _service(args).send_to(args.channel, to, args.text)
-    except NoSuchChannel as exc:
+        msg = _service(args).send_to(args.channel, to, args.text, after=args.after, force=args.force)
+    except (NoSuchChannel, UnknownAfter) as exc:
         raise CliError(exc.reason) from None
+    except StaleReply as exc:
+        # The line quotes customer text: escaped, and it never names the number.
+        advice = f"read it (`inbox show`), then send again with --after {exc.newer[-1].id}, or add --force"
+        return refused(f"{terminal.visible(exc.landed)} — {advice}", args, _held(exc))
     except SendRefused as exc:
-        return refused(exc.reason)
+        return refused(exc.reason, args)
     emit(
         args,
         msg,
@@ -41,6 +45,25 @@ def cmd_send(args: argparse.Namespace) -> int:
         ),
     )
     return 0
+
+
+def _held(exc) -> dict:  # type: ignore[no-untyped-def]
+    """What `--json` says about the messages that held a reply: enough to decide, no numbers."""
+    from inbox.core import unseen
+
+    return {
+        "held": True,
+        "newer": [
+            {
+                "id": m.id,
+                "author_kind": m.author_kind.value,
+                "author": m.author,
+                "created_at": m.created_at,
+                "body": unseen.MASK if m.masked else m.body,
+            }
+            for m in exc.newer
+        ],
+    }
 
 
 def cmd_conversations(args: argparse.Namespace) -> int:
@@ -111,7 +134,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 reason = f": {m.error_message}" if failed else ""
                 status = "" if m.direction.value == "inbound" else f" [{m.status.value}{reason}]"
                 text = terminal.visible(body)  # a newline in a text must not fake a line of ours
-                print(f"  {m.created_at.astimezone():%d %b %H:%M}  {who}: {text}{status}")
+                # The id is what `inbox send --after` takes: "the newest message I read".
+                print(f"  #{m.id:<6} {m.created_at.astimezone():%d %b %H:%M}  {who}: {text}{status}")
 
     emit(args, {"contact": contact, "conversations": [{"conversation": c, "messages": m} for c, m in threads]}, human)
     return 0
@@ -122,6 +146,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     send = subparsers.add_parser("send", help="queue a reply as an agent", parents=[common])
     send.add_argument("--channel", required=True)
     send.add_argument("--to", required=True)
+    send.add_argument(
+        "--after",
+        type=int,
+        metavar="MESSAGE_ID",
+        help="the newest message you read (see `inbox show`): if the customer wrote or someone else "
+        f"answered since, nothing is sent and the exit code is {EXIT_REFUSED}",
+    )
+    send.add_argument("--force", action="store_true", help="with --after: send even if something landed since")
     send.add_argument("text")
     send.set_defaults(func=cmd_send)
 

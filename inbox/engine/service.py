@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from inbox.core import phone, segments, typed_text
+from inbox.core import phone, segments, typed_text, unseen
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
 from inbox.core.models import (
     AuthorKind,
@@ -48,6 +48,24 @@ class SendRefused(Exception):
 
 class NoSuchChannel(SendRefused):
     """`send_to` named a channel that does not exist."""
+
+
+class UnknownAfter(SendRefused):
+    """`after` names no message of this conversation: the check it asks for cannot be made."""
+
+
+class StaleReply(SendRefused):
+    """Held, not queued: since the message the agent last saw (`after`), the customer wrote or
+    someone else (a colleague, an automation) answered. `newer` holds those messages, oldest first;
+    sending again with `force=True` sends anyway."""
+
+    def __init__(self, newer: tuple[Message, ...], now: datetime) -> None:
+        self.at = now
+        self.landed = unseen.landed(newer, now)  # "Alice replied 20 s ago: “…”" (customer text: untrusted)
+        # What a log line gets (str of the exception) names no customer text; the agent reads `reason`.
+        super().__init__("Not sent: the conversation moved on since the message the agent saw")
+        self.reason = f"Not sent: {self.landed}. Read it, then send again or send anyway"
+        self.newer = newer
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,21 +213,27 @@ class InboxService:
             return conversations.unread_total(s)
 
     # -- acting --------------------------------------------------------------------------------
-    def send_reply(self, conversation_id: int, body: str) -> Message:
-        """Queue an agent reply for the outbox. Raises SendRefused (opted out, empty, too long)."""
+    def send_reply(self, conversation_id: int, body: str, *, after: int | None = None, force: bool = False) -> Message:
+        """Queue an agent reply for the outbox. Raises SendRefused (opted out, empty, too long).
+
+        `after` is the newest message the agent saw: if the customer wrote or someone else
+        answered since, StaleReply and nothing is queued, unless `force` ("send anyway")."""
         text = self._checked_body(body)
         with self.db.write() as s:
-            conv = conversations.summary(s, conversation_id)
-            if conv is None:
+            if not conversations.lock(s, conversation_id):
                 raise SendRefused("This conversation no longer exists")
-            msg = self._queue_reply(s, conv, text)
+            conv = conversations.summary(s, conversation_id)
+            assert conv is not None
+            msg = self._queue_reply(s, conv, text, after=None if force else after)
         return self._queued(msg)
 
-    def send_to(self, channel_name: str, to: str, body: str) -> Message:
+    def send_to(
+        self, channel_name: str, to: str, body: str, *, after: int | None = None, force: bool = False
+    ) -> Message:
         """Queue an agent's text to a number, starting the contact and conversation if needed
         (`inbox send`). Raises SendRefused (unknown channel, bad number, our own number, opted
-        out, empty, too long, not UTF-8); when refused, nothing is created: a new conversation
-        and its first message are written in one transaction."""
+        out, empty, too long, not UTF-8, StaleReply as for `send_reply`); when refused, nothing is
+        created: a new conversation and its first message are written in one transaction."""
         text = self._checked_body(body)
         try:
             number = phone.normalize(to)
@@ -224,9 +248,10 @@ class InboxService:
                 raise SendRefused(f"Can't send to channel {channel.name}'s own number")
             contact_id = contacts.get_or_create(s, number)
             conv_id = conversations.get_or_create(s, contact_id, channel.id, now)
+            conversations.lock(s, conv_id)
             conv = conversations.summary(s, conv_id)
             assert conv is not None
-            msg = self._queue_reply(s, conv, text)  # SendRefused rolls the new rows back
+            msg = self._queue_reply(s, conv, text, after=None if force else after)  # SendRefused rolls back
         return self._queued(msg)
 
     def _checked_body(self, body: str) -> str:
@@ -243,8 +268,12 @@ class InboxService:
             raise SendRefused(f"Too long: {len(text)} characters (the limit is {self.MAX_BODY})")
         return text
 
-    def _queue_reply(self, s, conv: ConversationSummary, text: str) -> Message:
-        """Write the reply row in the caller's transaction; SendRefused (nothing written) if not allowed."""
+    def _queue_reply(self, s, conv: ConversationSummary, text: str, *, after: int | None) -> Message:
+        """Write the reply row in the caller's transaction; SendRefused (nothing written) if not allowed.
+
+        The caller holds the conversation's lock (`conversations.lock`), so what `after` is checked
+        against cannot change before the reply is written: of two agents answering the same message
+        at once, the second is told about the first."""
         now = datetime.now(UTC)
         channel = channels.get(s, conv.channel_id)
         assert channel is not None
@@ -252,6 +281,12 @@ class InboxService:
             self._may_work_on(s, conv)
         except PermissionDenied as exc:
             raise SendRefused(str(exc)) from None
+        if after is not None:
+            if not messages.in_conversation(s, conv.id, after):
+                raise UnknownAfter(f"Message {after} is not in this conversation: give the id of its newest message")
+            newer = messages.newer_for(s, conv.id, after, self.agent)
+            if newer:
+                raise StaleReply(tuple(newer), now)
         if conv.contact_phone == channel.number:
             raise SendRefused(f"Can't send to channel {channel.name}'s own number")
         state = optouts.state(s, conv.contact_id, conv.channel_id)

@@ -250,6 +250,19 @@ def find(session: Session, contact_id: int, channel_id: int) -> int | None:
     )
 
 
+def lock(session: Session, conversation_id: int) -> bool:
+    """Hold the conversation's row until the transaction ends (False if there is none).
+
+    Why: a writer that decides from what the conversation holds (an agent's reply checking nothing
+    landed since the message the agent saw) must not decide beside another writer doing the same.
+    On PostgreSQL this is ``SELECT … FOR UPDATE``, and the statements after it see what the writer
+    it waited for committed; on SQLite write transactions begin IMMEDIATE, one at a time, and the
+    clause is not rendered.
+    """
+    found = session.scalar(select(ConversationRow.id).where(ConversationRow.id == conversation_id).with_for_update())
+    return found is not None
+
+
 def set_fields(session: Session, conversation_id: int, **values: object) -> None:
     session.execute(update(ConversationRow).where(ConversationRow.id == conversation_id).values(**values))
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from inbox.core import segments
@@ -217,6 +217,29 @@ def page(session: Session, conversation_id: int, before_id: int | None, limit: i
     rows = list(session.scalars(stmt.order_by(MessageRow.id.desc()).limit(limit)))
     rows.reverse()
     return [to_dto(r) for r in rows]
+
+
+def in_conversation(session: Session, conversation_id: int, message_id: int) -> bool:
+    return (
+        session.scalar(
+            select(MessageRow.id).where(MessageRow.id == message_id, MessageRow.conversation_id == conversation_id)
+        )
+        is not None
+    )
+
+
+def newer_for(session: Session, conversation_id: int, after: int, agent: str) -> list[Message]:
+    """What `agent` has not seen since message `after`, oldest first: the customer's texts and the
+    texts others sent (colleagues and automations). Their own texts and private notes are left out."""
+    theirs = (MessageRow.author_kind == AuthorKind.AGENT.value) & (func.coalesce(MessageRow.author, "") == agent)
+    stmt = (
+        select(MessageRow)
+        .where(MessageRow.conversation_id == conversation_id, MessageRow.id > after)
+        .where(MessageRow.direction.in_([Direction.INBOUND.value, Direction.OUTBOUND.value]))
+        .where(~theirs)
+        .order_by(MessageRow.id)
+    )
+    return [to_dto(r) for r in session.scalars(stmt)]
 
 
 def get_many(session: Session, ids: Iterable[int]) -> list[Message]:

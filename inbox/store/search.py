@@ -2,7 +2,7 @@
 
 What a query means (the same wherever the index allows): every whitespace-separated term must occur
 in the message, case-insensitively, as literal text. User input is never query syntax: each term is
-quoted into a literal (FTS5 phrase, tsquery lexeme, escaped LIKE pattern), so ``"`` ``OR`` ``*`` ``%``
+quoted into a literal (FTS5 phrase, escaped LIKE pattern), so ``"`` ``OR`` ``*`` ``%``
 ``:`` ``&`` are just characters to look for.
 
 SQLite: the FTS5 trigram index (migration 0006) finds terms of three or more characters anywhere,
@@ -11,9 +11,12 @@ they are checked with LIKE on the rows the longer terms found (or, when every te
 messages newest first until ``limit`` hits). Trigram matching keeps accents: "cafe" does not find
 "café".
 
-PostgreSQL: the ``to_tsvector('simple', body)`` GIN index narrows to messages with words *starting*
-with each term (prefix lexemes), then ILIKE keeps only those that contain the literal term. So on
-PostgreSQL a term must start at a word boundary ("brok" finds "broken", "roken" does not).
+PostgreSQL: every term is an ``ILIKE '%term%'`` with the term escaped into a literal pattern, and
+the ``pg_trgm`` GIN index (migration 0016) narrows the terms of three or more characters to the
+messages holding all their trigrams, anywhere in a word ("roken" finds "broken"), as on SQLite.
+Shorter terms have no trigram to look up: PostgreSQL checks them on the rows the longer terms found
+or, when every term is short, walks the messages newest first until ``limit`` hits, like SQLite.
+Case folding follows the database's locale (ILIKE) where SQLite's short-term LIKE folds ASCII only.
 
 Masked messages (verification codes) are never returned; on SQLite they are not even indexed.
 Results are newest first (message id order, which is arrival order).
@@ -21,7 +24,6 @@ Results are newest first (message id order, which is arrival order).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,8 +32,7 @@ from sqlalchemy.orm import Session
 
 from inbox.store.models import ContactRow, ConversationRow, MessageRow
 
-TRIGRAM = 3  # the shortest term the SQLite trigram index can look up
-_WORD = re.compile(r"[^\W_]")  # a letter or digit: something the tsvector parser keeps
+TRIGRAM = 3  # the shortest term a trigram index (FTS5 or pg_trgm) can look up
 
 _fts = table("messages_fts", column("rowid"))
 
@@ -76,15 +77,6 @@ def fts5_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def tsquery_prefix(term: str) -> str:
-    """One term as a quoted tsquery lexeme with prefix matching: ``'it''s':*``.
-
-    Inside quotes PostgreSQL reads ``''`` as a quote and ``\\`` as an escape, so both are doubled;
-    nothing else in the term can act as an operator.
-    """
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "':*"
-
-
 def _base() -> Select:
     return (
         select(
@@ -119,13 +111,9 @@ def _sqlite(terms: list[str], limit: int) -> Select:
 
 
 def _postgres(terms: list[str], limit: int) -> Select:
+    """Every term as an escaped ILIKE: the trigram index serves those of three characters or more."""
     literal: list[ColumnElement[bool]] = [MessageRow.body.ilike(_like_pattern(t), escape="\\") for t in terms]
-    words = [t for t in terms if _WORD.search(t)]
-    stmt = _base()
-    if words:
-        query = func.to_tsquery("simple", " & ".join(tsquery_prefix(t) for t in words))
-        stmt = stmt.where(func.to_tsvector("simple", MessageRow.body).op("@@")(query))
-    return stmt.where(*literal).order_by(MessageRow.id.desc()).limit(limit)
+    return _base().where(*literal).order_by(MessageRow.id.desc()).limit(limit)
 
 
 def messages(session: Session, query: str, limit: int = 50) -> list[tuple]:

@@ -253,7 +253,7 @@ class InMemoryService(InboxService):
         if opt and opt.opted_out:
             raise SendRefused("This customer opted out; replies are blocked until they text START.")
 
-    def send_reply(self, conversation_id: int, body: str) -> Message:
+    def send_reply(self, conversation_id: int, body: str, *, after: int | None = None, force: bool = False) -> Message:
         if not body.strip():
             raise SendRefused("The reply is empty.")
         with self._lock:

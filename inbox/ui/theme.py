@@ -193,6 +193,9 @@ QLabel[role="banner"] {{ background: {t.surface_alt}; color: {t.danger}; border:
     border-radius: 8px; padding: 8px 12px; }}
 QWidget#paneHeader, QWidget#filterBar {{ background: {t.surface}; border-bottom: 1px solid {t.border}; }}
 QWidget#composer {{ background: {t.surface}; border-top: 1px solid {t.border}; }}
+QWidget#holdBar {{ background: {t.accent_soft}; border: 1px solid {t.border}; border-radius: 8px; }}
+QWidget#holdBar QLabel {{ color: {t.text}; }}
+QWidget#holdBar QPushButton#link {{ padding: 0; font-weight: 600; }}
 QWidget#contactPanel {{ background: {t.surface}; }}
 QToolButton#segment {{ border: none; border-radius: 6px; padding: 4px 6px; color: {t.muted}; }}
 QToolButton#segment::menu-indicator {{ image: none; width: 0; }}

@@ -77,6 +77,57 @@ def test_operators_are_found_literally(db, thread) -> None:
     assert _bodies(db, "AND left") == ['he said "NEAR(order)" AND left']
 
 
+def test_terms_are_found_inside_words_on_both_backends(db, thread) -> None:
+    """A term is a substring, not a word start: the same answers on SQLite and PostgreSQL."""
+    thread("order 48213 arrived broken")
+    thread("unbreakable promise")
+    assert _bodies(db, "roken") == ["order 48213 arrived broken"]
+    assert _bodies(db, "ROKEN 821") == ["order 48213 arrived broken"]
+    assert _bodies(db, "breakab") == ["unbreakable promise"]
+    assert _bodies(db, "ok") == ["order 48213 arrived broken"]  # short: no trigram, still a substring
+    assert _bodies(db, "rr ken") == ["order 48213 arrived broken"]  # two-letter "rr" is not in it
+    assert _bodies(db, "or ken") == ["order 48213 arrived broken"]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("100%", ["100% sure"]),
+        ("%", ["100% sure"]),
+        ("a_b", ["file a_b.txt"]),
+        ("_", ["file a_b.txt"]),
+        ("it's", ["it's here"]),
+        ('"quoted"', ['say "quoted" twice']),
+        ("OR", ["this OR that"]),
+        ("\\path", ["C:\\path"]),
+    ],
+)
+def test_wildcards_and_quotes_are_literal_on_both_backends(db, thread, query: str, found: list[str]) -> None:
+    """%, _, quotes, backslash and OR are characters to find, never a pattern that matches more."""
+    for body in ("100% sure", "1000 sure", "file a_b.txt", "file axb.txt", "it's here", "its here"):
+        thread(body)
+    for body in ('say "quoted" twice', "say quoted twice", "this OR that", "this and that", "C:\\path", "C:path"):
+        thread(body)
+    assert _bodies(db, query) == found
+
+
+def test_postgres_search_uses_the_trigram_index(db, thread) -> None:
+    """A long term is looked up in the pg_trgm index, not by reading every message."""
+    if db.is_sqlite:
+        pytest.skip("SQLite searches its FTS5 table")
+    thread("order 48213 arrived broken")
+    with db.read() as s:
+        s.execute(text("SET LOCAL enable_seqscan = off"))
+        stmt = search._postgres(["roken"], 50)
+        plan = "\n".join(
+            r[0]
+            for r in s.execute(
+                text("EXPLAIN " + str(stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})))
+            )
+        )
+    assert "ix_messages_body_trgm" in plan
+
+
 def test_many_scripts_and_emoji(db, thread) -> None:
     thread("Bonjour, ma commande n'est pas arrivée")
     thread("注文番号の配送状況を教えてください")
@@ -88,14 +139,14 @@ def test_many_scripts_and_emoji(db, thread) -> None:
     assert _bodies(db, "Perfect") == ["Haha perfect 😂👍"]
 
 
-def test_substrings_inside_cjk_text_on_sqlite(sqlite_db) -> None:
-    """The trigram index finds words inside unspaced scripts (a word tokenizer cannot)."""
-    with sqlite_db.write() as s:
+def test_substrings_inside_cjk_text(db) -> None:
+    """Both trigram indexes find words inside unspaced scripts (a word tokenizer cannot)."""
+    with db.write() as s:
         ch = add_channel(s)
         conv = conversations.get_or_create(s, contacts.get_or_create(s, "+15551230000"), ch.id, T0)
         mo = InboundMessage("SM1", "+15551230000", ch.number, "注文番号の配送状況を教えてください", T0)
         messages.insert_inbound(s, ch.id, conv, mo, ch.number)
-    with sqlite_db.read() as s:
+    with db.read() as s:
         assert len(search.messages(s, "配送状況")) == 1
 
 

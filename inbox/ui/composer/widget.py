@@ -1,7 +1,9 @@
 """The reply box: grows to six lines, counts segments live, toggles into private-note mode.
 
 Why: the composer is pure UI — it never calls the service. It emits ``send_requested`` and the
-thread pane decides (confirmation for flagged conversations, the op, showing ``SendRefused``).
+thread pane decides (confirmation for flagged conversations, the op, showing ``SendRefused``). A
+reply the engine held because the thread moved on keeps its draft under the hold bar
+(``hold``), whose Send anyway emits ``send_anyway_requested``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from inbox.ui import icons, settings, theme
 from inbox.ui.composer import canned as canned_replies
 from inbox.ui.composer.counter import counter_state
 from inbox.ui.composer.highlighter import Ucs2Highlighter
+from inbox.ui.composer.hold_bar import HoldBar
 from inbox.ui.qt_compat import emit
 
 MAX_LINES = 6
@@ -103,10 +106,12 @@ class Composer(QWidget):
 
     Signals:
         send_requested(str, bool): body and whether it is a private note.
+        send_anyway_requested(str): the body of a held reply, to send whatever landed meanwhile.
         escaped(): the agent pressed Esc in the editor.
     """
 
     send_requested = Signal(str, bool)
+    send_anyway_requested = Signal(str)
     escaped = Signal()
 
     def __init__(self, parent: QWidget | None = None, qsettings: QSettings | None = None) -> None:
@@ -126,6 +131,11 @@ class Composer(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Why sending is disabled")
         self.banner.hide()
+
+        self.hold_bar = HoldBar(self)
+        self.hold_bar.send_anyway.connect(self._send_anyway)
+        self.hold_bar.edit.connect(self._edit_held)
+        self.hold_bar.discard.connect(self._discard_held)
 
         self.edit = ComposerEdit(self)
         self.edit.setAccessibleName("Reply")
@@ -198,6 +208,7 @@ class Composer(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.banner)
         layout.addWidget(self.error)
+        layout.addWidget(self.hold_bar)
         layout.addLayout(row)
         layout.addLayout(meta)
 
@@ -226,6 +237,17 @@ class Composer(QWidget):
     def clear(self) -> None:
         self.edit.clear()
         self.show_error(None)
+        self.hold_bar.hide()
+
+    def hold(self, sentence: str) -> None:
+        """The engine held the reply (the thread moved on): keep the draft, say what landed."""
+        self.set_busy(False)
+        self.show_error(None)
+        self.hold_bar.show_held(sentence)
+
+    @property
+    def held(self) -> bool:
+        return not self.hold_bar.isHidden()
 
     def set_blocked(self, reason: str | None) -> None:
         """Disable SMS replies with an explicit sentence (notes stay possible)."""
@@ -251,11 +273,28 @@ class Composer(QWidget):
         body = self.text()
         if not body.strip() or not self.send_button.isEnabled():
             return
+        self.hold_bar.hide()  # sending again: the agent has seen what landed
+        emit(self.send_requested, self._filled(body), self.note_mode)
+
+    def _filled(self, body: str) -> str:
         filled = canned_replies.fill(body, self.variable_values())
         if filled != body:  # a variable typed by hand: filled before sending, and shown as sent
             self.set_text(filled)
-            body = filled
-        emit(self.send_requested, body, self.note_mode)
+        return filled
+
+    def _send_anyway(self) -> None:
+        body = self.text()
+        self.hold_bar.hide()
+        if body.strip():
+            emit(self.send_anyway_requested, self._filled(body))
+
+    def _edit_held(self) -> None:
+        self.hold_bar.hide()
+        self.focus_editor()
+
+    def _discard_held(self) -> None:
+        self.clear()
+        self.focus_editor()
 
     def variable_values(self) -> dict[str, str]:
         """{first_name}, {name}, {number}, {agent}, {date} for the open conversation."""

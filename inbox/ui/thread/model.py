@@ -116,6 +116,10 @@ class ThreadModel(QAbstractListModel):
     def message(self, row: int) -> Message | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def newest_id(self) -> int | None:
+        """The newest message shown (ids are arrival order): what a reply is written against."""
+        return max((m.id for m in self._rows), default=None)
+
     def row_of(self, message_id: int) -> int:
         """The row showing ``message_id``, or -1 (rows shift when older pages are prepended)."""
         for row in range(len(self._rows) - 1, -1, -1):  # selections are usually near the bottom

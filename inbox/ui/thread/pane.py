@@ -12,8 +12,9 @@ from datetime import datetime
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
+from inbox.core import unseen
 from inbox.core.models import ConversationStatus, ConversationSummary, Message, OptOutSource, OptOutState
-from inbox.engine.service import ContactDetails, InboxService, SendRefused
+from inbox.engine.service import ContactDetails, InboxService, SendRefused, StaleReply
 from inbox.ui import humanize, ops
 from inbox.ui.composer.widget import Composer
 from inbox.ui.qt_compat import emit
@@ -104,6 +105,7 @@ class ThreadPane(QWidget):
         self.header.clear_flag_requested.connect(self.clear_flag)
         self.header.contact_panel_toggled.connect(self.contact_panel_toggled)
         self.composer.send_requested.connect(self.send)
+        self.composer.send_anyway_requested.connect(self.send_anyway)
         self.composer.escaped.connect(self.escaped)
         self.view.retry_requested.connect(self.retry)
         self.view.copied.connect(lambda _t: emit(self.status_message, "Copied"))
@@ -204,8 +206,22 @@ class ThreadPane(QWidget):
             )
         ):
             return
-        cid = s.id
-        fn = (lambda: self._service.add_note(cid, body)) if note else (lambda: self._service.send_reply(cid, body))
+        self._send(s.id, body, note=note, force=False)
+
+    def send_anyway(self, body: str) -> None:
+        """The hold bar's Send anyway: the held reply goes, whatever landed since."""
+        if self.summary is not None:
+            self._send(self.summary.id, body, note=False, force=True)
+
+    def _send(self, cid: int, body: str, *, note: bool, force: bool) -> None:
+        """One op on the worker. A reply carries the newest message shown (``after``): if the
+        thread moved on meanwhile, the engine holds it and the news joins the thread."""
+        after = self.model.newest_id()
+        svc = self._service
+        if note:
+            fn: Callable[[], Message] = lambda: svc.add_note(cid, body)  # noqa: E731
+        else:
+            fn = lambda: svc.send_reply(cid, body, after=after, force=force)  # noqa: E731
         self.composer.set_busy(True)
         self.composer.show_error(None)
 
@@ -217,6 +233,10 @@ class ThreadPane(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.composer.set_busy(False)
+            if isinstance(exc, StaleReply) and self.conversation_id == cid:
+                self.model.apply_messages(list(exc.newer))
+                self.composer.hold(unseen.landed(exc.newer, exc.at, isolate=True))
+                return
             self.composer.show_error(exc.reason if isinstance(exc, SendRefused) else ops.describe(exc))
 
         ops.run_op(self, fn, ok, failed, label="Adding note" if note else "Sending")
