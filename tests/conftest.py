@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database per test on SQLite and, when configured, on PostgreSQL."""
+"""Shared fixtures: a fresh database per test on SQLite and, when configured, on PostgreSQL; a
+SQLite database holding one channel; a real provider simulator on loopback."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
+from tests.setup_thread import off_gui
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -62,12 +65,37 @@ def db(db_url: str):
 
 @pytest.fixture
 def sqlite_db(sqlite_url: str):
+    """A migrated SQLite database, built and disposed on the set-up thread so GUI tests may use it."""
     from inbox.store.db import Database
 
-    database = Database(sqlite_url)
-    database.upgrade()
+    def build() -> Database:
+        database = Database(sqlite_url)
+        database.upgrade()
+        return database
+
+    database = off_gui(build)
     yield database
-    database.dispose()
+    off_gui(database.dispose)
+
+
+@pytest.fixture
+def channel_fields() -> dict[str, object]:
+    """How ``channel_db``'s channel differs from the default one; a test module overrides this."""
+    return {}
+
+
+@pytest.fixture
+def channel_db(sqlite_db, channel_fields: dict[str, object]):
+    """``sqlite_db`` with one Twilio channel "main" on ``OUR_NUMBER``, added through the engine's
+    door (``setup.add_channel``: validated, audited) on the set-up thread. No provider is behind it."""
+    from inbox.engine import setup
+
+    fields: dict[str, object] = dict(
+        name="main", account_sid="AC" + "0" * 32, number=OUR_NUMBER, auth_token_ref="env:X"
+    )
+    fields.update(channel_fields)
+    off_gui(lambda: setup.add_channel(sqlite_db, **fields))  # type: ignore[arg-type]
+    return sqlite_db
 
 
 # -- a real provider simulator on loopback ----------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QKeySequence, QPainter, QShortcut, QTextLayout, QTextOption
+from PySide6.QtGui import QColor, QFontMetricsF, QKeySequence, QPainter, QShortcut, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from inbox.core import phone as phones
 from inbox.simulator.client import SimulatorClient
 from inbox.ui import humanize, icons, ops, theme
+from inbox.ui.text_layout import lay_out
 
 PRESET_PHONES = ("+15557654321", "+15551230001", "+447700900123", "+971501234567")
 REFRESH_MS = 1000
@@ -102,10 +103,10 @@ class PhoneBubbleDelegate(QStyledItemDelegate):
     def _layout(self, m: PhoneMessage, width: float) -> tuple[QTextLayout, float, float, float]:
         font = self._view.font()
         max_inner = max(80.0, (width - 2 * SIDE) * MAX_FRACTION - 2 * PAD_X)
-        lay, natural = _lay_out(m.body, font, max_inner)
+        lay, natural = lay_out(m.body, font, max_inner, align_to_direction=False)
         inner = min(max_inner, math.ceil(max(natural, 16.0)))
         if inner != max_inner:
-            lay, _ = _lay_out(m.body, font, inner)
+            lay, _ = lay_out(m.body, font, inner, align_to_direction=False)
         return lay, inner, lay.boundingRect().height(), QFontMetricsF(theme.meta_font(font)).height()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
@@ -140,26 +141,6 @@ class PhoneBubbleDelegate(QStyledItemDelegate):
         align = Qt.AlignmentFlag.AlignRight if m.mine else Qt.AlignmentFlag.AlignLeft
         painter.drawText(meta_rect, align | Qt.AlignmentFlag.AlignVCenter, meta)
         painter.restore()
-
-
-def _lay_out(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
-    layout = QTextLayout(text, font)
-    option = QTextOption()
-    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-    option.setTextDirection(humanize.text_direction(text))
-    layout.setTextOption(option)
-    layout.beginLayout()
-    y = natural = 0.0
-    while True:
-        line = layout.createLine()
-        if not line.isValid():
-            break
-        line.setLineWidth(width)
-        line.setPosition(QPointF(0, y))
-        y += line.height()
-        natural = max(natural, line.naturalTextWidth())
-    layout.endLayout()
-    return layout, natural
 
 
 class DemoPhoneWindow(QWidget):

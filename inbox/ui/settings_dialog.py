@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -45,18 +44,10 @@ from inbox.ui import icons, ops, settings, theme
 from inbox.ui.composer import canned as canned_replies
 from inbox.ui.qt_compat import emit
 from inbox.ui.rules_editor.page import RulesPage
+from inbox.ui.widgets import plain_label
 
 PAGES = ("General", "Notifications", "Channels", "Canned replies", "Keyword rules")
 PAGE_ICONS = ("user", "inbox", "phone", "note", "tag")
-
-
-def _text(text: str, role: str = "") -> QLabel:
-    lab = QLabel(text)
-    lab.setTextFormat(Qt.TextFormat.PlainText)
-    lab.setWordWrap(True)
-    if role:
-        lab.setProperty("role", role)
-    return lab
 
 
 def _page(title: str, intro: str = "") -> tuple[QWidget, QVBoxLayout]:
@@ -65,13 +56,13 @@ def _page(title: str, intro: str = "") -> tuple[QWidget, QVBoxLayout]:
     lay = QVBoxLayout(page)
     lay.setContentsMargins(24, 20, 24, 20)
     lay.setSpacing(12)
-    head = _text(title)
+    head = plain_label(title)
     f = theme.semibold(head.font())
     f.setPointSizeF(f.pointSizeF() + 2)
     head.setFont(f)
     lay.addWidget(head)
     if intro:
-        lay.addWidget(_text(intro, "muted"))
+        lay.addWidget(plain_label(intro, "muted"))
     return page, lay
 
 
@@ -180,10 +171,10 @@ class SettingsDialog(QDialog):
         agent_box = QVBoxLayout()
         agent_box.setSpacing(4)
         agent_box.addWidget(self.agent)
-        hint = _text("Shown on your replies and assignments. Takes effect the next time Inbox starts.", "muted")
+        hint = plain_label("Shown on your replies and assignments. Takes effect the next time Inbox starts.", "muted")
         hint.setFont(theme.meta_font(hint.font()))
         agent_box.addWidget(hint)
-        self.agent_error = _text("", "danger")
+        self.agent_error = plain_label("", "danger")
         self.agent_error.setAccessibleName("Agent name problem")
         self.agent_error.hide()
         agent_box.addWidget(self.agent_error)
@@ -226,7 +217,7 @@ class SettingsDialog(QDialog):
         self.sound.setAccessibleName("Notification sound")
         lay.addWidget(self.desktop)
         lay.addWidget(self.sound)
-        lay.addWidget(_text("Verification codes are never shown in notifications.", "muted"))
+        lay.addWidget(plain_label("Verification codes are never shown in notifications.", "muted"))
         lay.addStretch(1)
         return page
 
@@ -260,7 +251,7 @@ class SettingsDialog(QDialog):
         self.add_button.setEnabled(self._add_channel is not None)
         row = QHBoxLayout()
         row.setSpacing(8)
-        row.addWidget(_text("Poll every"))
+        row.addWidget(plain_label("Poll every"))
         row.addWidget(self.poll)
         row.addWidget(self.poll_save)
         row.addStretch(1)
@@ -274,7 +265,7 @@ class SettingsDialog(QDialog):
         self.help_text.setFixedHeight(72)
         self.help_text.setEnabled(False)
         self.help_text.textChanged.connect(self._help_text_changed)
-        self.help_count = _text("", "muted")
+        self.help_count = plain_label("", "muted")
         self.help_count.setAccessibleName("Length of the reply to HELP")
         self.help_save = QPushButton("Apply")
         self.help_save.setAccessibleName("Apply the reply to HELP")
@@ -284,13 +275,13 @@ class SettingsDialog(QDialog):
         help_row.setSpacing(8)
         help_row.addWidget(self.help_count, 1)
         help_row.addWidget(self.help_save)
-        lay.addWidget(_text("Reply to HELP / INFO"))
+        lay.addWidget(plain_label("Reply to HELP / INFO"))
         lay.addWidget(self.help_text)
         lay.addLayout(help_row)
-        self.help_note = _text("", "muted")
+        self.help_note = plain_label("", "muted")
         self.help_note.setAccessibleName("Reply to HELP status")
         lay.addWidget(self.help_note)
-        self.channel_note = _text("", "muted")
+        self.channel_note = plain_label("", "muted")
         lay.addWidget(self.channel_note)
         return page
 
@@ -304,7 +295,7 @@ class SettingsDialog(QDialog):
         self.canned.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         lay.addWidget(self.canned, 1)
         variables = "  ·  ".join(f"{{{name}}}" for name, _meaning in canned_replies.VARIABLES)
-        self.canned_variables = _text(
+        self.canned_variables = plain_label(
             f"Variables: {variables}\nFilled from the open conversation when you insert a reply. Anything else "
             "in braces, like {order_id}, stays highlighted in the composer for you to fill in.",
             "muted",

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+
+def plain_label(text: str = "", role: str = "", parent: QWidget | None = None) -> QLabel:
+    """A wrapping label that never interprets its text as rich text (names and bodies are untrusted);
+    ``role`` ("muted", "danger", …) picks its colour from the app stylesheet."""
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    if role:
+        label.setProperty("role", role)
+    return label
 
 
 class ElidedLabel(QWidget):

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -21,24 +20,19 @@ from inbox.core.engagement import PollOption, draw
 from inbox.core.events import EventBus
 from inbox.core.models import InboundMessage, OptOutSource, PollCursor
 from inbox.engine import broadcasts as broadcast_engine
-from inbox.engine import ingest, setup
+from inbox.engine import ingest
 from inbox.providers.base import InboundBatch
 from inbox.store import broadcasts, channels, contacts, contests, lists, optouts, polls
 from inbox.store.db import Database
 from inbox.ui.bridge import EventBridge
 from inbox.ui.engagement.window import EngagementWindow
+from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
 
 OUR = "+15550001111"
 WAIT = 5000
 T = TypeVar("T")
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
 _sids = itertools.count(1)
-
-
-def off_gui(fn: Callable[[], T]) -> T:
-    """Setup and checks that touch the database run here: the guard forbids them on the GUI thread."""
-    return _helper.submit(fn).result(timeout=30)
 
 
 def _number(i: int) -> str:
@@ -46,16 +40,13 @@ def _number(i: int) -> str:
 
 
 @pytest.fixture
-def db(tmp_path) -> Iterator[Database]:
-    def build() -> Database:
-        database = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
-        database.upgrade()
-        setup.add_channel(database, name="main", account_sid="AC" + "0" * 32, number=OUR, auth_token_ref="keyring")
-        return database
+def channel_fields() -> dict[str, object]:
+    return {"auth_token_ref": "keyring"}
 
-    database = off_gui(build)
-    yield database
-    off_gui(database.dispose)
+
+@pytest.fixture
+def db(channel_db: Database) -> Database:
+    return channel_db
 
 
 @pytest.fixture

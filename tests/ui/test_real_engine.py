@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -26,10 +25,11 @@ from inbox.engine.service import InboxService
 from inbox.engine.verification import Verifier
 from inbox.simulator.client import SimulatorClient
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
-from inbox.store import channels
 from inbox.store.db import Database
 from inbox.ui.main_window import MainWindow
 from inbox.ui.thread.model import MessageRole
+from tests.conftest import add_channel
+from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
 
 OUR = "+15550001111"
@@ -37,14 +37,6 @@ ALICE = "+14155550101"
 BOB = "+14155550102"
 TOKEN_VAR = "INBOX_UI_TEST_TOKEN"
 WAIT = 10_000  # ms: generous, real HTTP and a 0.2 s poll in between
-
-T = TypeVar("T")
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
-
-
-def off_gui(fn: Callable[[], T]) -> T:
-    """Run a blocking setup/teardown call on a helper thread (the guard forbids it on the GUI thread)."""
-    return _helper.submit(fn).result(timeout=30)
 
 
 @dataclass
@@ -59,7 +51,7 @@ class Engine:
 
 
 @pytest.fixture
-def engine(qtbot, tmp_path, monkeypatch) -> Iterator[Engine]:
+def engine(qtbot, sqlite_db: Database, monkeypatch) -> Iterator[Engine]:
     token = secrets.token_hex(16)
     monkeypatch.setenv(TOKEN_VAR, token)
     monkeypatch.setenv("INBOX_VERIFICATION_KEY", "ui-test-" + secrets.token_hex(8))
@@ -69,27 +61,24 @@ def engine(qtbot, tmp_path, monkeypatch) -> Iterator[Engine]:
     server = SimulatorServer(config, host="127.0.0.1", port=0).start()
     events = EventBus()
 
-    def build() -> tuple[Database, Runner, int]:
-        db = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
-        db.upgrade()
+    db = sqlite_db
+
+    def build() -> tuple[Runner, int]:
         with db.write() as s:
-            ch = channels.add(
+            ch = add_channel(
                 s,
-                name="main",
-                provider="twilio",
                 number=OUR,
                 account_sid=config.account_sid,
                 base_url=server.url,
                 auth_token_ref=f"env:{TOKEN_VAR}",
-                provider_handles_opt_out=True,
                 help_text="Acme: reply STOP to opt out.",
                 poll_interval_seconds=0.2,
             )
         runner = Runner(db, events=events, poll_interval=0.2, send_interval=0.2, refresh_interval=0.3)
         runner.start()
-        return db, runner, ch.id
+        return runner, ch.id
 
-    db, runner, channel_id = off_gui(build)
+    runner, channel_id = off_gui(build)
     service = InboxService(db, events, agent="Dana", on_queued=runner.wake)
     verifier = Verifier(db, events)
     window = MainWindow(service, verifier=verifier)
@@ -107,7 +96,6 @@ def engine(qtbot, tmp_path, monkeypatch) -> Iterator[Engine]:
         def stop() -> None:
             runner.shutdown()
             server.stop()
-            db.dispose()
 
         off_gui(stop)
 

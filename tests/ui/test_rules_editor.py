@@ -6,48 +6,27 @@ its dialogs may only reach the store through ``ops.run_op``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
 import pytest
 
 from inbox.core.rules import ActionKind, MatchMode
-from inbox.engine import setup
 from inbox.engine.service import InboxService
 from inbox.store import rules as stored_rules
 from inbox.store.db import Database
 from inbox.ui import settings
 from inbox.ui.rules_editor.dialog import RuleDialog
 from inbox.ui.settings_dialog import SettingsDialog
+from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
-
-T = TypeVar("T")
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
-
-
-def off_gui(fn: Callable[[], T]) -> T:
-    return _helper.submit(fn).result(timeout=30)
 
 
 @pytest.fixture
-def db(tmp_path) -> Iterator[Database]:
-    def build() -> Database:
-        database = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
-        database.upgrade()
-        setup.add_channel(
-            database,
-            name="main",
-            account_sid="AC" + "0" * 32,
-            number="+15550001111",
-            auth_token_ref="env:X",
-            provider_handles_opt_out=False,
-        )
-        return database
+def channel_fields() -> dict[str, object]:
+    return {"provider_handles_opt_out": False}
 
-    database = off_gui(build)
-    yield database
-    off_gui(database.dispose)
+
+@pytest.fixture
+def db(channel_db: Database) -> Database:
+    return channel_db
 
 
 @pytest.fixture

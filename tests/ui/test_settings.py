@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from inbox.core.rules import Action, ActionKind, RuleSpec
@@ -15,39 +12,28 @@ from inbox.store.db import Database
 from inbox.ui import settings, shortcuts, theme
 from inbox.ui.main_window import MainWindow
 from inbox.ui.settings_dialog import SettingsDialog
+from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
-
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
-
-
-def off_gui(fn):
-    return _helper.submit(fn).result(timeout=30)
 
 
 @pytest.fixture
-def database(tmp_path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
+def channel_fields() -> dict[str, object]:
+    return {"provider_handles_opt_out": False, "poll_interval_seconds": 5}
 
-    def build() -> None:
-        db.upgrade()
-        setup.add_channel(
-            db,
-            name="main",
-            account_sid="AC" + "0" * 32,
-            number="+15550001111",
-            auth_token_ref="env:X",
-            provider_handles_opt_out=False,
-            poll_interval_seconds=5,
-        )
-        with db.write() as s:
+
+@pytest.fixture
+def database(channel_db: Database) -> Database:
+    """The main channel and two keyword rules."""
+
+    def rules() -> None:
+        with channel_db.write() as s:
             stored_rules.add(s, RuleSpec("hours", ("HOURS", "OPEN"), action=Action(reply="9–5 weekdays"), priority=50))
             stored_rules.add(
                 s, RuleSpec("join-news", ("JOIN",), action=Action(ActionKind.JOIN, list_name="news"), priority=10)
             )
 
-    off_gui(build)
-    yield db
-    off_gui(db.dispose)
+    off_gui(rules)
+    return channel_db
 
 
 def _window(qtbot, service) -> MainWindow:

@@ -23,26 +23,11 @@ from inbox.store.models import MessageRow
 from inbox.ui.supervisor.export_dialog import ExportDialog
 from inbox.ui.supervisor.formatting import duration, percent
 from inbox.ui.supervisor.window import SupervisorWindow
+from tests.setup_thread import off_gui
 from tests.store.report_seed import DAY1, END, at, seed
 from tests.ui.conftest import wait_ops
-from tests.ui.test_real_engine import off_gui
 
 WAIT = 10_000
-
-
-@pytest.fixture
-def sqlite_db(sqlite_url):
-    """A migrated SQLite database, created and disposed off the GUI thread (the guard forbids it there)."""
-    from inbox.store.db import Database
-
-    def make() -> Database:
-        database = Database(sqlite_url)
-        database.upgrade()
-        return database
-
-    database = off_gui(make)
-    yield database
-    off_gui(database.dispose)
 
 
 @pytest.fixture

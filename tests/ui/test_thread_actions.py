@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import pytest
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from inbox.core.models import InboundMessage, PollCursor
-from inbox.engine import ingest, setup
+from inbox.engine import ingest
 from inbox.engine.service import InboxService
 from inbox.providers.base import InboundBatch
 from inbox.store import agents, channels
@@ -21,34 +18,23 @@ from inbox.store.db import Database
 from inbox.ui import shortcuts
 from inbox.ui.main_window import MainWindow
 from inbox.ui.supervisor.export_dialog import ExportDialog
+from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
-
-T = TypeVar("T")
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
-
-
-def off_gui(fn: Callable[[], T]) -> T:
-    return _helper.submit(fn).result(timeout=30)
 
 
 @pytest.fixture
-def db(tmp_path) -> Iterator[Database]:
-    def build() -> Database:
-        database = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
-        database.upgrade()
-        setup.add_channel(
-            database, name="main", account_sid="AC" + "0" * 32, number="+15550001111", auth_token_ref="env:X"
-        )
-        with database.read() as s:
+def db(channel_db: Database) -> Database:
+    """The main channel with one customer message in it."""
+
+    def text_in() -> None:
+        with channel_db.read() as s:
             channel = channels.by_name(s, "main")
         now = datetime.now(UTC).replace(microsecond=0)
         msg = InboundMessage("SM" + "1" * 32, "+14155550123", "+15550001111", "Where is my parcel?", now)
-        ingest.ingest(database, channel, InboundBatch([msg], PollCursor(now)))
-        return database
+        ingest.ingest(channel_db, channel, InboundBatch([msg], PollCursor(now)))
 
-    database = off_gui(build)
-    yield database
-    off_gui(database.dispose)
+    off_gui(text_in)
+    return channel_db
 
 
 def _open_window(qtbot, db: Database, agent: str) -> MainWindow:

@@ -24,8 +24,8 @@ from inbox.store.db import Database
 from inbox.ui.main_window import MainWindow
 from inbox.ui.setup.token_prompt import TokenPrompt
 from tests.conftest import add_channel
+from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
-from tests.ui.test_real_engine import off_gui
 
 OUR = "+15550001111"
 ALICE = "+14155550101"
@@ -41,7 +41,7 @@ class Restarted:
 
 
 @pytest.fixture
-def restarted(request, qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
+def restarted(request, qtbot, sqlite_db: Database, monkeypatch) -> Iterator[Restarted]:
     """The window after a restart; `request.param` more session-token channels of other accounts."""
     others = getattr(request, "param", 0)
     token = secrets.token_hex(16)
@@ -54,9 +54,9 @@ def restarted(request, qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
     sim = SimulatorClient(server.url)
     events = EventBus()
 
-    def build() -> tuple[Database, Runner]:
-        db = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
-        db.upgrade()
+    db = sqlite_db
+
+    def build() -> Runner:
         with db.write() as s:
             add_channel(
                 s,
@@ -77,9 +77,9 @@ def restarted(request, qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
         sim.text(ALICE, OUR, "Hello? Anyone?")  # waiting at the provider while the token is missing
         runner = Runner(db, events=events, poll_interval=0.2, send_interval=0.2, refresh_interval=60)
         runner.start()
-        return db, runner
+        return runner
 
-    db, runner = off_gui(build)
+    runner = off_gui(build)
     window = MainWindow(InboxService(db, events, agent="Dana"))
     window.resize(1100, 700)
     window.show()
@@ -93,7 +93,6 @@ def restarted(request, qtbot, tmp_path, monkeypatch) -> Iterator[Restarted]:
         def stop() -> None:
             runner.shutdown()
             server.stop()
-            db.dispose()
 
         off_gui(stop)
         credentials.forget_in_process(var)

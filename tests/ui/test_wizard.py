@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
@@ -14,14 +13,10 @@ from inbox.engine import credentials, setup
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store.db import Database
 from inbox.ui.setup.wizard import SetupWizard, for_database
+from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
 
 OUR = "+15550001111"
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-setup")
-
-
-def off_gui(fn):
-    return _helper.submit(fn).result(timeout=30)
 
 
 @pytest.fixture
@@ -32,11 +27,8 @@ def sim() -> Iterator[tuple[SimulatorServer, SimulatorConfig]]:
 
 
 @pytest.fixture
-def database(tmp_path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
-    off_gui(db.upgrade)
-    yield db
-    off_gui(db.dispose)
+def database(sqlite_db: Database) -> Database:
+    return sqlite_db
 
 
 def _wizard(qtbot, db: Database) -> SetupWizard:

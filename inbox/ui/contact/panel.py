@@ -16,17 +16,9 @@ from inbox.engine.service import ContactDetails
 from inbox.ui import humanize, theme
 from inbox.ui.painting import avatar_pixmap
 from inbox.ui.qt_compat import emit
+from inbox.ui.widgets import plain_label
 
 PANEL_WIDTH = 280
-
-
-def _label(text: str = "", role: str = "", parent: QWidget | None = None) -> QLabel:
-    lab = QLabel(text, parent)
-    lab.setTextFormat(Qt.TextFormat.PlainText)
-    lab.setWordWrap(True)
-    if role:
-        lab.setProperty("role", role)
-    return lab
 
 
 class ContactPanel(QWidget):
@@ -81,7 +73,7 @@ class ContactPanel(QWidget):
 
     def _section(self, title: str) -> None:
         self.lay.addSpacing(8)
-        lab = _label(title.upper(), "muted", self.body)
+        lab = plain_label(title.upper(), "muted", self.body)
         f = theme.semibold(theme.meta_font(lab.font()))
         f.setLetterSpacing(f.SpacingType.PercentageSpacing, 106)
         lab.setFont(f)
@@ -113,7 +105,7 @@ class ContactPanel(QWidget):
         self.verify_button = None
         self._clear()
         if d is None:
-            self.lay.addWidget(_label("Contact details appear here.", "muted", self.body))
+            self.lay.addWidget(plain_label("Contact details appear here.", "muted", self.body))
             self.lay.addStretch(1)
             return
         c = d.contact
@@ -121,12 +113,12 @@ class ContactPanel(QWidget):
         avatar.setPixmap(avatar_pixmap(56, c.display_name, c.phone))
         avatar.setFixedSize(56, 56)
         self.lay.addWidget(avatar, 0, Qt.AlignmentFlag.AlignHCenter)
-        name = _label(humanize.contact_title(None, c.display_name, c.phone), "title", self.body)
+        name = plain_label(humanize.contact_title(None, c.display_name, c.phone), "title", self.body)
         name.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         name.setFont(theme.semibold(name.font()))
         name.setAccessibleName("Contact name")
         self.lay.addWidget(name)
-        number = _label(phone.display(c.phone), "muted", self.body)
+        number = plain_label(phone.display(c.phone), "muted", self.body)
         number.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         number.setAccessibleName("Phone number")
@@ -142,19 +134,19 @@ class ContactPanel(QWidget):
             for o in current:
                 how = o.keyword if o.source == OptOutSource.KEYWORD and o.keyword else o.source.value
                 self.lay.addWidget(
-                    _label(f"Opted out on {humanize.short_date(o.changed_at)} ({how})", "danger", self.body)
+                    plain_label(f"Opted out on {humanize.short_date(o.changed_at)} ({how})", "danger", self.body)
                 )
         else:
-            self.lay.addWidget(_label("Can receive texts", "", self.body))
+            self.lay.addWidget(plain_label("Can receive texts", "", self.body))
         for o in d.opt_out_history[:5]:
             verb = "Opted out" if o.opted_out else "Opted in"
             self.lay.addWidget(
-                _label(f"{verb} · {humanize.short_date(o.changed_at)} · {o.source.value}", "muted", self.body)
+                plain_label(f"{verb} · {humanize.short_date(o.changed_at)} · {o.source.value}", "muted", self.body)
             )
 
         if self.can_verify:
             self._section("Identity")
-            self.verification_label = _label(self.verification_text or "Not verified", "muted", self.body)
+            self.verification_label = plain_label(self.verification_text or "Not verified", "muted", self.body)
             self.verification_label.setAccessibleName("Identity verification state")
             self.lay.addWidget(self.verification_label)
             self.verify_button = QPushButton("Verify identity…", self.body)
@@ -169,7 +161,7 @@ class ContactPanel(QWidget):
 
         self._section("Labels")
         self.lay.addWidget(
-            _label(", ".join(d.labels) if d.labels else "No labels", "" if d.labels else "muted", self.body)
+            plain_label(", ".join(d.labels) if d.labels else "No labels", "" if d.labels else "muted", self.body)
         )
 
         if d.conversations:

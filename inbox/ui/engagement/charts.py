@@ -1,8 +1,7 @@
-"""Poll charts with QtCharts, themed with the app: votes per option, and votes over time.
+"""Poll charts on the app's themed chart view: votes per option, and votes over time.
 
-Why our own small views: the chart reads ``theme.tokens()`` on every scheme flip (surface, grid,
-labels) and uses the same option colours as the share bars, so a bar, a line and a badge of one
-option are always the same colour. Animations are off so tests and screenshots see the end state.
+Why our own small views: they use the same option colours as the share bars, so a bar, a line and
+a badge of one option are always the same colour.
 """
 
 from __future__ import annotations
@@ -12,18 +11,16 @@ from datetime import datetime, timedelta
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSet,
-    QChart,
-    QChartView,
     QDateTimeAxis,
     QLineSeries,
     QStackedBarSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QDateTime, QMargins, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QWidget
 
-from inbox.ui import theme
+from inbox.ui.charts import ThemedChart
 from inbox.ui.engagement.parts import series_colour
 
 
@@ -45,48 +42,14 @@ def ticks_for(top: float) -> int:
     return 6 if top % 5 == 0 else 5
 
 
-class _Chart(QChartView):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setFrameShape(QChartView.Shape.NoFrame)
-        chart = QChart()
-        chart.setMargins(QMargins(0, 4, 4, 0))
-        chart.setBackgroundRoundness(0)
-        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.setChart(chart)
-        self.setMinimumHeight(200)
-        theme.state().changed.connect(self.apply_theme)
+class _PollChart(ThemedChart):
+    """A poll's chart: a little taller than the Supervisor's, flush with its card's left edge."""
 
-    def apply_theme(self) -> None:
-        t = theme.tokens()
-        chart = self.chart()
-        chart.setBackgroundBrush(t.color("surface"))
-        chart.setPlotAreaBackgroundVisible(False)
-        self.setBackgroundBrush(t.color("surface"))
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.5, small.pointSizeF() - 1.5))
-        legend = chart.legend()
-        legend.setLabelColor(t.color("text"))
-        legend.setFont(small)
-        grid = QColor(t.border)
-        for axis in chart.axes():
-            axis.setLabelsColor(t.color("muted"))
-            axis.setLabelsFont(small)
-            axis.setLinePen(QPen(grid, 1))
-            axis.setGridLinePen(QPen(grid, 1, Qt.PenStyle.DotLine))
-            axis.setMinorGridLineVisible(False)
-
-    def _reset(self) -> QChart:
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        return chart
+    MARGINS = QMargins(0, 4, 4, 0)
+    MINIMUM_HEIGHT = 200
 
 
-class VotesChart(_Chart):
+class VotesChart(_PollChart):
     """Votes per option as vertical bars, one colour per option (the share bars' colours)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -98,7 +61,8 @@ class VotesChart(_Chart):
     def set_votes(self, values: list[tuple[str, int]]) -> None:
         """``values``: (option key, votes) in poll order."""
         self.values = values
-        chart = self._reset()
+        chart = self.chart()
+        chart.removeAllSeries()
         series = QStackedBarSeries()
         series.setBarWidth(0.55)
         # One stacked set per option with a single non-zero slot: each bar is centred on its category
@@ -113,20 +77,17 @@ class VotesChart(_Chart):
         chart.addSeries(series)
         categories = QBarCategoryAxis()
         categories.append([k for k, _ in values] or [""])
-        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(categories)
         axis = QValueAxis()
         top = nice_max(max((v for _, v in values), default=0))
         axis.setRange(0, top)
         axis.setTickCount(ticks_for(top))
         axis.setLabelFormat("%d")
-        chart.addAxis(axis, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis)
+        self.replace_axes((categories, Qt.AlignmentFlag.AlignBottom), (axis, Qt.AlignmentFlag.AlignLeft))
         categories.setGridLineVisible(False)
         self.apply_theme()
 
 
-class TimelineChart(_Chart):
+class TimelineChart(_PollChart):
     """Cumulative votes per option over time (one line each), from the poll's hourly buckets."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -136,7 +97,8 @@ class TimelineChart(_Chart):
 
     def set_timeline(self, options: list[tuple[str, str]], over_time: list[tuple[datetime, str, int]]) -> None:
         """``options``: (key, label) in poll order; ``over_time``: (hour, key, votes in that hour)."""
-        chart = self._reset()
+        chart = self.chart()
+        chart.removeAllSeries()
         hours = sorted({h for h, _, _ in over_time})
         if hours:
             hours = [hours[0] - timedelta(hours=1), *hours]
@@ -162,14 +124,10 @@ class TimelineChart(_Chart):
         x.setTickCount(len(hours) if 2 <= len(hours) <= 12 else 7)
         if hours:
             x.setRange(QDateTime(hours[0].astimezone()), QDateTime(hours[-1].astimezone()))
-        chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         y = QValueAxis()
         y.setRange(0, nice_max(top))
         y.setTickCount(ticks_for(nice_max(top)))
         y.setLabelFormat("%d")
-        chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        for s in chart.series():
-            s.attachAxis(x)
-            s.attachAxis(y)
+        self.replace_axes((x, Qt.AlignmentFlag.AlignBottom), (y, Qt.AlignmentFlag.AlignLeft))
         chart.legend().setVisible(len(options) > 1)
         self.apply_theme()

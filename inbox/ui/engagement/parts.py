@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.ui import theme
+from inbox.ui.cards import CardGrid, FigureCard
 
 ROW_HEIGHT = 60
 ROW_HEIGHT_PROGRESS = 72
@@ -54,11 +55,11 @@ QScrollArea#detailScroll, QWidget#detailBody {{ background: {t.window}; border: 
 QFrame#card {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 10px; }}
 QFrame#card QLabel {{ background: transparent; border: none; }}
 QLabel#cardTitle {{ color: {t.muted}; }}
-QLabel#statValue {{ color: {t.text}; }}
-QLabel#statSub {{ color: {t.muted}; }}
-QLabel#statSub[tone="danger"] {{ color: {t.danger}; }}
-QLabel#statSub[tone="warning"] {{ color: {t.warning}; }}
-QLabel#statSub[tone="success"] {{ color: {t.success}; }}
+QLabel#cardValue {{ color: {t.text}; }}
+QLabel#cardSub {{ color: {t.muted}; }}
+QLabel#cardSub[tone="danger"] {{ color: {t.danger}; }}
+QLabel#cardSub[tone="warning"] {{ color: {t.warning}; }}
+QLabel#cardSub[tone="success"] {{ color: {t.success}; }}
 QLabel#pageTitle {{ color: {t.text}; }}
 QLabel#seed {{ background: {t.surface_alt}; border: 1px solid {t.border}; border-radius: 6px;
     padding: 6px 8px; color: {t.text}; }}
@@ -80,58 +81,14 @@ QFrame#previewBox QLabel {{ background: transparent; }}
 """
 
 
-def section_font(base: QFont) -> QFont:
-    """Small caps-like titles over cards: "RESULTS", "ENTRANTS"."""
-    f = theme.semibold(theme.meta_font(base))
-    f.setCapitalization(QFont.Capitalization.AllUppercase)
-    f.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 0.4)
-    return f
-
-
-class Card(QFrame):
-    """A rounded surface with an uppercase title; ``body`` takes the content."""
-
-    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("card")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.body = QVBoxLayout(self)
-        self.body.setContentsMargins(16, 12, 16, 12)
-        self.body.setSpacing(8)
-        self.title = QLabel(title, self)
-        self.title.setObjectName("cardTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setFont(section_font(self.font()))
-        self.title.setVisible(bool(title))
-        self.body.addWidget(self.title)
-
-
-class StatCard(Card):
+class StatCard(FigureCard):
     """One number with a caption under it: "VOTES" / "1,284" / "412 in the last hour"."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, parent)
-        self.body.setSpacing(2)
-        self.value = QLabel("—", self)
-        self.value.setObjectName("statValue")
-        self.value.setTextFormat(Qt.TextFormat.PlainText)
-        f = theme.semibold(QFont(self.font()))
-        f.setPointSizeF(self.font().pointSizeF() + 7)
-        self.value.setFont(f)
-        self.sub = QLabel("", self)
-        self.sub.setObjectName("statSub")
-        self.sub.setTextFormat(Qt.TextFormat.PlainText)
-        self.sub.setFont(theme.meta_font(self.font()))
-        self.body.addWidget(self.value)
-        self.body.addWidget(self.sub)
+        super().__init__(title, parent, spacing=2, size_step=7)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set(self, value: str, sub: str = "", tone: str = "") -> None:
-        self.value.setText(value)
-        self.sub.setText(sub)
-        self.sub.setProperty("tone", tone)
-        self.sub.style().unpolish(self.sub)
-        self.sub.style().polish(self.sub)
+    def describe(self, value: str, sub: str) -> None:
         self.setAccessibleName(f"{self.title.text()}: {value} {sub}".strip())
 
 
@@ -191,51 +148,24 @@ def heading(parent: QWidget, chip_count: int) -> Heading:
     return Heading(layout, title, chips, note)
 
 
-class CardRow(QWidget):
-    """Cards side by side that wrap onto more rows when the pane is narrow (1024 px windows).
+class CardRow(CardGrid):
+    """Cards side by side that wrap onto more rows, evened out, when the pane is narrow (1024 px
+    windows).
 
     Its minimum width is one card's, so it never forces the detail pane wider than the window;
     the column count follows the width it is given.
     """
 
     def __init__(self, cards: list[QWidget], min_width: int = 180, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from PySide6.QtWidgets import QGridLayout
-
-        self.cards = cards
-        self.min_width = min_width
-        self.grid = QGridLayout(self)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setSpacing(12)
-        self.columns = 0
-        for c in cards:
+        super().__init__(cards, min_width, parent, balance=True)
+        for c in self.cards:
             c.setParent(self)
             c.setMinimumWidth(0)
-        self._place(len(cards))
-
-    def _place(self, columns: int) -> None:
-        if columns == self.columns:
-            return
-        self.columns = columns
-        for c in self.cards:
-            self.grid.removeWidget(c)
-        for i, c in enumerate(self.cards):
-            self.grid.addWidget(c, i // columns, i % columns)
-        for col in range(len(self.cards)):
-            self.grid.setColumnStretch(col, 1 if col < columns else 0)
-        self.updateGeometry()
+        self.place(len(self.cards))
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
         return QSize(self.min_width, hint.height())
-
-    def resizeEvent(self, e) -> None:
-        width = e.size().width()
-        n = len(self.cards)
-        fit = max(1, min(n, (width + 12) // (self.min_width + 12)))
-        rows = -(-n // fit)
-        self._place(-(-n // rows))  # 4 cards that fit 3 wide go 2 × 2, never 3 + 1
-        super().resizeEvent(e)
 
 
 # -- the two-line list ---------------------------------------------------------------------------

@@ -34,10 +34,11 @@ from inbox.core import rules as core_rules
 from inbox.core.engagement import PollOption, PollRefused, validate_options
 from inbox.store.polls import PollResults
 from inbox.ui import humanize, ops, theme
+from inbox.ui.cards import Card
 from inbox.ui.engagement.charts import TimelineChart, VotesChart
 from inbox.ui.engagement.data import ChannelRef, Engagement, PollSummary
 from inbox.ui.engagement.page import Page
-from inbox.ui.engagement.parts import Card, CardRow, Row, Share, ShareBars, StatCard, heading, muted, set_chip
+from inbox.ui.engagement.parts import CardRow, Row, Share, ShareBars, StatCard, heading, muted, set_chip
 from inbox.ui.qt_compat import emit
 
 

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QWidget
 from inbox.core import phone
 from inbox.store import surveys as store
 from inbox.ui import humanize
+from inbox.ui.cards import Card
 from inbox.ui.engagement.data import Engagement, SurveysOverview
 from inbox.ui.engagement.page import Page
-from inbox.ui.engagement.parts import Card, CardRow, Row, StatCard, fill_table, heading, set_chip, table
+from inbox.ui.engagement.parts import CardRow, Row, StatCard, fill_table, heading, set_chip, table
 
 CSAT_KEY = -1
 STATE_LABEL = {

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTreeWidget,
@@ -30,17 +29,9 @@ from inbox.ui import ops, theme
 from inbox.ui.qt_compat import emit
 from inbox.ui.rules_editor import wording
 from inbox.ui.rules_editor.dialog import RuleDialog
+from inbox.ui.widgets import plain_label
 
 COLUMNS = ("#", "Rule", "Keywords", "Match", "Action", "Channel", "Priority", "Active", "On")
-
-
-def _label(text: str = "", role: str = "") -> QLabel:
-    lab = QLabel(text)
-    lab.setTextFormat(Qt.TextFormat.PlainText)
-    lab.setWordWrap(True)
-    if role:
-        lab.setProperty("role", role)
-    return lab
 
 
 def _restyle(w: QWidget, role: str) -> None:
@@ -64,7 +55,7 @@ class RulesPage(QWidget):
         self.book: rulebook.RuleBook | None = None
         self.dialog: QDialog | None = None
 
-        self.chain = _label()
+        self.chain = plain_label()
         self.chain.setAccessibleName("Order of evaluation")
         self.rule_tree = QTreeWidget()
         self.rule_tree.setAccessibleName("Keyword rules in evaluation order")
@@ -98,7 +89,7 @@ class RulesPage(QWidget):
         for b in (self.add_button, self.edit_button, self.toggle_button, self.history_button):
             row.addWidget(b)
         row.addStretch(1)
-        self.rules_note = _label("", "muted")
+        self.rules_note = plain_label("", "muted")
         self.rules_note.setWordWrap(False)
         row.addWidget(self.rules_note)
 
@@ -114,10 +105,10 @@ class RulesPage(QWidget):
         test_row.addWidget(self.test_input, 1)
         test_row.addWidget(self.test_channel)
         test_row.addWidget(self.test_button)
-        self.test_result = _label("Nothing is sent or written when you test.", "muted")
+        self.test_result = plain_label("Nothing is sent or written when you test.", "muted")
         self.test_result.setAccessibleName("Test result")
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.test_detail = _label("", "muted")
+        self.test_detail = plain_label("", "muted")
         self.test_detail.setFont(theme.meta_font(self.test_detail.font()))
 
         test_box = QWidget()
@@ -125,7 +116,7 @@ class RulesPage(QWidget):
         test_lay = QVBoxLayout(test_box)
         test_lay.setContentsMargins(12, 10, 12, 10)
         test_lay.setSpacing(6)
-        test_title = _label("Test a message")
+        test_title = plain_label("Test a message")
         test_title.setFont(theme.semibold(test_title.font()))
         test_lay.addWidget(test_title)
         test_lay.addLayout(test_row)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -32,6 +31,7 @@ from inbox.engine import setup
 from inbox.store.db import Database
 from inbox.ui import ops, theme
 from inbox.ui.qt_compat import emit
+from inbox.ui.widgets import plain_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +53,6 @@ class ConnectDraft:
 
 Creator = Callable[[ConnectDraft], Channel]
 Checker = Callable[[ConnectDraft], str]
-
-
-def _label(text: str, role: str = "") -> QLabel:
-    lab = QLabel(text)
-    lab.setTextFormat(Qt.TextFormat.PlainText)
-    lab.setWordWrap(True)
-    if role:
-        lab.setProperty("role", role)
-    return lab
 
 
 class ConnectForm(QWidget):
@@ -106,7 +97,7 @@ class ConnectForm(QWidget):
         self.store_group = QButtonGroup(self)
         for b in (self.store_keyring, self.store_session, self.store_env):
             self.store_group.addButton(b)
-        self.keyring_note = _label("", "warning")
+        self.keyring_note = plain_label("", "warning")
         self.keyring_note.setFont(theme.meta_font(self.keyring_note.font()))
         self.set_keyring_available(keyring_ok)
 
@@ -128,7 +119,7 @@ class ConnectForm(QWidget):
         adv.setContentsMargins(0, 0, 0, 0)
         adv.setSpacing(8)
         adv.addRow("API base URL", self.base_url)
-        adv.addRow("", _label("Only for Twilio-compatible providers or the simulator.", "muted"))
+        adv.addRow("", plain_label("Only for Twilio-compatible providers or the simulator.", "muted"))
         adv.addRow("", self.handles_stop)
         self.advanced.setVisible(False)
         self.advanced_button.toggled.connect(self._toggle_advanced)
@@ -136,7 +127,7 @@ class ConnectForm(QWidget):
         self.test_button = QPushButton("Test connection")
         self.test_button.setAccessibleName("Test connection")
         self.test_button.clicked.connect(self.test)
-        self.result = _label("")
+        self.result = plain_label("")
         self.result.setAccessibleName("Connection test result")
         self.result.setMinimumHeight(20)
         self.result_role = ""

@@ -25,17 +25,9 @@ from inbox.core.models import Channel
 from inbox.store.db import Database
 from inbox.ui import icons, theme
 from inbox.ui.setup.connect_form import Checker, ConnectForm, Creator
+from inbox.ui.widgets import plain_label
 
 WIDTH, HEIGHT = 600, 620
-
-
-def _text(text: str, role: str = "") -> QLabel:
-    lab = QLabel(text)
-    lab.setTextFormat(Qt.TextFormat.PlainText)
-    lab.setWordWrap(True)
-    if role:
-        lab.setProperty("role", role)
-    return lab
 
 
 class ChoiceCard(QPushButton):
@@ -54,9 +46,9 @@ class ChoiceCard(QPushButton):
         glyph.setFixedSize(40, 40)
         glyph.setAlignment(Qt.AlignmentFlag.AlignCenter)
         glyph.setObjectName("choiceGlyph")
-        head = _text(title)
+        head = plain_label(title)
         head.setFont(theme.semibold(head.font()))
-        body = _text(detail, "muted")
+        body = plain_label(detail, "muted")
         texts = QVBoxLayout()
         texts.setSpacing(2)
         texts.addStretch(1)
@@ -136,11 +128,11 @@ class SetupWizard(QDialog):
         logo = QLabel()
         logo.setPixmap(icons.pixmap("inbox", 40, theme.tokens().accent))
         logo.setFixedSize(48, 48)
-        title = _text("Welcome to Inbox")
+        title = plain_label("Welcome to Inbox")
         f = theme.semibold(title.font())
         f.setPointSizeF(f.pointSizeF() + 6)
         title.setFont(f)
-        intro = _text(
+        intro = plain_label(
             "Answer your customers' text messages from one calm, shared inbox. "
             "Connect your Twilio number to start, or look around first with a simulated phone.",
             "muted",
@@ -153,7 +145,7 @@ class SetupWizard(QDialog):
             "inbox", "Open the demo", "Sample conversations and a simulated customer phone to text from."
         )
         self.demo_card.clicked.connect(self.choose_demo)
-        note = _text("You can add more numbers later in Settings (Ctrl+,).", "muted")
+        note = plain_label("You can add more numbers later in Settings (Ctrl+,).", "muted")
         note.setFont(theme.meta_font(note.font()))
 
         lay = QVBoxLayout(page)
@@ -175,11 +167,11 @@ class SetupWizard(QDialog):
         page.setAccessibleName("Connect Twilio")
         body = QWidget()
         body.setObjectName("setupPage")
-        title = _text("Connect your Twilio number")
+        title = plain_label("Connect your Twilio number")
         f = theme.semibold(title.font())
         f.setPointSizeF(f.pointSizeF() + 3)
         title.setFont(f)
-        where = _text(
+        where = plain_label(
             "Find the account SID and auth token on the Twilio console's home page "
             "(console.twilio.com). Inbox reads messages and sends replies; it never changes "
             "your account.",

@@ -1,8 +1,7 @@
-"""The Supervisor view's charts, drawn with Qt's own charting module and themed with the app.
+"""The Supervisor view's charts, on the app's themed chart view (``inbox.ui.charts``).
 
-Why QtCharts: it ships with PySide6-Addons, renders offscreen (screenshots, tests) and needs no web
-engine. Each chart re-reads ``theme.tokens()`` when the scheme flips: background, grid, axis labels
-and the accent series colour follow light/dark like the rest of the window.
+The series colours (the accent for MO, teal for MT) are re-read on every scheme flip, with the
+background, grid and axis labels, so the charts follow light/dark like the rest of the window.
 """
 
 from __future__ import annotations
@@ -11,21 +10,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from PySide6.QtCharts import (
-    QAbstractAxis,
     QBarCategoryAxis,
     QBarSet,
-    QChart,
-    QChartView,
     QDateTimeAxis,
     QHorizontalBarSeries,
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDateTime, QMargins, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QDateTime, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPen
+from PySide6.QtWidgets import QWidget
 
 from inbox.ui import theme
+from inbox.ui.charts import ThemedChart
 
 SECOND_SERIES = "#2f9e9e"  # teal: MT next to the accent MO, readable on both schemes
 SECOND_SERIES_DARK = "#45c1b9"
@@ -44,72 +41,14 @@ def _value_axis(top: float) -> QValueAxis:
     return axis
 
 
-class ThemedChart(QChartView):
-    """A chart view without the default chrome: our card draws the title, Qt draws the plot."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setFrameShape(QChartView.Shape.NoFrame)
-        chart = QChart()
-        chart.setMargins(QMargins(4, 4, 8, 4))
-        chart.setBackgroundRoundness(0)
-        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)  # screenshots and tests see the end state
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.setChart(chart)
-        self.setMinimumHeight(160)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        theme.state().changed.connect(self.apply_theme)
+class CardChart(ThemedChart):
+    """A chart on an overview card; the card's layout shares out the real space."""
 
     def sizeHint(self) -> QSize:
-        return QSize(360, 200)  # the card's layout shares out the real space
-
-    def apply_theme(self) -> None:
-        t = theme.tokens()
-        chart = self.chart()
-        chart.setBackgroundBrush(t.color("surface"))
-        chart.setPlotAreaBackgroundVisible(False)
-        self.setBackgroundBrush(t.color("surface"))
-        small = self._small_font()
-        legend = chart.legend()
-        legend.setLabelColor(t.color("text"))
-        legend.setFont(small)
-        for axis in chart.axes():
-            self._style_axis(axis, small)
-        self.style_series()
-
-    def _small_font(self) -> QFont:
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.5, small.pointSizeF() - 1.5))
-        return small
-
-    def _style_axis(self, axis: QAbstractAxis, font: QFont) -> None:
-        t = theme.tokens()
-        axis.setLabelsBrush(t.color("muted"))
-        axis.setLabelsFont(font)
-        axis.setLinePen(QPen(t.color("border"), 1))
-        axis.setGridLinePen(QPen(t.color("border"), 1, Qt.PenStyle.DotLine))
-        axis.setShadesVisible(False)
-        axis.setTruncateLabels(False)  # short labels ("Marcus", "15–30m") must never become "…"
-        axis.setTitleBrush(t.color("muted"))
-        axis.setTitleFont(font)
-
-    def style_series(self) -> None:
-        """Colour the series (subclasses)."""
-
-    def _replace_axes(self, *axes: tuple[QAbstractAxis, Qt.AlignmentFlag]) -> None:
-        chart = self.chart()
-        for old in chart.axes():
-            chart.removeAxis(old)
-            old.deleteLater()
-        for axis, align in axes:
-            self._style_axis(axis, self._small_font())  # before layout: labels are measured with this font
-            chart.addAxis(axis, align)
-            for series in chart.series():
-                series.attachAxis(axis)
+        return QSize(360, 200)
 
 
-class VolumeChart(ThemedChart):
+class VolumeChart(CardChart):
     """MO (customers) and MT (replies) per period, as two lines over a date axis."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -140,7 +79,7 @@ class VolumeChart(ThemedChart):
             x.setRange(first, last)
         x.setTickCount(max(2, min(8, len(points))))
         y = _value_axis(max((max(mo, mt) for _a, mo, mt in points), default=0))
-        self._replace_axes((x, Qt.AlignmentFlag.AlignBottom), (y, Qt.AlignmentFlag.AlignLeft))
+        self.replace_axes((x, Qt.AlignmentFlag.AlignBottom), (y, Qt.AlignmentFlag.AlignLeft))
         self.apply_theme()
 
     def style_series(self) -> None:
@@ -154,7 +93,7 @@ class VolumeChart(ThemedChart):
             series.setColor(colour)
 
 
-class HistogramChart(ThemedChart):
+class HistogramChart(CardChart):
     """How long answered customer turns waited, in fixed buckets, fastest at the top (horizontal bars
     leave the bucket labels their full width at any window size)."""
 
@@ -177,7 +116,7 @@ class HistogramChart(ThemedChart):
         y = QBarCategoryAxis()
         y.append([label for label, _n in ordered])
         x = _value_axis(max((n for _l, n in buckets), default=0))
-        self._replace_axes((y, Qt.AlignmentFlag.AlignLeft), (x, Qt.AlignmentFlag.AlignBottom))
+        self.replace_axes((y, Qt.AlignmentFlag.AlignLeft), (x, Qt.AlignmentFlag.AlignBottom))
         self.apply_theme()
 
     def counts(self) -> list[int]:
@@ -190,7 +129,7 @@ class HistogramChart(ThemedChart):
         self.bars.setBorderColor(t.color("accent"))
 
 
-class AgentBarsChart(ThemedChart):
+class AgentBarsChart(CardChart):
     """One measure per agent as horizontal bars, agents top to bottom in name order.
 
     Horizontal so every name has a label: a vertical bar's category axis silently drops labels
@@ -222,13 +161,13 @@ class AgentBarsChart(ThemedChart):
         y = QBarCategoryAxis()
         y.append(self._labels([name for name, _v in ordered]))
         x = _value_axis(max((v for _n, v in values), default=0))
-        self._replace_axes((y, Qt.AlignmentFlag.AlignLeft), (x, Qt.AlignmentFlag.AlignBottom))
+        self.replace_axes((y, Qt.AlignmentFlag.AlignLeft), (x, Qt.AlignmentFlag.AlignBottom))
         self.setToolTip("\n".join(f"{name}: {value:g}" for name, value in values))
         self.apply_theme()
 
     def _labels(self, names: list[str]) -> list[str]:
         """Elided names, kept distinct (a category axis merges equal labels)."""
-        metrics = QFontMetrics(self._small_font())
+        metrics = QFontMetrics(self.small_font())
         out: list[str] = []
         for name in names:
             label = metrics.elidedText(name or "—", Qt.TextElideMode.ElideRight, self.LABEL_WIDTH)

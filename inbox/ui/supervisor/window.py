@@ -40,7 +40,8 @@ from inbox.reports.metrics import Metrics, MetricsReport
 from inbox.reports.review import ReviewFilter, ReviewItem
 from inbox.store.db import Database
 from inbox.ui import icons, ops, theme
-from inbox.ui.supervisor.cards import Card, CardGrid, MetricCard, card_stylesheet, chevron
+from inbox.ui.cards import Card, CardGrid
+from inbox.ui.supervisor.cards import CARD_MIN_WIDTH, MetricCard, card_stylesheet, chevron
 from inbox.ui.supervisor.charts import AgentBarsChart, HistogramChart, VolumeChart
 from inbox.ui.supervisor.export_dialog import ExportDialog
 from inbox.ui.supervisor.filters_bar import FilterBar
@@ -261,7 +262,7 @@ class SupervisorWindow(QMainWindow):
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(16, 16, 16, 16)
         lay.setSpacing(12)
-        self.grid = CardGrid(inner)
+        self.grid = CardGrid(min_width=CARD_MIN_WIDTH, parent=inner, fewest=2, most=6)
         self.cards: dict[str, MetricCard] = {}
         for key, title, tip in CARDS:
             self.cards[key] = self.grid.add(MetricCard(key, title, tip, self.grid))
@@ -271,11 +272,11 @@ class SupervisorWindow(QMainWindow):
         self.histogram_chart = HistogramChart()
         self.agent_first_chart = AgentBarsChart("Median first response per agent")
         self.agent_handled_chart = AgentBarsChart("Conversations handled per agent", colour="second")
-        volume = Card("Volume over time")
+        volume = Card("Volume over time", spacing=4)
         volume.body.addWidget(self.volume_chart, 1)
-        histogram = Card("Response-time distribution")
+        histogram = Card("Response-time distribution", spacing=4)
         histogram.body.addWidget(self.histogram_chart, 1)
-        agents = Card("Per agent")
+        agents = Card("Per agent", spacing=4)
         pair = QHBoxLayout()
         pair.setSpacing(8)
         for chart, caption in (
@@ -289,7 +290,7 @@ class SupervisorWindow(QMainWindow):
             col.addWidget(chart, 1)
             pair.addLayout(col, 1)
         agents.body.addLayout(pair, 1)
-        failures = Card("Delivery failures")
+        failures = Card("Delivery failures", spacing=4)
         self.failure_list = QListWidget()
         self.failure_list.setAccessibleName("Delivery failure reasons")
         self.failure_list.setObjectName("failures")

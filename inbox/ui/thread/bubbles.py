@@ -23,12 +23,12 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextLayout,
     QTextLine,
-    QTextOption,
 )
 
 from inbox.core import links
 from inbox.core.models import AuthorKind, Direction, Message, MessageStatus
 from inbox.ui import humanize, icons, theme
+from inbox.ui.text_layout import lay_out
 from inbox.ui.thread.model import is_failed, shown_text
 
 SIDE = 16  # margin to the pane edge
@@ -311,10 +311,10 @@ class BubbleLayouter:
         head_w = (math.ceil(hfm.horizontalAdvance(head)) + 2 + (MARK + 4 if badge else 0)) if head else 0.0
         found = text_links(m)
         formats = _link_formats(found, k)
-        layout, natural = _layout_text(text, font, inner_max, formats)
+        layout, natural = lay_out(text, font, inner_max, formats)
         inner_w = inner_max if k == "note" else min(inner_max, math.ceil(max(natural, head_w, 24.0)))
         if inner_w != inner_max:
-            layout, _ = _layout_text(text, font, inner_w, formats)
+            layout, _ = lay_out(text, font, inner_w, formats)
         text_h = layout.boundingRect().height()
 
         head_h = (META_H + 4) if head else 0
@@ -368,36 +368,6 @@ def _selection_formats(span: tuple[int, int] | None, kind: str) -> list[QTextLay
     lo, hi = sorted(span)
     r.start, r.length, r.format = lo, hi - lo, fmt
     return [r]
-
-
-def _layout_text(
-    text: str, font: QFont, width: float, formats: list[QTextLayout.FormatRange] | None = None
-) -> tuple[QTextLayout, float]:
-    """Lay out plain text at ``width`` (with optional link formats); returns the layout and its widest line."""
-    layout = QTextLayout(text, font)
-    if formats:
-        layout.setFormats(formats)
-    option = QTextOption()
-    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-    direction = humanize.text_direction(text)
-    option.setTextDirection(direction)
-    align = Qt.AlignmentFlag.AlignLeft if direction == Qt.LayoutDirection.LeftToRight else Qt.AlignmentFlag.AlignRight
-    option.setAlignment(align | Qt.AlignmentFlag.AlignAbsolute)
-    layout.setTextOption(option)
-    layout.setCacheEnabled(True)
-    layout.beginLayout()
-    y = 0.0
-    natural = 0.0
-    while True:
-        line = layout.createLine()
-        if not line.isValid():
-            break
-        line.setLineWidth(width)
-        line.setPosition(QPointF(0, y))
-        y += line.height()
-        natural = max(natural, line.naturalTextWidth())
-    layout.endLayout()
-    return layout, natural
 
 
 def paint_bubble(
