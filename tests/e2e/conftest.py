@@ -7,7 +7,7 @@ import os
 import pytest
 
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
-from tests.conftest import OUR_NUMBER
+from tests.conftest import add_channel
 
 TOKEN_ENV = "INBOX_TEST_TWILIO_TOKEN"
 
@@ -15,8 +15,6 @@ TOKEN_ENV = "INBOX_TEST_TWILIO_TOKEN"
 @pytest.fixture
 def channel_factory(db, simulator: SimulatorServer, sim_config: SimulatorConfig, monkeypatch):
     """Adds a channel for the simulator's number; the token comes from an env var, as in production."""
-    from inbox.store import channels
-
     monkeypatch.setenv(TOKEN_ENV, sim_config.auth_token)
 
     def make(
@@ -26,11 +24,9 @@ def channel_factory(db, simulator: SimulatorServer, sim_config: SimulatorConfig,
         help_text: str = "Acme support. Reply STOP to opt out.",
     ):
         with db.write() as s:
-            return channels.add(
+            return add_channel(
                 s,
                 name=name,
-                provider="twilio",
-                number=OUR_NUMBER,
                 account_sid=sim_config.account_sid,
                 base_url=simulator.url,
                 auth_token_ref=f"env:{TOKEN_ENV}",

@@ -21,8 +21,9 @@ from inbox.engine import broadcasts as broadcast_engine
 from inbox.store import broadcasts, contacts, contests, lists, optouts, polls, surveys
 from inbox.store.engagement_tables import BroadcastRecipientRow
 from inbox.store.models import MessageRow
+from tests.conftest import OUR_NUMBER
 
-from .conftest import OUR_NUMBER, TOKEN_ENV, env_with
+from .conftest import TOKEN_ENV, env_with
 
 
 def _voter(i: int) -> str:

@@ -16,8 +16,7 @@ from inbox.core.models import AuthorKind, ConversationStatus
 from inbox.core.rules import Action, ActionKind, MatchMode, RuleRefused, RuleSpec
 from inbox.store import contacts, conversations, lists, messages
 from inbox.store import rules as rule_store
-
-from .conftest import OUR_NUMBER
+from tests.conftest import OUR_NUMBER
 
 CUSTOMER = "+15557654321"
 SECRET_ENV = "INBOX_TEST_BACKEND_TOKEN"

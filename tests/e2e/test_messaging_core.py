@@ -9,8 +9,7 @@ import pytest
 from inbox.core.models import AuthorKind, MessageStatus
 from inbox.engine.service import ConversationFilter, InboxService, SendRefused
 from inbox.store import contacts, conversations, lists, messages, optouts
-
-from .conftest import OUR_NUMBER
+from tests.conftest import OUR_NUMBER
 
 CUSTOMER = "+15551234567"
 

@@ -18,8 +18,7 @@ from inbox.core.verification import MASK, ChallengeStatus, CodePolicy
 from inbox.engine.verification import Verifier
 from inbox.store import audit, contacts, conversations, messages, optouts
 from inbox.store.verification_tables import VerificationChallengeRow
-
-from .conftest import OUR_NUMBER
+from tests.conftest import OUR_NUMBER
 
 CUSTOMER = "+15551234567"
 OTHER = "+15557654321"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
-from tests.conftest import OUR_NUMBER
+from tests.conftest import add_channel
 
 from .fake_twilio import TOKEN_ENV
 
@@ -38,18 +38,12 @@ def runner(db):
 @pytest.fixture
 def channel(db, simulator: SimulatorServer, sim_config: SimulatorConfig):
     """Our number on the simulator; the provider answers exact STOP/HELP, Inbox the variants."""
-    from inbox.store import channels
-
     with db.write() as s:
-        return channels.add(
+        return add_channel(
             s,
-            name="main",
-            provider="twilio",
-            number=OUR_NUMBER,
             account_sid=sim_config.account_sid,
             base_url=simulator.url,
             auth_token_ref=f"env:{TOKEN_ENV}",
-            provider_handles_opt_out=True,
             help_text=HELP_TEXT,
             poll_interval_seconds=0.2,
         )

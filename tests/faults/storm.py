@@ -23,8 +23,9 @@ from inbox.engine.compliance import OPT_IN_REPLY, OPT_OUT_REPLY
 from inbox.simulator.client import SimulatorClient
 from inbox.store.db import Database
 from inbox.store.models import MessageRow
+from tests.conftest import OUR_NUMBER
 
-from .conftest import HELP_TEXT, OUR_NUMBER
+from .conftest import HELP_TEXT
 
 KEYWORD = {0: "Stop.", 1: "STOP", 2: "Help!", 3: "HELP", 4: "Start."}
 EXPECTED_FROM_INBOX = {0: {OPT_OUT_REPLY: 1}, 1: {}, 2: {HELP_TEXT: 1}, 3: {}, 4: {OPT_IN_REPLY: 1}}

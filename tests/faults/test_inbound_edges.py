@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from inbox.store import contacts, cursors, health, optouts
 from inbox.store.models import MessageRow, QuarantineRow
+from tests.conftest import OUR_NUMBER
 
 from . import fake_twilio
-from .conftest import OUR_NUMBER, TOKEN_ENV, wait_until
+from .conftest import TOKEN_ENV, wait_until
 from .fake_twilio import page, record, serve
 from .storm import phone_number
 

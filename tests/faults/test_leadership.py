@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from inbox.engine.compliance import OPT_OUT_REPLY
+from tests.conftest import OUR_NUMBER
 
-from .conftest import HELP_TEXT, OUR_NUMBER, leader_pid, wait_until
+from .conftest import HELP_TEXT, leader_pid, wait_until
 from .storm import phone_number
 
 LEASE = 2.0

@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from inbox.core.models import AuthorKind, MessageStatus
 from inbox.store import contacts, conversations, cursors, messages
 from inbox.store.models import MessageRow, QuarantineRow
+from tests.conftest import OUR_NUMBER
 
 from . import fake_twilio
-from .conftest import OUR_NUMBER, TOKEN_ENV
+from .conftest import TOKEN_ENV
 from .fake_twilio import serve
 from .storm import phone_number
 

@@ -17,9 +17,10 @@ import pytest
 from inbox.core.models import AuthorKind, MessageStatus
 from inbox.engine.outbox import DUPLICATE_SID_REASON
 from inbox.store import contacts, conversations, messages
+from tests.conftest import OUR_NUMBER
 
 from . import fake_twilio
-from .conftest import OUR_NUMBER, TOKEN_ENV
+from .conftest import TOKEN_ENV
 from .fake_twilio import serve
 
 ACCOUNT = "AC" + "6" * 32

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from inbox.providers.twilio import STATUSES
 from inbox.store.models import MessageRow
+from tests.conftest import OUR_NUMBER
 
-from .conftest import HELP_TEXT, OUR_NUMBER, wait_until
+from .conftest import HELP_TEXT, wait_until
 from .storm import phone_number
 
 # ~34 % of requests misbehave: 1 - 0.92**5.

@@ -12,8 +12,9 @@ from inbox.core.rules import Action, ActionKind, MatchMode, RuleSetSettings, Rul
 from inbox.engine import rules as engine_rules
 from inbox.engine.ingest import ingest
 from inbox.providers.base import InboundBatch
-from inbox.store import channels, contacts, conversations, lists, messages
+from inbox.store import contacts, conversations, lists, messages
 from inbox.store import rules as rule_store
+from tests.conftest import add_channel
 
 OURS = "+15550001111"
 CUSTOMER = "+15551230000"
@@ -24,18 +25,7 @@ _sid = count(1)
 @pytest.fixture
 def channel(db):
     with db.write() as s:
-        ch = channels.add(
-            s,
-            name="main",
-            provider="twilio",
-            number=OURS,
-            account_sid="AC" + "0" * 32,
-            base_url=None,
-            auth_token_ref="env:X",
-            provider_handles_opt_out=True,
-            help_text="",
-            poll_interval_seconds=5.0,
-        )
+        ch = add_channel(s, number=OURS, poll_interval_seconds=5.0)
         lists.create(s, "NEWS")
         lists.create(s, "DEALS", double_opt_in=True)
         for spec in [
