@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from inbox.core import phone as phones
 from inbox.core import verification as otp
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
-from inbox.core.models import MessageKind
+from inbox.core.models import MessageKind, OutboundMessage
 from inbox.core.verification import (
     AttemptResult,
     Challenge,
@@ -157,14 +157,8 @@ def _forget_cached_secret() -> None:
 
 
 # -- the outbox hook -------------------------------------------------------------------------------
-class _OutboundRow(Protocol):
-    id: int
-    body: str
-    masked: bool
-
-
-def outbound_text(session: Session, row: _OutboundRow) -> str:
-    """The text to hand to the provider for an outbound row: the real code for a masked code message."""
+def outbound_text(session: Session, row: OutboundMessage) -> str:
+    """The text to hand to the provider for an outbound message: the real code for a masked code message."""
     if not row.masked:
         return row.body
     found = store.sealed_for_message(session, row.id)
