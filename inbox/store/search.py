@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
+from inbox.core.models import SearchHit
 from inbox.store.models import ContactRow, ConversationRow, MessageRow
 
 TRIGRAM = 3  # the shortest term the SQLite trigram index can look up
@@ -128,8 +129,8 @@ def _postgres(terms: list[str], limit: int) -> Select:
     return stmt.where(*literal).order_by(MessageRow.id.desc()).limit(limit)
 
 
-def messages(session: Session, query: str, limit: int = 50) -> list[tuple]:
-    """(message_id, conversation_id, contact_name, contact_phone, body, created_at), newest first.
+def messages(session: Session, query: str, limit: int = 50) -> list[SearchHit]:
+    """The messages that contain every term, newest first, with their contact.
 
     Masked messages (verification codes) are never searchable."""
     terms = query.split()
@@ -137,4 +138,4 @@ def messages(session: Session, query: str, limit: int = 50) -> list[tuple]:
         return []
     dialect = session.get_bind().dialect.name
     stmt = _postgres(terms, limit) if dialect == "postgresql" else _sqlite(terms, limit)
-    return [tuple(r) for r in session.execute(stmt)]
+    return [SearchHit(*r) for r in session.execute(stmt)]
