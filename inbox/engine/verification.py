@@ -46,7 +46,6 @@ from inbox.engine import replies
 from inbox.store import audit, channels, contacts, conversations, optouts
 from inbox.store import verifications as store
 from inbox.store.db import Database
-from inbox.store.models import ConversationRow
 
 if TYPE_CHECKING:
     from inbox.engine.inbound import InboundContext
@@ -356,9 +355,7 @@ def _mask_inbound(ctx: InboundContext) -> None:
         # Overwrite the freed bytes of the old text instead of leaving them in the file's free space.
         session.execute(text("PRAGMA secure_delete=ON"))
     store.mask_message(session, ctx.message_id, otp.MASK)
-    row = session.get(ConversationRow, ctx.conversation_id)
-    if row is not None and row.last_message_preview == conversations.preview_of(ctx.body):
-        row.last_message_preview = otp.MASK
+    conversations.replace_preview(session, ctx.conversation_id, conversations.preview_of(ctx.body), otp.MASK)
 
 
 def _reply(ctx: InboundContext, body: str, kind: MessageKind) -> None:
