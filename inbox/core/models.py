@@ -150,6 +150,41 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """An MT as the outbox works on it: who it goes to, from which number, and where it stands in
+    sending (what an agent's `Message` leaves out: the numbers, attempts, timestamps of the queue)."""
+
+    id: int
+    conversation_id: int
+    channel_id: int
+    to_number: str
+    from_number: str
+    body: str  # for a masked message the mask: the outbox asks verification for the real text
+    author: str | None
+    masked: bool
+    status: MessageStatus
+    attempts: int
+    provider_message_id: str | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One message found by a text search, with the contact to show beside it."""
+
+    message_id: int
+    conversation_id: int
+    contact_name: str | None
+    contact_phone: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     """An MO message as the provider reports it."""
 

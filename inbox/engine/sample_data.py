@@ -15,7 +15,6 @@ from inbox.core.models import AuthorKind, Channel, ConversationStatus, InboundMe
 from inbox.engine.compliance import OPT_OUT_AUTHOR, OPT_OUT_REPLY
 from inbox.store import contacts, conversations, messages, optouts
 from inbox.store.db import Database
-from inbox.store.models import MessageRow
 
 
 @dataclass(frozen=True)
@@ -168,15 +167,17 @@ def seed(db: Database, channel: Channel, *, now: datetime | None = None, agent: 
                     reply_to_id=last_mo_id if automated else None,
                     at=at,
                 )
-                row = s.get(MessageRow, msg_id)
-                info = segments.analyze(line.text)
-                row.status = line.status
-                row.provider_message_id = f"SMdemo{n:04d}{i:022d}"
-                row.sent_at = at
-                row.delivered_at = at + timedelta(seconds=3) if line.status == "delivered" else None
-                row.num_segments = info.segments
+                sent: dict[str, object] = {
+                    "status": line.status,
+                    "provider_message_id": f"SMdemo{n:04d}{i:022d}",
+                    "sent_at": at,
+                    "delivered_at": at + timedelta(seconds=3) if line.status == "delivered" else None,
+                    "num_segments": segments.analyze(line.text).segments,
+                }
                 if line.error:
-                    row.error_code, row.error_message = line.error
+                    sent["error_code"], sent["error_message"] = line.error
+                messages.set_fields(s, msg_id, **sent)
+                if line.error:
                     conversations.set_fields(s, conv_id, failed_delivery=True)
                 conversations.touch_outbound(s, conv_id, at, line.text, by_agent=not automated)
             else:

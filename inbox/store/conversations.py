@@ -267,6 +267,16 @@ def set_fields(session: Session, conversation_id: int, **values: object) -> None
     session.execute(update(ConversationRow).where(ConversationRow.id == conversation_id).values(**values))
 
 
+def replace_preview(session: Session, conversation_id: int, shown: str, replacement: str) -> None:
+    """Show `replacement` in the list instead of `shown`, if the list still shows it (a later
+    message has its own preview, which stays)."""
+    session.execute(
+        update(ConversationRow)
+        .where(ConversationRow.id == conversation_id, ConversationRow.last_message_preview == shown)
+        .values(last_message_preview=replacement)
+    )
+
+
 def unread_total(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(ConversationRow.unread_count), 0))) or 0)
 

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
+from inbox.core.models import SearchHit
 from inbox.store.models import ContactRow, ConversationRow, MessageRow
 
 TRIGRAM = 3  # the shortest term a trigram index (FTS5 or pg_trgm) can look up
@@ -127,8 +128,8 @@ def _postgres(terms: list[str], limit: int) -> Select:
     return _base().join(hits, hits.c.id == MessageRow.id).order_by(MessageRow.id.desc())
 
 
-def messages(session: Session, query: str, limit: int = 50) -> list[tuple]:
-    """(message_id, conversation_id, contact_name, contact_phone, body, created_at), newest first.
+def messages(session: Session, query: str, limit: int = 50) -> list[SearchHit]:
+    """The messages that contain every term, newest first, with their contact.
 
     Masked messages (verification codes) are never searchable."""
     terms = query.split()
@@ -136,4 +137,4 @@ def messages(session: Session, query: str, limit: int = 50) -> list[tuple]:
         return []
     dialect = session.get_bind().dialect.name
     stmt = _postgres(terms, limit) if dialect == "postgresql" else _sqlite(terms, limit)
-    return [tuple(r) for r in session.execute(stmt)]
+    return [SearchHit(*r) for r in session.execute(stmt)]

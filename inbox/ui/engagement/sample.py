@@ -210,9 +210,7 @@ def seed(db: Database, now: datetime | None = None) -> None:
     replies += [(_number(2400 + i), "STOP", now - timedelta(minutes=9 - i)) for i in range(0, 6)]
     _ingest(db, channel, replies)
     with db.write() as s:
-        row = broadcasts.row(s, done.id)
-        if row is not None:
-            row.status, row.finished_at = broadcasts.DONE, now - timedelta(days=1, hours=22)
+        broadcasts.set_status(s, done.id, broadcasts.DONE, finished_at=now - timedelta(days=1, hours=22))
 
     # -- a survey and CSAT ------------------------------------------------------------------------
     with db.write() as s:
