@@ -15,8 +15,8 @@ from pathlib import Path
 
 from inbox.core.events import EventBus
 from inbox.core.models import Channel
-from inbox.engine import sample_data
 from inbox.engine.runner import Runner
+from inbox.engine.sample import conversations, history
 from inbox.engine.service import InboxService
 from inbox.simulator.client import SimulatorClient
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
@@ -61,7 +61,7 @@ class DemoEnvironment:
                 poll_interval_seconds=poll_interval,
             )
         if seed_history:
-            sample_data.seed(self.db, self.channel, agent=agent)
+            history.write(self.db, self.channel, conversations.DEMO, agent=agent)
         self.events = EventBus()
         self.runner = Runner(self.db, events=self.events, poll_interval=poll_interval, send_interval=0.5)
         self.service = InboxService(self.db, self.events, agent=agent, on_queued=self.runner.wake)

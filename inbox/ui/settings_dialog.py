@@ -36,11 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import phone, segments, typed_text
-from inbox.core.events import EventBus
 from inbox.core.models import Channel
 from inbox.engine import setup
 from inbox.engine.service import AGENT_NAME_MAX, InboxService, check_agent_name
-from inbox.store.db import Database
 from inbox.ui import icons, ops, settings, theme
 from inbox.ui.composer import canned as canned_replies
 from inbox.ui.qt_compat import emit
@@ -91,8 +89,6 @@ class SettingsDialog(QDialog):
         service: InboxService,
         qsettings: QSettings,
         *,
-        db: Database | None = None,
-        events: EventBus | None = None,
         parent: QWidget | None = None,
         add_channel: Callable[[QWidget], Channel | None] | None = None,
     ) -> None:
@@ -103,8 +99,8 @@ class SettingsDialog(QDialog):
         self.setMinimumSize(760, 540)
         self._service = service
         self._settings = qsettings
-        self._db = db
-        self._events = events
+        self._db = service.db  # the one backend handle: its database and its event bus
+        self._events = service.events
         self._add_channel = add_channel
         self.channels: list[Channel] = []
 
@@ -396,7 +392,7 @@ class SettingsDialog(QDialog):
 
     def _channel_selected(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
         ch = self._selected_channel()
-        editable = ch is not None and self._db is not None
+        editable = ch is not None
         self.poll.setEnabled(editable)
         self.poll_save.setEnabled(editable)
         self.help_text.setEnabled(editable)
@@ -447,7 +443,7 @@ class SettingsDialog(QDialog):
     # -- channels ------------------------------------------------------------------------------
     def save_poll_interval(self) -> None:
         ch = self._selected_channel()
-        if ch is None or self._db is None:
+        if ch is None:
             return
         db, cid, value = self._db, ch.id, self.poll.value()
         ops.run_op(
@@ -474,7 +470,7 @@ class SettingsDialog(QDialog):
 
     def save_help_text(self) -> None:
         ch = self._selected_channel()
-        if ch is None or self._db is None:
+        if ch is None:
             return
         db, cid, text = self._db, ch.id, self.help_text.toPlainText()
         ops.run_op(

@@ -97,7 +97,7 @@ def test_canned_replies_are_edited_and_reach_the_composer(qtbot, service):
 
 def test_channels_page_shows_stop_handling_and_saves_the_poll_interval(qtbot, database):
     service = InboxService(database, agent="Dana")
-    d = SettingsDialog(service, settings.app_settings(), db=database)
+    d = SettingsDialog(service, settings.app_settings())
     qtbot.addWidget(d)
     wait_ops(qtbot)
     item = d.channel_tree.topLevelItem(0)
@@ -114,7 +114,7 @@ def test_channels_page_shows_stop_handling_and_saves_the_poll_interval(qtbot, da
 
 def test_keyword_rules_are_listed_in_evaluation_order(qtbot, database):
     service = InboxService(database, agent="Dana")
-    d = SettingsDialog(service, settings.app_settings(), db=database)
+    d = SettingsDialog(service, settings.app_settings())
     qtbot.addWidget(d)
     wait_ops(qtbot)
     rows = [[d.rule_tree.topLevelItem(r).text(c) for c in range(5)] for r in range(d.rule_tree.topLevelItemCount())]
@@ -139,7 +139,7 @@ def test_every_settings_control_has_an_accessible_name(qtbot, service):
 
 
 def test_help_text_longer_than_the_provider_accepts_cannot_be_applied(qtbot, database):
-    d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings(), db=database)
+    d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings())
     qtbot.addWidget(d)
     wait_ops(qtbot)
     d.nav.setCurrentRow(2)
