@@ -269,9 +269,9 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _run_channel_wizard(self, parent: QWidget) -> Channel | None:
-        from inbox.ui.setup.wizard import for_database
+        from inbox.ui.setup.wizard import for_service
 
-        wizard = for_database(self.service.db, self.service.events, allow_demo=False, parent=parent)
+        wizard = for_service(self.service, allow_demo=False, parent=parent)
         wizard.exec()
         return wizard.channel
 

@@ -185,11 +185,9 @@ def shoot_setup(outdir: Path) -> list[Path]:
     """The first-run wizard (both pages) and the Settings dialog, light and dark."""
     import tempfile
 
-    from inbox.core.rules import Action, ActionKind, RuleSpec
     from inbox.engine import setup
-    from inbox.engine.service import InboxService
-    from inbox.store import rules
-    from inbox.store.db import Database
+    from inbox.engine.sample import rules
+    from inbox.engine.sample.temporary import TemporaryInbox
     from inbox.ui.settings import app_settings
     from inbox.ui.settings_dialog import SettingsDialog
     from inbox.ui.setup.wizard import SetupWizard
@@ -197,8 +195,8 @@ def shoot_setup(outdir: Path) -> list[Path]:
     app = ensure_app()
     made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="inbox-shots-") as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}")
-        db.upgrade()
+        inbox = TemporaryInbox(Path(folder))  # the screenshot process blocks freely
+        db = inbox.db
         setup.add_channel(
             db,
             name="main",
@@ -216,12 +214,8 @@ def shoot_setup(outdir: Path) -> list[Path]:
             provider_handles_opt_out=False,
             poll_interval_seconds=10,
         )
-        with db.write() as s:
-            rules.add(s, RuleSpec("store-hours", ("HOURS", "OPEN"), action=Action(reply="We're open 9–5, Mon–Fri.")))
-            rules.add(
-                s, RuleSpec("newsletter", ("JOIN",), action=Action(ActionKind.JOIN, list_name="news"), priority=10)
-            )
-        service = InboxService(db, agent="Dana")
+        rules.seed_first(db)
+        service = inbox.service("Dana")
         for dark in (False, True):
             theme.apply_theme(app, dark=dark)
             scheme = "dark" if dark else "light"
@@ -250,7 +244,7 @@ def shoot_setup(outdir: Path) -> list[Path]:
 
             made += rules_preview.shoot(dialog, outdir, scheme, render, settle)
             dialog.close()
-        db.dispose()
+        inbox.close()
     return made
 
 

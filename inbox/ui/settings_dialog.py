@@ -336,7 +336,7 @@ class SettingsDialog(QDialog):
             "Keyword rules",
             "Every incoming text walks these steps, top to bottom; the first step that answers it ends the walk.",
         )
-        self.rules_page = RulesPage(self._db, self._service.agent)
+        self.rules_page = RulesPage(self._service)
         self.chain = self.rules_page.chain
         self.rule_tree = self.rules_page.rule_tree
         self.rules_note = self.rules_page.rules_note
