@@ -23,7 +23,7 @@ from inbox.core.models import (
     MessageStatus,
     OptOutSource,
 )
-from inbox.store import contacts, conversations, messages, optouts
+from inbox.store import audit, contacts, conversations, messages, optouts
 from inbox.store.db import Database
 
 ME = "\x00me"  # stands for the `agent` given to write()
@@ -61,6 +61,8 @@ class Script:
     verified: bool = False
     snoozed_for_minutes: float | None = None  # snoozed until `now` plus this
     labels: tuple[str, ...] = field(default_factory=tuple)
+    resolved: float | datetime | None = None  # when `assignee` resolved it (an audit entry)
+    key: str | None = None  # digits naming the conversation in provider ids (default: the phone)
 
 
 def write(
@@ -86,14 +88,16 @@ def write_script(s, channel: Channel, script: Script, *, now: datetime, agent: s
     conv_id = conversations.get_or_create(s, contact_id, channel.id, first_at)
     last_mo_id = None
     for i, line in enumerate(script.lines):
-        new_id = write_line(s, channel, conv_id, script.phone, line, now=now, agent=agent, ref=i, reply_to=last_mo_id)
+        new_id = write_line(
+            s, channel, conv_id, script.phone, line, now=now, agent=agent, ref=i, reply_to=last_mo_id, key=script.key
+        )
         if new_id is None:
             return None  # already written
         if line.who == "c":
             last_mo_id = new_id
     if script.opted_out_keyword:
         said = [ln for ln in script.lines if ln.who == "c" and script.opted_out_keyword in ln.text.upper()]
-        at = said[-1].when(now) if said else now - timedelta(minutes=60 * 30)
+        at = (said[-1] if said else script.lines[0]).when(now)
         optouts.record(
             s,
             contact_id,
@@ -118,6 +122,10 @@ def write_script(s, channel: Channel, script: Script, *, now: datetime, agent: s
     conversations.set_fields(s, conv_id, **fields)
     if script.labels:
         conversations.set_labels(s, conv_id, script.labels)
+    if script.resolved is not None:
+        at = script.resolved if isinstance(script.resolved, datetime) else now - timedelta(minutes=script.resolved)
+        who = fields["assignee"] or agent
+        audit.record(s, str(who), "status", f"conversation:{conv_id}", at=at, status=ConversationStatus.RESOLVED.value)
     return conv_id
 
 
@@ -132,11 +140,12 @@ def write_line(
     agent: str,
     ref: int,
     reply_to: int | None = None,
+    key: str | None = None,
 ) -> int | None:
     """One message in the caller's transaction, with the conversation's fields moved on as real
     traffic moves them; its id, or None for a customer text already stored (same phone and `ref`)."""
     at = line.when(now)
-    provider_id = f"SM{phone.lstrip('+'):0>15}{ref:017d}"
+    provider_id = f"SM{key or phone.lstrip('+'):0>15}{ref:017d}"
     if line.who == "c":
         mo = InboundMessage(provider_id, phone, channel.number, line.text, at)
         new_id = messages.insert_inbound(s, channel.id, conv_id, mo, channel.number)
