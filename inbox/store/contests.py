@@ -211,6 +211,14 @@ def enter(
     return EntryResult.VALID
 
 
+def code_counts(session: Session) -> dict[int, tuple[int, int]]:
+    """Per contest with a code pack: (codes imported, codes used)."""
+    stmt = select(ContestCodeRow.contest_id, func.count(), func.count(ContestCodeRow.used_by)).group_by(
+        ContestCodeRow.contest_id
+    )
+    return {cid: (total, used) for cid, total, used in session.execute(stmt)}
+
+
 def entrants(session: Session, contest_id: int) -> list[Entrant]:
     rows = session.execute(
         select(ContestEntryRow.contact_id, ContactRow.phone, func.count(), func.min(ContestEntryRow.at))

@@ -50,7 +50,7 @@ def bulk_indexing(session: Session) -> Iterator[None]:
 
     Why: FTS5 flushes its pending terms at every trigger statement, so a trigger-per-row insert
     costs ~90 µs a row with the trigram tokenizer against ~13 µs for one INSERT … SELECT (measured
-    on 100,000 rows). Only for bulk loads (``engine.seed``); everything happens in the caller's
+    on 100,000 rows). Only for bulk loads (``engine.sample.bulk``); everything happens in the caller's
     transaction, so other connections never see rows missing from the index. Rows inserted in the
     block must have ids above every existing id. A no-op on PostgreSQL (the GIN index is maintained
     by the insert itself).

@@ -39,7 +39,7 @@ def run_app(
     """Show the inbox for ``service`` and run the event loop; returns the exit code.
 
     Args:
-        service: the facade (real engine, or ``preview_data.demo_service()``).
+        service: the one backend handle every window uses (the real engine, or a sample inbox).
         title: window title (the demo shows its database there).
         on_close: called when the main window closes (stop the engine's scheduler).
         extra_windows: other top-level windows to show too (the simulator's demo phone).
@@ -61,10 +61,11 @@ def run_app(
 
 
 def main() -> int:
-    """`python -m inbox.ui.app`: the demo data, no database."""
-    from inbox.ui.preview_data import demo_service
+    """`python -m inbox.ui.app`: the preview conversations in a temporary SQLite inbox, no provider."""
+    from inbox.engine.sample.temporary import preview_inbox
 
-    return run_app(demo_service(), title="Inbox · demo data")
+    with preview_inbox() as inbox:  # written before Qt starts, off the GUI's watch
+        return run_app(inbox.service(), title="Inbox · sample data")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from inbox.core.events import EventBus
-    from inbox.store.db import Database
+    from inbox.engine.service import InboxService
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -53,22 +52,20 @@ def run_gui(args: argparse.Namespace) -> int:
     from inbox.engine.leadership import Leadership
     from inbox.engine.runner import Runner
     from inbox.engine.service import InboxService
-    from inbox.engine.setup import has_channel
+    from inbox.engine.setup import database_url, has_channel, open_database
     from inbox.engine.verification import Verifier
-    from inbox.store.db import Database, resolve_url
     from inbox.ui import single_instance, smoke
     from inbox.ui.app import ensure_app
 
     smoke.arm_from_env(ensure_app())  # hidden self-check for packaged builds (INBOX_SMOKE_TEST=1)
-    instance = single_instance.claim(resolve_url(args.db))  # held until the window closes
+    instance = single_instance.claim(database_url(args.db))  # held until the window closes
     if instance is None:  # already open on this database: that window came to the front
         return 0
-    db = Database(args.db)
-    db.upgrade()
+    db = open_database(args.db)
     events = EventBus()
     try:
         if not has_channel(db):  # before Qt runs: nothing here is on the GUI's watch yet
-            choice = _first_run(db, events)
+            choice = _first_run(InboxService(db, events, agent=_agent_name(args, None)))
             if choice == "demo":
                 db.dispose()
                 return run_demo(args)
@@ -101,15 +98,15 @@ def _agent_name(args: argparse.Namespace, saved: str | None) -> str:
     return saved or given or "agent"
 
 
-def _first_run(db: Database, events: EventBus) -> str | None:
+def _first_run(service: InboxService) -> str | None:
     """Show the setup wizard; returns "channel", "demo" or None (closed)."""
     from inbox.ui import theme
     from inbox.ui.app import ensure_app
-    from inbox.ui.setup.wizard import for_database
+    from inbox.ui.setup.wizard import for_service
 
     app = ensure_app()
     theme.apply_theme(app)
-    wizard = for_database(db, events)
+    wizard = for_service(service)
     wizard.exec()
     return wizard.choice
 

@@ -19,7 +19,6 @@ from inbox.core.models import Channel
 from inbox.core.verification import ChallengeStatus, VerificationStatus
 from inbox.engine import setup
 from inbox.engine.service import InboxService, SearchHit
-from inbox.store.db import Database
 from inbox.ui import about, icons, ops, settings, shortcuts, theme
 from inbox.ui.bridge import EventBridge
 from inbox.ui.contact.panel import PANEL_WIDTH, ContactPanel
@@ -51,7 +50,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.service = service
-        self.verifier = verifier  # None: no "Verify identity" action (e.g. the preview data)
+        self.verifier = verifier  # None: no "Verify identity" action (e.g. the screenshots' sample inbox)
         self.ask_purpose: Callable[[QWidget], str | None] = _ask_purpose
         self.settings_dialog = None
         self.settings = qsettings or settings.app_settings()
@@ -258,22 +257,10 @@ class MainWindow(QMainWindow):
             f"QMenuBar::item:selected {{ background: {t.hover}; }}"
         )
 
-    def _database(self) -> Database | None:
-        db = getattr(self.service, "db", None)
-        return db if isinstance(db, Database) else None
-
     def open_settings(self) -> None:
         from inbox.ui.settings_dialog import SettingsDialog
 
-        db = self._database()
-        dialog = SettingsDialog(
-            self.service,
-            self.settings,
-            db=db,
-            events=self.service.events,
-            parent=self,
-            add_channel=self._run_channel_wizard if db is not None else None,
-        )
+        dialog = SettingsDialog(self.service, self.settings, parent=self, add_channel=self._run_channel_wizard)
         dialog.applied.connect(self.apply_preferences)
         dialog.channels_changed.connect(
             lambda: ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
@@ -282,12 +269,9 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _run_channel_wizard(self, parent: QWidget) -> Channel | None:
-        from inbox.ui.setup.wizard import for_database
+        from inbox.ui.setup.wizard import for_service
 
-        db = self._database()
-        if db is None:
-            return None
-        wizard = for_database(db, self.service.events, allow_demo=False, parent=parent)
+        wizard = for_service(self.service, allow_demo=False, parent=parent)
         wizard.exec()
         return wizard.channel
 
@@ -414,6 +398,10 @@ class MainWindow(QMainWindow):
         if not self.list_pane.select_id(conversation_id):
             self.thread_pane.open_id(conversation_id)
 
+    def show_view(self, view: str) -> None:
+        """Ctrl+1…7: one of the list's views ("mine", "unassigned", … "all")."""
+        self.list_pane.set_view(view)
+
     def next_conversation(self) -> None:
         self.list_pane.step(1)
 
@@ -457,13 +445,9 @@ class MainWindow(QMainWindow):
         """Ctrl+Shift+S: the Supervisor window (it checks the role itself and refuses agents)."""
         from inbox.ui.supervisor.window import SupervisorWindow
 
-        db = self._database()
-        if db is None:
-            self.statusBar().showMessage("The Supervisor view needs a database", 4000)
-            return
         win = getattr(self, "supervisor_window", None)
         if win is None:  # a child window: it closes with the inbox
-            win = self.supervisor_window = SupervisorWindow(db, self.service.agent, self.service, parent=self)
+            win = self.supervisor_window = SupervisorWindow(self.service, parent=self)
         elif not win.isVisible():
             win.refresh()
         win.show()
@@ -491,14 +475,12 @@ class MainWindow(QMainWindow):
         from inbox.reports.filters import ReportFilter
         from inbox.ui.supervisor.export_dialog import ExportDialog
 
-        db, cid = self._database(), self.thread_pane.conversation_id
-        if db is None or cid is None:
-            self.statusBar().showMessage(
-                "Open a conversation first" if cid is None else "Transcripts need the inbox database", 4000
-            )
+        cid = self.thread_pane.conversation_id
+        if cid is None:
+            self.statusBar().showMessage("Open a conversation first", 4000)
             return
         tz = datetime.now().astimezone().tzinfo or UTC
-        dialog = ExportDialog(db, self.service.agent, ReportFilter(), None, tz, "", self, conversation_id=cid)
+        dialog = ExportDialog(self.service, ReportFilter(), None, tz, "", self, conversation_id=cid)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.export_dialog = dialog
         dialog.open()
@@ -510,12 +492,6 @@ class MainWindow(QMainWindow):
             ops.run_op(
                 self, lambda: self.service.rename_contact(contact_id, name.strip() or None), label="Renaming contact"
             )
-
-    def __getattr__(self, name: str):  # filter_mine … filter_all for the Ctrl+1…7 shortcuts
-        if name.startswith("filter_"):
-            view = name.removeprefix("filter_")
-            return lambda: self.list_pane.set_view(view)
-        raise AttributeError(name)
 
 
 def _shown_key(action: QAction, key: str) -> None:
