@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-KEYRING_SERVICE = "inbox"
+from inbox.store.logins import KEYRING_SERVICE  # one keyring service for the app's secrets
+
 # Variables named so hold a token the person chose to keep for one session only (see engine.setup).
 SESSION_VAR_PREFIX = "INBOX_TOKEN_"
 
