@@ -291,3 +291,10 @@ def test_an_engine_fills_in_the_keyring_password_for_a_login_without_one(monkeyp
         keyring.set_keyring(previous)
     assert seen.get("password") == "s3cret"
     assert "s3cret" not in str(engine.url)
+
+
+def test_the_desktop_on_a_team_database_refuses_another_agents_name(team: Team) -> None:
+    set_up(team)
+    env = {**team.env(), "QT_QPA_PLATFORM": "offscreen"}
+    refused = inbox("app", "--agent", team.login("alice"), "--db", team.url("bob"), env=env, check=False)
+    assert_refused(refused, f"as {team.login('bob')}", team.login("alice"))
