@@ -51,6 +51,7 @@ class Team:
             INBOX_TEST_KEYRING_FILE=str(self.keyring),
             INBOX_DATABASE_URL="",
             INBOX_AGENT="",
+            SIM_TOKEN="t",
         )
 
     def run(self, who: str, *args: str, stdin: str | None = None, check: bool = True):
@@ -221,6 +222,11 @@ def test_bob_cannot_export_or_erase_and_alice_can_export_and_the_admin_erase(tea
     assert_refused(team.run("bob", "contacts", "erase", ALICE_CUSTOMER, "--yes", check=False), "admin")
     assert_refused(team.run("bob", "retention", "set", "--days", "1", check=False), "admin")
     assert_refused(team.run("alice", "contacts", "erase", ALICE_CUSTOMER, "--yes", check=False), "admin")
+    denied = team.run(
+        "bob", "channel", "add", "--name", "side", "--number", "+15550002222", "--account-sid", "AC" + "1" * 32,
+        "--auth-token-env", "SIM_TOKEN", check=False,
+    )  # fmt: skip
+    assert_refused(denied, "your database login may not do this", "ask an admin")  # the database's own refusal
 
     team.run("alice", "export", "--format", "csv", "--out", str(out), "--what", "messages")
     exported = out.read_text()
