@@ -57,8 +57,8 @@ class Team:
     def run(self, who: str, *args: str, stdin: str | None = None, check: bool = True):
         return inbox(*args, "--db", self.url(who), env=self.env(), stdin=stdin, check=check)
 
-    def sql(self, who: str):
-        """A psycopg connection logged in as `who`, as any client with the team URL could open."""
+    def sql(self, who: str | None):
+        """A psycopg connection logged in as `who` (None: the owner), as any client with the URL could open."""
         import psycopg
         from sqlalchemy.engine import make_url
 
@@ -304,3 +304,20 @@ def test_the_desktop_on_a_team_database_refuses_another_agents_name(team: Team) 
     env = {**team.env(), "QT_QPA_PLATFORM": "offscreen"}
     refused = inbox("app", "--agent", team.login("alice"), "--db", team.url("bob"), env=env, check=False)
     assert_refused(refused, f"as {team.login('bob')}", team.login("alice"))
+
+
+def test_a_table_a_later_migration_adds_works_for_agents_with_its_triggers(team: Team) -> None:
+    """Default privileges: a change log that a trigger fills on every message works for bob too."""
+    set_up(team)
+    with team.sql(None) as owner:  # committed when the block ends
+        owner.execute("CREATE TABLE later_log (seq bigserial PRIMARY KEY, message_id integer NOT NULL)")
+        owner.execute(
+            "CREATE FUNCTION later_log_note() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO later_log (message_id) VALUES (NEW.id); RETURN NEW; END $$"
+        )
+        owner.execute(
+            "CREATE TRIGGER later_log_note AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION later_log_note()"
+        )
+    team.run("bob", "send", "--channel", "main", "--to", BOB_CUSTOMER, "hello from bob")
+    with team.sql("bob") as conn:
+        assert conn.execute("SELECT count(*) FROM later_log").fetchone() == (1,)
