@@ -60,6 +60,8 @@ def add_agent(db: Database, by: str, name: str, role: Role, active: bool = True,
         groups = privileges.team_groups(s)
         if groups is not None:
             _team_login(s, groups, name, role, password, active)
+        elif password:
+            raise ValueError("agents here have no database login (only a team database does): drop --password-stdin")
         if not agents.team_defined(s) and name.strip() != by:
             agents.upsert(s, by, Role.ADMIN)
             audit.record(s, by, "role_change", f"agent:{by}", role=Role.ADMIN.value, previous=None, bootstrap=True)
