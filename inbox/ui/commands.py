@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -71,10 +72,18 @@ def run_gui(args: argparse.Namespace) -> int:
                 return run_demo(args)
             if choice is None:
                 return 0
+        from inbox.reports import team
         from inbox.ui import settings
         from inbox.ui.app import run_app
 
-        agent = _agent_name(args, settings.agent_name())
+        member = team.whoami(db)  # on a team database the agent is the login, whatever Settings say
+        claimed = getattr(args, "claimed_identity", None)
+        if member is not None and claimed and claimed != member.name:
+            from inbox.store.agents import impersonation
+
+            print(f"inbox: {impersonation(member.name, claimed)}", file=sys.stderr)
+            return 2
+        agent = member.name if member is not None else _agent_name(args, settings.agent_name())
         # Desktops share the lease with daemons: one process polls and sends per database.
         runner = Runner(db, events=events, leadership=Leadership(db))
         runner.start()
