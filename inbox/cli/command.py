@@ -84,6 +84,7 @@ def _settle_identity(args: argparse.Namespace, db: Database) -> None:
     attr = "actor" if hasattr(args, "actor") else "agent"
     if db.is_sqlite or not hasattr(args, attr):
         return
+    from inbox.core.identity import impersonation
     from inbox.store import agents
 
     with db.read() as s:
@@ -92,7 +93,7 @@ def _settle_identity(args: argparse.Namespace, db: Database) -> None:
         return
     claimed = getattr(args, CLAIMED, None) or os.environ.get("INBOX_AGENT")
     if claimed and claimed != login:
-        raise CliError(agents.impersonation(login, claimed))
+        raise CliError(impersonation(login, claimed))
     setattr(args, attr, login)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from inbox.core import typed_text
+from inbox.core.identity import impersonation
 from inbox.store.models import max_length
 from inbox.store.report_tables import AgentRow
 
@@ -97,14 +98,6 @@ def session_login(session: Session) -> str | None:
     if not team or session.scalar(select(AgentRow.id).where(AgentRow.name == login)) is None:
         return None
     return str(login)
-
-
-def impersonation(login: str, name: str) -> str:
-    """The one line that refuses acting as `name` on a connection logged in as `login`."""
-    return (
-        f"connected to the team database as {login}: acting as {name!r} is refused "
-        f"(on a team database the agent is the database login; connect as {name} to act as them)"
-    )
 
 
 def actor(session: Session, name: str) -> Actor:

@@ -79,7 +79,7 @@ def run_gui(args: argparse.Namespace) -> int:
         member = team.whoami(db)  # on a team database the agent is the login, whatever Settings say
         claimed = getattr(args, "claimed_identity", None)
         if member is not None and claimed and claimed != member.name:
-            from inbox.store.agents import impersonation
+            from inbox.core.identity import impersonation
 
             print(f"inbox: {impersonation(member.name, claimed)}", file=sys.stderr)
             return 2
