@@ -27,6 +27,7 @@ above the newest change (a database restored from a backup).
 from __future__ import annotations
 
 import logging
+import os
 import select as _select
 import threading
 import time
@@ -91,7 +92,8 @@ def prune(db: Database, keep: timedelta = RETENTION, *, now: datetime | None = N
 
     Walks the log in seq order to the first row young enough (no index on `at`: writes stay
     cheap) and deletes what comes before, except the last of those, which becomes the RESET
-    marker: a reader that had not seen it knows to reload everything.
+    marker: a reader that had not seen it knows to reload everything. The newest row is never
+    deleted: SQLite numbers a new row after the highest one left, so numbers never go back.
     """
     cutoff = (now or utcnow()) - keep
     seq = ChangeLogRow.seq
@@ -249,7 +251,8 @@ class FeedListener:
         self._on_state = on_state
         self._since = since
         self._stopping = threading.Event()
-        self._wake_r, self._wake_w = _pipe()
+        self._wake_r, self._wake_w = _pipe()  # wakes the PostgreSQL wait at stop()
+        self._pipe_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._reader = _LogReader("?" if db.is_sqlite else "%s", gap_grace)
         self._state: str | None = None
@@ -270,16 +273,22 @@ class FeedListener:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ends the thread (within about a quarter second) and closes its connection."""
+        """Ends the thread (at once: it is woken from any wait) and closes its connection."""
         self._stopping.set()
-        try:
-            import os
-
-            os.write(self._wake_w, b"x")
-        except OSError:
-            pass
+        with self._pipe_lock:
+            if self._wake_w >= 0:
+                try:
+                    os.write(self._wake_w, b"x")
+                except OSError:  # full: it is awake already
+                    pass
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
+        if not self._thread.is_alive():
+            with self._pipe_lock:
+                for fd in (self._wake_r, self._wake_w):
+                    if fd >= 0:
+                        os.close(fd)
+                self._wake_r = self._wake_w = -1
 
     # -- the thread ------------------------------------------------------------------------------
     def _set_state(self, state: str) -> None:
@@ -326,13 +335,6 @@ class FeedListener:
                     self._close()
         finally:
             self._set_state(kinds.STOPPED)
-            for fd in (self._wake_r, self._wake_w):
-                try:
-                    import os
-
-                    os.close(fd)
-                except OSError:
-                    pass
 
     def _sleep(self, seconds: float) -> bool:
         """Wait, or less if stop() is called; True if woken by stop."""
@@ -412,20 +414,26 @@ class FeedListener:
                 self._catch_up(conn, check_behind=False)
 
     def _wait(self, conn: Any, timeout: float) -> bool:
-        """Block until a NOTIFY, stop() or `timeout`; True if notified (all queued ones drained)."""
+        """Block until a NOTIFY, stop() or `timeout`; True if notified (all queued ones drained).
+
+        psycopg keeps the notifications that arrived during a query for `notifies()`, and a
+        connection the server closed is only readable, without an error, until it is used: then
+        it raises, which sends the listener to reconnect.
+        """
         deadline = time.monotonic() + timeout
         while not self._stopping.is_set():
+            if any(True for _ in conn.notifies(timeout=0.0)):
+                return True
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
             ready, _, _ = _select.select([conn.fileno(), self._wake_r], [], [], left)
             if self._wake_r in ready:
                 return False
-            if ready:
-                # Readable: a NOTIFY, or the server closing the connection (which raises here).
-                got = any(True for _ in conn.notifies(timeout=0.0))
-                if got:
-                    return True
+            if ready and not any(True for _ in conn.notifies(timeout=0.0)):
+                conn.execute("SELECT 1")  # not a NOTIFY: a closed connection raises here
+            elif ready:
+                return True
         return False
 
     def _poll_postgres(self, conn: Any, pooled: bool) -> None:
@@ -448,8 +456,6 @@ class FeedListener:
 
 
 def _pipe() -> tuple[int, int]:
-    import os
-
     r, w = os.pipe()
     os.set_blocking(r, False)
     os.set_blocking(w, False)
@@ -473,4 +479,10 @@ def _conninfo(db: Database) -> str:
     }
     params.update({k: v for k, v in fields.items() if v is not None})
     params.setdefault("application_name", "inbox change feed")
+    # A network that drops without a word: the kernel notices within about half a minute.
+    params.setdefault("keepalives", 1)
+    params.setdefault("keepalives_idle", 10)
+    params.setdefault("keepalives_interval", 5)
+    params.setdefault("keepalives_count", 3)
+    params.setdefault("tcp_user_timeout", 30_000)
     return make_conninfo(**params)

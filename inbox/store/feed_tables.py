@@ -14,14 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.store.models import Base
 
-# SQLite makes only INTEGER PRIMARY KEY the rowid; AUTOINCREMENT (below) keeps seq growing after
-# the log is pruned empty, as the PostgreSQL sequence does.
+# SQLite makes only INTEGER PRIMARY KEY the rowid, numbered max + 1. Pruning never deletes the
+# newest row, so numbers only grow (as the PostgreSQL sequence does) without AUTOINCREMENT's cost.
 SEQ_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class ChangeLogRow(Base):
     __tablename__ = "change_log"
-    __table_args__ = ({"sqlite_autoincrement": True},)
 
     seq: Mapped[int] = mapped_column(SEQ_TYPE, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(30))  # inbox.core.changes

@@ -152,7 +152,6 @@ def upgrade() -> None:
         sa.Column("message_id", sa.Integer(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_change_log")),
-        sqlite_autoincrement=True,
     )
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
