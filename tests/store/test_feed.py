@@ -537,3 +537,67 @@ def test_a_rolled_back_transaction_leaves_a_gap_that_holds_nothing_up(db, conv, 
             conversations.set_fields(s, conv, assignee=who)
     eventually(lambda: len(got.changes) == 2, "the changes after the gap")
     assert got.seqs() == [start + 2, start + 3]
+
+
+def test_without_notifications_the_listener_says_so_and_polls(db, conv, monkeypatch) -> None:
+    """What a transaction pooler (pgbouncer, pool_mode=transaction) does to LISTEN: changes
+    commit, no NOTIFY ever arrives. The listener warns, falls back to polling, misses nothing."""
+    _pg_only(db)
+    monkeypatch.setattr(feed, "CHANNEL", "inbox_changes_nobody_sends")  # LISTEN hears nothing
+    monkeypatch.setattr(feed, "PG_WAIT", 0.2)
+    monkeypatch.setattr(feed, "PG_GAP_WAIT", 0.2)
+    start = feed.latest_seq(db)
+    got = Collector()
+    listener = feed.FeedListener(db, got, on_state=got.states.append, since=start).start()
+    try:
+        for n in range(1, feed.SILENT_READS + 3):
+            with db.write() as s:
+                conversations.set_fields(s, conv, assignee=f"agent{n}")
+            eventually(lambda n=n: len(got.changes) >= n, "the change, without a NOTIFY")
+        eventually(lambda: kinds.POLLING_FALLBACK in got.states, "the fallback")
+        with db.write() as s:
+            conversations.set_fields(s, conv, assignee="after the fallback")
+        eventually(lambda: len(got.changes) == feed.SILENT_READS + 3, "a change while polling")
+    finally:
+        listener.stop()
+    assert got.seqs() == list(range(start + 1, start + feed.SILENT_READS + 4))
+
+
+# -- republished into the process's event bus -----------------------------------------------------------
+def test_live_feed_republishes_a_burst_as_one_event_of_each_kind(db, channel, conv, phone) -> None:
+    from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
+    from inbox.engine.live import LiveFeed
+    from inbox.engine.service import InboxService
+
+    bus = EventBus()
+    seen: list[object] = []
+    bus.subscribe(seen.append)
+    other = _other_process_db(db)
+    live = LiveFeed(db, bus, since=feed.latest_seq(db)).start()
+    try:
+        with other.write() as s:  # one transaction: one batch
+            conversations.set_fields(s, conv, assignee="zoe")
+            conversations.set_labels(s, conv, ["vip"])
+            messages.add_note(s, channel_id=channel.id, conversation_id=conv, body="called back", author="dana", at=T0)
+        eventually(lambda: len(seen) >= 2, "the events")
+        time.sleep(0.3)  # a second batch would be here by now
+        events = list(seen)
+        InboxService(other, agent="dana").send_reply(conv, "done")
+        eventually(lambda: len(seen) >= 4, "the reply's events")
+    finally:
+        live.stop()
+        other.dispose()
+    (msgs,) = [e for e in events if isinstance(e, MessagesChanged)]
+    (convs,) = [e for e in events if isinstance(e, ConversationsChanged)]
+    assert len(events) == 2 and msgs.conversation_ids == {conv} and len(msgs.message_ids) == 1
+    assert convs.ids == {conv} and live.state == kinds.STOPPED
+
+
+def test_a_reset_becomes_everything_changed() -> None:
+    from inbox.core.events import EverythingChanged
+    from inbox.engine.live import events_for
+
+    now = datetime.now(UTC)
+    batch = [Change(1, kinds.MESSAGE_NEW, 3, 9, now), Change(2, kinds.RESET, None, None, now)]
+    assert events_for(batch) == [EverythingChanged()]
+    assert events_for([Change(3, kinds.OPT_OUT, None, None, now)]) == []  # nothing a view could reload by id
