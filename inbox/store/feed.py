@@ -154,9 +154,10 @@ def _as_utc(value: Any) -> datetime:
 class _LogReader:
     """The log's queries on a DB-API connection (sqlite3 or psycopg), with the gap bookkeeping."""
 
-    def __init__(self, mark: str, grace: float) -> None:
+    def __init__(self, mark: str, grace: float, *, gaps: bool) -> None:
         self.mark = mark  # the driver's placeholder
         self.grace = grace
+        self.track_gaps = gaps  # PostgreSQL only: SQLite commits in seq order (one writer at a time)
         self.high = 0
         self.gaps = _Gaps()
 
@@ -179,13 +180,16 @@ class _LogReader:
         """Follow from `seq`: numbers just below it not committed yet are gaps, not lost."""
         self.high, now = seq, time.monotonic()
         self.gaps.clear()
-        seen = {
-            r[0] for r in self._all(conn, "SELECT seq FROM change_log WHERE seq > ? AND seq <= ?", (seq - RECENT, seq))
-        }
+        if not self.track_gaps:
+            return
         lo = max(1, seq - RECENT + 1)
-        for n in range(lo, seq + 1):
-            if n not in seen:
-                self.gaps.open(n, n, now)
+        present = [
+            r[0]
+            for r in self._all(conn, "SELECT seq FROM change_log WHERE seq >= ? AND seq <= ? ORDER BY seq", (lo, seq))
+        ]
+        for n in [*present, seq + 1]:  # the runs of missing numbers between those present
+            self.gaps.open(lo, n - 1, now)
+            lo = n + 1
 
     def behind(self, conn: Any) -> bool:
         """Whether the log went backwards (a restored database): what this reader saw is gone."""
@@ -217,7 +221,8 @@ class _LogReader:
                     return [self.reset(conn)], True
                 continue
             if seq > self.high:
-                self.gaps.open(self.high + 1, seq - 1, now)
+                if self.track_gaps:
+                    self.gaps.open(self.high + 1, seq - 1, now)
                 self.high = seq
             elif not self.gaps.take(seq):
                 continue
@@ -254,7 +259,7 @@ class FeedListener:
         self._wake_r, self._wake_w = _pipe()  # wakes the PostgreSQL wait at stop()
         self._pipe_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._reader = _LogReader("?" if db.is_sqlite else "%s", gap_grace)
+        self._reader = _LogReader("?" if db.is_sqlite else "%s", gap_grace, gaps=not db.is_sqlite)
         self._state: str | None = None
         self._conn: Any = None
 
