@@ -25,6 +25,7 @@ from inbox.ui.bridge import EventBridge
 from inbox.ui.contact.panel import PANEL_WIDTH, ContactPanel
 from inbox.ui.conversations.pane import ConversationListPane
 from inbox.ui.notifications import Notifier, badge_pixmap
+from inbox.ui.refresh import Refresher
 from inbox.ui.search.dialog import SearchDialog
 from inbox.ui.status import StatusBarController
 from inbox.ui.thread.header import verification_chip
@@ -82,7 +83,8 @@ class MainWindow(QMainWindow):
         self.help_overlay = shortcuts.HelpOverlay(self)
 
         self.status = StatusBarController(self.statusBar(), service, self)
-        self.notifier = Notifier(self, service)
+        self.notifier = Notifier(self)
+        self.refresher = Refresher(self)
         self._shortcuts = shortcuts.install(self, lambda name: getattr(self, name))
         self._build_menus()
         self.about_action = about.install(self, self.menus["help"])  # Help › About Inbox, F1
@@ -95,8 +97,8 @@ class MainWindow(QMainWindow):
     # -- wiring --------------------------------------------------------------------------------
     def _wire(self) -> None:
         q = Qt.ConnectionType.QueuedConnection
-        self.bridge.conversations_changed.connect(self._on_conversations_changed, q)
-        self.bridge.messages_changed.connect(self._on_messages_changed, q)
+        self.bridge.conversations_changed.connect(self.refresher.conversations_changed, q)
+        self.bridge.messages_changed.connect(self.refresher.messages_changed, q)
         self.bridge.channel_health_changed.connect(lambda *_: self.status.refresh_health(), q)
         ops.dispatcher().failed.connect(self._on_op_failed)
 
@@ -182,18 +184,6 @@ class MainWindow(QMainWindow):
 
     def _channels_needing_tokens(self) -> list[Channel]:
         return [c for c in self._channels if setup.needs_session_token(c)]
-
-    def _on_conversations_changed(self, ids: frozenset[int]) -> None:
-        self.list_pane.model.refresh(ids)
-        self.thread_pane.on_conversations_changed(ids)
-        self.status.schedule_unread()
-        if self.thread_pane.conversation_id in ids:
-            self.refresh_verification()
-
-    def _on_messages_changed(self, conversation_ids: frozenset[int], message_ids: frozenset[int]) -> None:
-        self.thread_pane.on_messages_changed(conversation_ids, message_ids)
-        if settings.desktop_notifications(self.settings):
-            self.notifier.on_messages_changed(conversation_ids, message_ids)
 
     def _on_op_failed(self, text: str) -> None:
         self.status.show_failure(text)
@@ -334,11 +324,11 @@ class MainWindow(QMainWindow):
         ops.run_op(
             self,
             lambda: verifier.conversation_status(cid),
-            lambda st: self._show_verification(cid, st),
+            lambda st: self.show_verification(cid, st),
             label="Loading verification",
         )
 
-    def _show_verification(self, cid: int, st: VerificationStatus | None) -> None:
+    def show_verification(self, cid: int, st: VerificationStatus | None) -> None:
         if cid != self.thread_pane.conversation_id:
             return
         short, tone = verification_chip(st)

@@ -76,10 +76,6 @@ class StatusBarController:
         self.poll = QTimer(owner)
         self.poll.setInterval(HEALTH_EVERY_MS)
         self.poll.timeout.connect(self.refresh_health)
-        self.unread_timer = QTimer(owner)
-        self.unread_timer.setSingleShot(True)
-        self.unread_timer.setInterval(300)
-        self.unread_timer.timeout.connect(self.refresh_unread)
 
     def start(self) -> None:
         self.refresh_health()
@@ -90,7 +86,6 @@ class StatusBarController:
     def stop(self) -> None:
         self.tick.stop()
         self.poll.stop()
-        self.unread_timer.stop()
 
     def set_providers(self, providers: dict[int, str]) -> None:
         self._providers = providers
@@ -115,10 +110,6 @@ class StatusBarController:
         self.health.setText("   ".join(parts))
         self.health.setStyleSheet(f"color: {t.muted if all_ok else t.warning};")
         self.dot.setPixmap(icons.pixmap("check" if all_ok else "alert", 14, t.success if all_ok else t.warning))
-
-    def schedule_unread(self) -> None:
-        """Debounced: a burst of change events costs one query."""
-        self.unread_timer.start()
 
     def refresh_unread(self) -> None:
         ops.run_op(self._owner, self._service.unread_total, self.set_unread, label="Counting unread")

@@ -91,6 +91,11 @@ class ConversationListModel(QAbstractListModel):
         return self._filter
 
     @property
+    def generation(self) -> int:
+        """Bumps when the list starts over; a reload read before that is dropped on arrival."""
+        return self._generation
+
+    @property
     def exhausted(self) -> bool:
         return self._exhausted
 
