@@ -28,13 +28,14 @@ from inbox.engine.leadership import Leadership
 from inbox.engine.lookups import run_lookups
 from inbox.engine.outbox import Outbox, SendReport
 from inbox.providers.base import MalformedResponse, ProviderError, Retryable
-from inbox.store import channels, cursors, health
+from inbox.store import channels, cursors, feed, health
 from inbox.store.db import Database
 from inbox.store.problems import describe_failure, public_text
 
 log = logging.getLogger(__name__)
 
 JOB_WORKERS = 12
+HOUSEKEEPING_SECONDS = 3600.0  # the change log is pruned hourly, to its retention (store.feed.RETENTION)
 
 
 class IngestFailed(RuntimeError):
@@ -294,6 +295,18 @@ class Runner:
             log.error("reconcile job failed (%s)", public_text(exc))
             log.debug("the reconcile job failed at:", exc_info=True)
 
+    def _housekeeping_job(self) -> None:
+        """The leader prunes the change log: one process is enough, and any process can read it."""
+        if not self.is_leader():
+            return
+        try:
+            pruned = feed.prune(self.db)
+        except Exception as exc:  # noqa: BLE001 - the job runs again at its next tick
+            log.error("housekeeping: pruning the change log failed (%s)", describe_failure(exc))
+            return
+        if pruned:
+            log.info("housekeeping: pruned %d change(s) older than %s from the change log", pruned, feed.RETENTION)
+
     def _on_event(self, event: Event) -> None:
         """New credentials end the backoff of every channel using them (one account's token may
         serve several numbers) and release the replies held for them: the person who typed the
@@ -325,7 +338,7 @@ class Runner:
             interval = min((c.poll_interval_seconds for c in chans), default=5.0)
             # A row written before the bounds existed (or by hand) must not spin the scheduler.
             interval = durations.POLL_INTERVAL.clamp(interval)
-        # A thread for every job (lease, poll, send, refresh, reconcile, lookups, engagement) and
+        # A thread for every job (lease, poll, send, refresh, reconcile, lookups, engagement, housekeeping) and
         # spare: each job waits only on its own HTTP exchanges, never for a worker another holds.
         scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=JOB_WORKERS)},
@@ -349,6 +362,7 @@ class Runner:
         scheduler.add_job(lookups, "interval", seconds=self.send_interval, id="lookups")
         engage = lambda: self.is_leader() and engagement_tick(self.db)  # noqa: E731 - issue 9
         scheduler.add_job(engage, "interval", seconds=self.send_interval, id="engagement", next_run_time=now)
+        scheduler.add_job(self._housekeeping_job, "interval", seconds=HOUSEKEEPING_SECONDS, id="housekeeping")
         scheduler.start()
         self._unsubscribe = self.events.subscribe(self._on_event)
         # Any automatic reply committed in this process (a verification code, a CSAT question, a
