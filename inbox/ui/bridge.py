@@ -14,7 +14,14 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from inbox.core.events import ChannelHealthChanged, ConversationsChanged, Event, EventBus, MessagesChanged
+from inbox.core.events import (
+    ChannelHealthChanged,
+    ConversationsChanged,
+    Event,
+    EventBus,
+    EverythingChanged,
+    MessagesChanged,
+)
 from inbox.ui import ops
 from inbox.ui.qt_compat import emit
 
@@ -27,11 +34,13 @@ class EventBridge(QObject):
         messages_changed(object, object, object): frozensets of conversation ids and message ids;
             initiator or None.
         channel_health_changed(int, bool, str): channel id, ok, detail.
+        everything_changed(): the change feed lost track (reload all that is shown).
     """
 
     conversations_changed = Signal(object, object)
     messages_changed = Signal(object, object, object)
     channel_health_changed = Signal(int, bool, str)
+    everything_changed = Signal()
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +61,8 @@ class EventBridge(QObject):
             )
         elif isinstance(event, ChannelHealthChanged):
             emit(self.channel_health_changed, event.channel_id, event.ok, event.detail)
+        elif isinstance(event, EverythingChanged):
+            emit(self.everything_changed)
 
     def close(self) -> None:
         """Stop listening (called when the window closes, before Qt deletes this object)."""

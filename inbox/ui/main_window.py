@@ -33,6 +33,7 @@ from inbox.ui.thread.pane import ThreadPane
 
 if TYPE_CHECKING:
     from inbox.engine.verification import Verifier
+    from inbox.ui.live import LiveUpdates
 
 LIST_WIDTH = 320
 
@@ -49,9 +50,13 @@ class MainWindow(QMainWindow):
         on_close: Callable[[], None] | None = None,
         start: bool = True,
         verifier: Verifier | None = None,
+        live: LiveUpdates | None = None,
     ) -> None:
+        """``live``: the database's change feed, started with the window and stopped when it
+        closes, so other processes' changes reach the views (None: this process's own only)."""
         super().__init__()
         self.service = service
+        self.live = live
         self.verifier = verifier  # None: no "Verify identity" action (e.g. the preview data)
         self.ask_purpose: Callable[[QWidget], str | None] = _ask_purpose
         self.settings_dialog = None
@@ -99,6 +104,10 @@ class MainWindow(QMainWindow):
         q = Qt.ConnectionType.QueuedConnection
         self.bridge.conversations_changed.connect(self.refresher.conversations_changed, q)
         self.bridge.messages_changed.connect(self.refresher.messages_changed, q)
+        self.bridge.everything_changed.connect(self.refresher.everything_changed, q)
+        if self.live is not None:
+            self.live.setParent(self)
+            self.live.state_changed.connect(self.status.set_feed_state, q)
         self.bridge.channel_health_changed.connect(lambda *_: self.status.refresh_health(), q)
         ops.dispatcher().failed.connect(self._on_op_failed)
 
@@ -151,6 +160,8 @@ class MainWindow(QMainWindow):
         """First loads: the list, channels (for the empty state), health and unread."""
         self.list_pane.start()
         self.status.start()
+        if self.live is not None:
+            self.live.start()
         ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
 
     def _on_channels(self, channels: list[Channel]) -> None:
@@ -361,6 +372,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_layout()
         self.status.stop()
+        if self.live is not None:
+            self.live.stop()
         self.bridge.close()
         if self._on_close is not None:
             self._on_close()

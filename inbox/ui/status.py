@@ -12,10 +12,23 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from inbox.core import changes
 from inbox.engine.service import ChannelHealth, InboxService
 from inbox.ui import icons, ops, theme
 
 HEALTH_EVERY_MS = 15_000
+
+# The change feed's states worth a word (inbox.core.changes); connected and polling say nothing.
+FEED_STATES = {
+    changes.RECONNECTING: "Live updates paused · reconnecting…",
+    changes.POLLING_FALLBACK: "Live updates every ½ s",
+}
+FEED_TIPS = {
+    changes.RECONNECTING: "The connection for live updates dropped. Inbox reconnects and then shows "
+    "everything that changed meanwhile.",
+    changes.POLLING_FALLBACK: "This database connection cannot LISTEN (a transaction pooler such as "
+    "pgbouncer), so Inbox checks for changes twice a second instead.",
+}
 
 
 def _ago(seconds: float) -> str:
@@ -59,6 +72,10 @@ class StatusBarController:
         self.health = QLabel("Connecting…", bar)
         self.health.setTextFormat(Qt.TextFormat.PlainText)
         self.health.setAccessibleName("Channel connection")
+        self.live = QLabel("", bar)
+        self.live.setTextFormat(Qt.TextFormat.PlainText)
+        self.live.setAccessibleName("Live updates")
+        self.live.setVisible(False)
         self.unread = QLabel("", bar)
         self.unread.setTextFormat(Qt.TextFormat.PlainText)
         self.unread.setAccessibleName("Unread total")
@@ -67,6 +84,7 @@ class StatusBarController:
         self.agent.setAccessibleName("Signed-in agent")
         bar.addPermanentWidget(self.dot)
         bar.addPermanentWidget(self.health, 1)
+        bar.addPermanentWidget(self.live)
         bar.addPermanentWidget(self.unread)
         bar.addPermanentWidget(self.agent)
         bar.setSizeGripEnabled(False)
@@ -117,6 +135,15 @@ class StatusBarController:
     def set_unread(self, n: int) -> None:
         self.unread.setText(f"{n} unread" if n else "All caught up")
         self.unread_total = n
+
+    def set_feed_state(self, state: str) -> None:
+        """How the change feed is following the database, said only when it is not the usual:
+        muted text, because the inbox keeps working and catches up by itself."""
+        text = FEED_STATES.get(state, "")
+        self.live.setText(text)
+        self.live.setToolTip(FEED_TIPS.get(state, ""))
+        self.live.setStyleSheet(f"color: {theme.tokens().muted};")
+        self.live.setVisible(bool(text))
 
     def show_failure(self, text: str) -> None:
         self.bar.showMessage(f"⚠ {text}", 10_000)
