@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> int:
@@ -99,6 +105,67 @@ def main() -> int:
     ops.shutdown()
     db.dispose()
     return code
+
+
+class Follower:
+    """Drives the follower from a test: the process and the latest snapshot it printed."""
+
+    def __init__(self, url: str, agent: str, settings_dir: Path) -> None:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.team.follower", url, agent, str(settings_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.on_line: Callable[[dict, float], None] | None = None  # called on the reader thread
+        self.latest: dict = {}
+        self.lines = 0
+        self.states: list[str] = []  # the feed states shown, in order
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            arrived = time.monotonic()
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            with self._cond:
+                self.latest = doc
+                self.lines += 1
+                if self.on_line is not None:
+                    self.on_line(doc, arrived)
+                state = doc.get("live")
+                if state and (not self.states or self.states[-1] != state):
+                    self.states.append(state)
+                self._cond.notify_all()
+
+    def wait_for(self, what: str, check: Callable[[dict], bool], timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not (self.latest and "rows" in self.latest and check(self.latest)):
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    err = self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
+                    raise AssertionError(f"the follower never showed {what}; it shows {self.latest}\n{err}")
+                self._cond.wait(min(left, 0.5))
+            return self.latest
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 if __name__ == "__main__":

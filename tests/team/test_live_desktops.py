@@ -11,14 +11,10 @@ database connections, the feed's LISTEN connection among them, are killed mid-wa
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,68 +28,11 @@ from inbox.providers.base import InboundBatch, PollCursor
 from inbox.store import messages
 from inbox.store.db import Database
 from tests.conftest import OUR_NUMBER, add_channel
+from tests.team.follower import Follower
 
 CUSTOMER = "+14155550101"
-WAIT = 10.0  # seconds: generous for a loaded machine; the feed itself takes a quarter second at most
 STARTUP = 30.0  # seconds for the follower to import Qt and load on a loaded machine
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Follower:
-    """The follower process and the latest snapshot it printed."""
-
-    def __init__(self, url: str, agent: str, settings_dir: Path) -> None:
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.team.follower", url, agent, str(settings_dir)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        self.latest: dict = {}
-        self.lines = 0
-        self.states: list[str] = []  # the feed states shown, in order
-        self._cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                continue
-            with self._cond:
-                self.latest = doc
-                self.lines += 1
-                state = doc.get("live")
-                if state and (not self.states or self.states[-1] != state):
-                    self.states.append(state)
-                self._cond.notify_all()
-
-    def wait_for(self, what: str, check: Callable[[dict], bool], timeout: float = WAIT) -> dict:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not (self.latest and "rows" in self.latest and check(self.latest)):
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    err = self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
-                    pytest.fail(f"the follower never showed {what}; it shows {self.latest}\n{err}")
-                self._cond.wait(min(left, 0.5))
-            return self.latest
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @pytest.fixture
