@@ -601,3 +601,14 @@ def test_a_reset_becomes_everything_changed() -> None:
     batch = [Change(1, kinds.MESSAGE_NEW, 3, 9, now), Change(2, kinds.RESET, None, None, now)]
     assert events_for(batch) == [EverythingChanged()]
     assert events_for([Change(3, kinds.OPT_OUT, None, None, now)]) == []  # nothing a view could reload by id
+
+
+def test_a_gap_is_asked_for_until_it_appears_once_or_its_grace_ends() -> None:
+    gaps = feed._Gaps()
+    gaps.open(3, 7, since=0.0)
+    gaps.open(9, 8, since=0.0)  # an empty run is no gap
+    assert gaps.take(5) and not gaps.take(5) and not gaps.take(8)  # delivered once, never twice
+    assert gaps.asked() == [(3, 4), (6, 7)]
+    gaps.open(20, 20, since=9.0)
+    gaps.expire(now=10.0, grace=5.0)  # the old runs: rolled back for good
+    assert gaps.asked() == [(20, 20)]
