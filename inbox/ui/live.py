@@ -10,6 +10,7 @@ window and turns its listener's state into a Qt signal for the status bar.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from inbox.core.events import EventBus
@@ -52,4 +53,6 @@ class LiveUpdates(QObject):
             self._feed.stop()
 
     def _on_state(self, state: str) -> None:
-        emit(self.state_changed, state)
+        """Runs on the listener's thread: only emits (Qt queues it to the window)."""
+        if shiboken6.isValid(self):
+            emit(self.state_changed, state)

@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.bridge.everything_changed.connect(self.refresher.everything_changed, q)
         if self.live is not None:
             self.live.setParent(self)
-            self.live.state_changed.connect(self.status.set_feed_state, q)
+            self.live.state_changed.connect(self._on_feed_state, q)
         self.bridge.channel_health_changed.connect(lambda *_: self.status.refresh_health(), q)
         ops.dispatcher().failed.connect(self._on_op_failed)
 
@@ -195,6 +195,9 @@ class MainWindow(QMainWindow):
 
     def _channels_needing_tokens(self) -> list[Channel]:
         return [c for c in self._channels if setup.needs_session_token(c)]
+
+    def _on_feed_state(self, state: str) -> None:
+        self.status.set_feed_state(state)
 
     def _on_op_failed(self, text: str) -> None:
         self.status.show_failure(text)

@@ -171,3 +171,48 @@ def test_someone_elses_change_to_a_shown_message_is_fetched(qtbot, desk: Desk):
     w.refresher.messages_changed(frozenset({cid}), frozenset({mid}), None)
     wait_ops(qtbot)
     assert desk.reads.get("messages") == 1
+
+
+def test_everything_changed_reloads_what_is_shown(qtbot, desk: Desk):
+    """The change feed fell behind what the log keeps: the list and the open thread start over."""
+    w = desk.window
+    desk.reset_counts()
+    w.refresher.everything_changed()
+    wait_ops(qtbot)
+    assert desk.reads.get("thread_page") == 1 and desk.reads.get("unread_total") == 1
+    assert "Loading conversations" in desk.jobs and w.list_pane.model.rowCount() == 1
+    assert len(_bodies(w)) == 1
+
+
+def test_the_feed_state_is_said_only_when_it_is_not_the_usual(qtbot, desk: Desk):
+    status = desk.window.status
+    status.set_feed_state("connected")
+    assert not status.live.isVisibleTo(desk.window)
+    status.set_feed_state("reconnecting")
+    assert status.live.isVisibleTo(desk.window) and "reconnecting" in status.live.text()
+    status.set_feed_state("polling-fallback")
+    assert "½ s" in status.live.text() and "LISTEN" in status.live.toolTip()
+    status.set_feed_state("connected")
+    assert not status.live.isVisibleTo(desk.window)
+
+
+def test_a_change_committed_elsewhere_reaches_a_window_following_the_feed(qtbot, desk: Desk):
+    """Another process's commit (here: ingest publishing on a bus this window does not hear)
+    arrives through the change feed alone."""
+    from inbox.store.feed import latest_seq
+    from inbox.ui.live import LiveUpdates
+
+    w = desk.window
+    live = LiveUpdates(desk.db, desk.service.events, since=off_gui(lambda: latest_seq(desk.db)), parent=w)
+    w.live = live
+    live.state_changed.connect(w._on_feed_state)
+    live.start()
+    try:
+        msg = InboundMessage("SM9", CUSTOMER, OUR, "From another process", datetime.now(UTC))
+        off_gui(lambda: ingest(desk.db, desk.channel, InboundBatch([msg], PollCursor(msg.date_sent)), EventBus()))
+        qtbot.waitUntil(lambda: "From another process" in _bodies(w), timeout=5000)
+        row = w.list_pane.model.summary(0)
+        assert row is not None and row.last_message_preview == "From another process"
+    finally:
+        off_gui(live.stop)
+        wait_ops(qtbot)
