@@ -40,6 +40,7 @@ from tests.team.follower import Follower
 OUR_NUMBER = "+15550001111"
 CUSTOMER = "+14155550101"
 TARGETS_P95 = {"sqlite": 1.0, "postgres": 0.25}
+IDLE_SECONDS = 16.0  # longer than the status bar's 15 s health check
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -83,7 +84,7 @@ def run(backend: str, changes: int, mean_gap: float = 0.3, seed: int = 5) -> dic
             msg = InboundMessage(f"SM{uuid.uuid4().hex}", CUSTOMER, OUR_NUMBER, body, datetime.now(UTC))
             ingest(db, channel, InboundBatch([msg], PollCursor(msg.date_sent)), bus)
 
-        follower = Follower(url, "bench", tmp)
+        follower = Follower(url, "bench", tmp, "--count-queries")
         committed: dict[str, float] = {}
         seen: dict[str, float] = {}
         lock = threading.Lock()
@@ -107,6 +108,7 @@ def run(backend: str, changes: int, mean_gap: float = 0.3, seed: int = 5) -> dic
                 with lock:
                     committed[body] = time.monotonic()
             follower.wait_for("every change", lambda d: len(seen) == changes, timeout=30)
+            idle = _idle_load(follower, IDLE_SECONDS)
         finally:
             follower.close()
             db.dispose()
@@ -118,7 +120,31 @@ def run(backend: str, changes: int, mean_gap: float = 0.3, seed: int = 5) -> dic
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
         "max_ms": round(max(latencies) * 1000, 1),
         "target_p95_ms": TARGETS_P95[backend] * 1000,
+        **idle,
     }
+
+
+def _idle_load(follower: Follower, seconds: float) -> dict[str, float]:
+    """An idle desktop's own statements per second (the status bar's health check, mostly) and its
+    CPU share, over ``seconds`` with nothing committed. The feed's reads come on top: on SQLite one
+    ``PRAGMA data_version`` per quarter second, on PostgreSQL one read per 10 s without a NOTIFY."""
+    time.sleep(1.0)
+    q0, t0, cpu0 = follower.latest.get("queries") or 0, time.monotonic(), _cpu_seconds(follower.proc.pid)
+    time.sleep(seconds)
+    q1, t1, cpu1 = follower.latest.get("queries") or 0, time.monotonic(), _cpu_seconds(follower.proc.pid)
+    return {
+        "idle_queries_per_s": round((q1 - q0) / (t1 - t0), 2),
+        "idle_cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 2),
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def backends() -> list[str]:
@@ -146,6 +172,7 @@ def main() -> int:
             print(
                 f"{r['backend']:9} p50 {r['p50_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms   max {r['max_ms']:7.1f} ms"
                 f"   (target p95 ≤ {r['target_p95_ms']:.0f} ms, {r['changes']} changes)"
+                f"   idle: {r['idle_queries_per_s']} queries/s, {r['idle_cpu_percent']} % CPU"
             )
         missed = missed or r["p95_ms"] > r["target_p95_ms"]  # type: ignore[operator]
     return 1 if missed else 0

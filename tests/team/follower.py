@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> int:
     url, agent, settings_dir = sys.argv[1:4]
+    count_queries = "--count-queries" in sys.argv[4:]  # a line per query: for the benchmark only
     from PySide6.QtCore import QSettings, QTimer
 
     from inbox.core.events import EventBus
@@ -38,6 +39,14 @@ def main() -> int:
     from inbox.ui.thread.model import MessageRole
 
     db = Database(url)
+    queries = [0]  # statements this desktop sent through SQLAlchemy (the feed's own reads are not among them)
+
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _count(*_a: object) -> None:
+        queries[0] += 1
+
     events = EventBus()
     service = InboxService(db, events, agent=agent)
     since = latest_seq(db)  # before Qt and the first loads, as `inbox app` does
@@ -74,6 +83,7 @@ def main() -> int:
             "title": window.windowTitle(),
             "unread": window.status.unread.text(),
             "live": window.live.state if window.live is not None else None,
+            "queries": queries[0] if count_queries else None,
         }
 
     def tick() -> None:
@@ -110,10 +120,10 @@ def main() -> int:
 class Follower:
     """Drives the follower from a test: the process and the latest snapshot it printed."""
 
-    def __init__(self, url: str, agent: str, settings_dir: Path) -> None:
+    def __init__(self, url: str, agent: str, settings_dir: Path, *extra: str) -> None:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.team.follower", url, agent, str(settings_dir)],
+            [sys.executable, "-m", "tests.team.follower", url, agent, str(settings_dir), *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
