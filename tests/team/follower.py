@@ -69,6 +69,8 @@ def main() -> int:
                         "unread": s.unread_count,
                         "assignee": s.assignee,
                         "status": s.status.value,
+                        "labels": list(s.labels),
+                        "opted_out": s.opted_out,
                     }
                 )
         bubbles = []
@@ -82,6 +84,7 @@ def main() -> int:
             "bubbles": bubbles,
             "title": window.windowTitle(),
             "unread": window.status.unread.text(),
+            "notified": [body for _title, body in window.notifier.shown],
             "live": window.live.state if window.live is not None else None,
             "queries": queries[0] if count_queries else None,
         }

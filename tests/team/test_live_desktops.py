@@ -3,8 +3,8 @@
 The follower is the real main window in its own process (tests/team/follower.py, offscreen),
 following the database's change feed; it prints what its views show. The writers are other
 processes: the CLI (`inbox send`), and this test process acting as the daemon (a customer's text
-ingested, a delivery state) and as another agent's desktop (assign, note, resolve), each through
-the engine's own doors. No user action happens in the follower. On PostgreSQL the follower's
+ingested, a delivery state, an opt-out) and as another agent's desktop (assign, note, label,
+resolve), each through the engine's own doors. No user action happens in the follower. On PostgreSQL the follower's
 database connections, the feed's LISTEN connection among them, are killed mid-way
 (`pg_terminate_backend`) and what is committed afterwards still appears.
 """
@@ -112,13 +112,22 @@ def test_other_processes_changes_appear_without_any_user_action(team, db_url: st
     follower.wait_for("the assignment", lambda d: d["rows"][0]["assignee"] == "alice" and "alice" in d["assigned"])
     alice.add_note(cid, "Courier confirmed")
     follower.wait_for("alice's note", lambda d: "Courier confirmed" in _bodies(d))
+    alice.set_labels(cid, ["vip"])
+    follower.wait_for("alice's label", lambda d: d["rows"][0]["labels"] == ["vip"])
     alice.set_status(cid, ConversationStatus.RESOLVED)
     follower.wait_for("the resolution", lambda d: d["rows"][0]["status"] == "resolved")
 
-    # a second text: the unread count, the window title
+    # a second text: the unread count and the window title (the follower read the first on opening)
     _text_in(db, "Thanks!", "SM2")
-    doc = follower.wait_for("the second text", lambda d: "Thanks!" in _bodies(d))
+    doc = follower.wait_for("the second text", lambda d: "Thanks!" in _bodies(d) and d["unread"] == "1 unread")
     assert doc["rows"][0]["status"] == "open"  # a customer's text reopens it
+    assert doc["title"] == "Inbox (1)"
+    # notified once per customer text, never for a colleague's reply or a note
+    assert doc["notified"] == ["Hi, where is my order?", "Thanks!"]
+
+    # the customer opts out
+    _text_in(db, "STOP", "SM3")
+    follower.wait_for("the opt-out", lambda d: d["rows"][0]["opted_out"] is True)
 
 
 @pytest.mark.postgres
