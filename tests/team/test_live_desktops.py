@@ -4,9 +4,9 @@ The follower is the real main window in its own process (tests/team/follower.py,
 following the database's change feed; it prints what its views show. The writers are other
 processes: the CLI (`inbox send`), and this test process acting as the daemon (a customer's text
 ingested, a delivery state, an opt-out) and as another agent's desktop (assign, note, label,
-resolve), each through the engine's own doors. No user action happens in the follower. On PostgreSQL the follower's
-database connections, the feed's LISTEN connection among them, are killed mid-way
-(`pg_terminate_backend`) and what is committed afterwards still appears.
+resolve), each through the engine's own doors. No user action happens in the follower. On
+PostgreSQL the follower's database connections, the feed's LISTEN connection among them, are
+killed mid-way (`pg_terminate_backend`) and what is committed afterwards still appears.
 """
 
 from __future__ import annotations
