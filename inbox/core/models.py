@@ -125,6 +125,22 @@ class ConversationSummary:
     waiting_since: datetime | None = None
     last_message_author_kind: AuthorKind | None = None
     labels: tuple[str, ...] = ()
+    # The agent who wrote the preview line when an agent did ("Alice: …", "You: …"), else None.
+    last_message_author: str | None = None
+
+    def preview_for(self, me: str) -> str:
+        """The last message on one line, saying who wrote it when the team did: "You: …" for the
+        agent reading it, "Alice: …" for another agent, "⚙ …" for an automatic reply; "" when
+        there is none. The list row, its accessible text and `inbox conversations` all use it."""
+        text = " ".join(self.last_message_preview.split())
+        if not text:
+            return ""
+        if self.last_message_author_kind == AuthorKind.AUTOMATION:
+            return "⚙ " + text
+        if self.last_message_direction == Direction.OUTBOUND and self.last_message_author:
+            who = "You" if self.last_message_author == me else " ".join(self.last_message_author.split())
+            return f"{who}: {text}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)

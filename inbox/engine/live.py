@@ -19,10 +19,17 @@ from collections.abc import Callable
 from inbox.core import changes as kinds
 from inbox.core.changes import Change
 from inbox.core.events import ConversationsChanged, Event, EventBus, EverythingChanged, MessagesChanged
+from inbox.store import feed
 from inbox.store.db import Database
 from inbox.store.feed import FeedListener
 
 log = logging.getLogger(__name__)
+
+
+def newest_change(db: Database) -> int:
+    """The newest change number: read before a window's first loads and handed to `LiveFeed` as
+    `since`, so nothing committed between the loads and the listener's start is missed."""
+    return feed.latest_seq(db)
 
 
 def events_for(batch: list[Change]) -> list[Event]:

@@ -17,8 +17,12 @@ def run_demo(args: argparse.Namespace) -> int:
     # Everything that touches the database or the network starts before Qt, off the GUI's watch.
     env = DemoEnvironment(agent=getattr(args, "agent", None) or "demo-agent").start()
     try:
+        from inbox.engine.live import newest_change
         from inbox.ui.app import ensure_app, run_app
         from inbox.ui.demo_phone import DemoPhoneWindow
+        from inbox.ui.live import LiveUpdates
+
+        since = newest_change(env.db)  # before the first loads: nothing committed after is missed
 
         app = ensure_app()
         from inbox.ui import smoke
@@ -38,6 +42,7 @@ def run_demo(args: argparse.Namespace) -> int:
             on_close=on_close,
             extra_windows=[phone],
             verifier=Verifier(env.db, env.events),
+            live=LiveUpdates(env.service, since=since),
         )
     finally:
         env.close()
@@ -88,8 +93,13 @@ def run_gui(args: argparse.Namespace) -> int:
         runner = Runner(db, events=events, leadership=Leadership(db))
         runner.start()
         try:
+            from inbox.engine.live import newest_change
+            from inbox.ui.live import LiveUpdates
+
             service = InboxService(db, events, agent=agent, on_queued=runner.wake)
-            return run_app(service, title="Inbox", verifier=Verifier(db, events))
+            since = newest_change(db)  # before the first loads: nothing committed after is missed
+            live = LiveUpdates(service, since=since)
+            return run_app(service, title="Inbox", verifier=Verifier(db, events), live=live)
         finally:
             runner.shutdown()
     finally:

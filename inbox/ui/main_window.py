@@ -24,6 +24,7 @@ from inbox.ui.bridge import EventBridge
 from inbox.ui.contact.panel import PANEL_WIDTH, ContactPanel
 from inbox.ui.conversations.pane import ConversationListPane
 from inbox.ui.notifications import Notifier, badge_pixmap
+from inbox.ui.refresh import Refresher
 from inbox.ui.search.dialog import SearchDialog
 from inbox.ui.status import StatusBarController
 from inbox.ui.thread.header import verification_chip
@@ -31,6 +32,7 @@ from inbox.ui.thread.pane import ThreadPane
 
 if TYPE_CHECKING:
     from inbox.engine.verification import Verifier
+    from inbox.ui.live import LiveUpdates
 
 LIST_WIDTH = 320
 
@@ -47,9 +49,13 @@ class MainWindow(QMainWindow):
         on_close: Callable[[], None] | None = None,
         start: bool = True,
         verifier: Verifier | None = None,
+        live: LiveUpdates | None = None,
     ) -> None:
+        """``live``: the database's change feed, started with the window and stopped when it
+        closes, so other processes' changes reach the views (None: this process's own only)."""
         super().__init__()
         self.service = service
+        self.live = live
         self.verifier = verifier  # None: no "Verify identity" action (e.g. the screenshots' sample inbox)
         self.ask_purpose: Callable[[QWidget], str | None] = _ask_purpose
         self.settings_dialog = None
@@ -81,7 +87,8 @@ class MainWindow(QMainWindow):
         self.help_overlay = shortcuts.HelpOverlay(self)
 
         self.status = StatusBarController(self.statusBar(), service, self)
-        self.notifier = Notifier(self, service)
+        self.notifier = Notifier(self)
+        self.refresher = Refresher(self)
         self._shortcuts = shortcuts.install(self, lambda name: getattr(self, name))
         self._build_menus()
         self.about_action = about.install(self, self.menus["help"])  # Help › About Inbox, F1
@@ -94,8 +101,12 @@ class MainWindow(QMainWindow):
     # -- wiring --------------------------------------------------------------------------------
     def _wire(self) -> None:
         q = Qt.ConnectionType.QueuedConnection
-        self.bridge.conversations_changed.connect(self._on_conversations_changed, q)
-        self.bridge.messages_changed.connect(self._on_messages_changed, q)
+        self.bridge.conversations_changed.connect(self.refresher.conversations_changed, q)
+        self.bridge.messages_changed.connect(self.refresher.messages_changed, q)
+        self.bridge.everything_changed.connect(self.refresher.everything_changed, q)
+        if self.live is not None:
+            self.live.setParent(self)
+            self.live.state_changed.connect(self._on_feed_state, q)
         self.bridge.channel_health_changed.connect(lambda *_: self.status.refresh_health(), q)
         ops.dispatcher().failed.connect(self._on_op_failed)
 
@@ -148,6 +159,8 @@ class MainWindow(QMainWindow):
         """First loads: the list, channels (for the empty state), health and unread."""
         self.list_pane.start()
         self.status.start()
+        if self.live is not None:
+            self.live.start()
         ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
 
     def _on_channels(self, channels: list[Channel]) -> None:
@@ -182,17 +195,8 @@ class MainWindow(QMainWindow):
     def _channels_needing_tokens(self) -> list[Channel]:
         return [c for c in self._channels if setup.needs_session_token(c)]
 
-    def _on_conversations_changed(self, ids: frozenset[int]) -> None:
-        self.list_pane.model.refresh(ids)
-        self.thread_pane.on_conversations_changed(ids)
-        self.status.schedule_unread()
-        if self.thread_pane.conversation_id in ids:
-            self.refresh_verification()
-
-    def _on_messages_changed(self, conversation_ids: frozenset[int], message_ids: frozenset[int]) -> None:
-        self.thread_pane.on_messages_changed(conversation_ids, message_ids)
-        if settings.desktop_notifications(self.settings):
-            self.notifier.on_messages_changed(conversation_ids, message_ids)
+    def _on_feed_state(self, state: str) -> None:
+        self.status.set_feed_state(state)
 
     def _on_op_failed(self, text: str) -> None:
         self.status.show_failure(text)
@@ -318,11 +322,11 @@ class MainWindow(QMainWindow):
         ops.run_op(
             self,
             lambda: verifier.conversation_status(cid),
-            lambda st: self._show_verification(cid, st),
+            lambda st: self.show_verification(cid, st),
             label="Loading verification",
         )
 
-    def _show_verification(self, cid: int, st: VerificationStatus | None) -> None:
+    def show_verification(self, cid: int, st: VerificationStatus | None) -> None:
         if cid != self.thread_pane.conversation_id:
             return
         short, tone = verification_chip(st)
@@ -355,6 +359,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_layout()
         self.status.stop()
+        if self.live is not None:
+            self.live.stop()
         self.bridge.close()
         if self._on_close is not None:
             self._on_close()
