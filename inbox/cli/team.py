@@ -109,8 +109,8 @@ def cmd_team_connect(args: argparse.Namespace) -> int:
 def cmd_agents_add(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
+    from inbox.core.identity import Role
     from inbox.reports import team
-    from inbox.store.agents import Role
 
     password = read_password(args, required=False)
     db = database(args)
@@ -156,7 +156,7 @@ def cmd_agents_remove(args: argparse.Namespace) -> int:
 
 # -- parser ----------------------------------------------------------------------------------------
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from inbox.store.agents import Role
+    from inbox.core.identity import Role
 
     agents = sub.add_parser("agents", help="the team: agents, supervisors, admins", parents=[common])
     agents_sub = agents.add_subparsers(dest="agents_command", required=True)

@@ -1,10 +1,19 @@
-"""Who an agent is on a team database: the database login, never a typed name.
+"""Who an agent is and what their role allows; on a team database the agent is the database login,
+never a typed name.
 
 The refusal text lives here, below every front end, so the CLI, the desktop launcher and the store's
 own check word it alike.
 """
 
 from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"  # works the conversations assigned to them (and unassigned ones)
+    SUPERVISOR = "supervisor"  # sees, reviews and exports every conversation
+    ADMIN = "admin"  # everything a supervisor does, plus channels, rules, roles and retention
 
 
 def impersonation(login: str, name: str) -> str:

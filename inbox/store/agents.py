@@ -11,7 +11,6 @@ here, below every use case, as the database's own policies refuse it below the a
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,16 +18,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from inbox.core import typed_text
-from inbox.core.identity import impersonation
+from inbox.core.identity import Role, impersonation
 from inbox.store.models import max_length
 from inbox.store.report_tables import AgentRow
-
-
-class Role(enum.StrEnum):
-    AGENT = "agent"  # works the conversations assigned to them (and unassigned ones)
-    SUPERVISOR = "supervisor"  # sees, reviews and exports every conversation
-    ADMIN = "admin"  # everything a supervisor does, plus channels, rules, roles and retention
-
 
 _RANK = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 

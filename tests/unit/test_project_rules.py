@@ -79,3 +79,18 @@ def test_the_rule_above_sees_a_call() -> None:
     """Guard: the walk finds `messages.queue_outbound(...)` and a bare `queue_outbound(...)`."""
     tree = ast.parse("messages.queue_outbound(s, body='x')\nqueue_outbound(s)\nother(s)\n")
     assert _calls_to(tree, "queue_outbound") == [1, 2]
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_load_neither_the_database_layer_nor_the_engine(flag: str) -> None:
+    """`inbox --version` and `--help` answer at once: command modules import the store and the engine
+    inside the functions that use them (SQLAlchemy alone takes a good part of a second to import)."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "inbox", flag], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+    heavy = sorted(
+        m for m in loaded if m.split(".")[0] == "sqlalchemy" or m.startswith(("inbox.store", "inbox.engine"))
+    )
+    assert not heavy, heavy
