@@ -70,8 +70,5 @@ def snapshot(db: Database, excluding_session: str | None, now: datetime | None =
     states: dict[str, list[PresenceState]] = {}
     for row in rows:
         states.setdefault(row.agent, []).append(row.state)
-    line = tuple(
-        AgentPresence(name, best(states.get(name, [])), load.get(name, 0), seen.get(name)) for name in names
-    )
+    line = tuple(AgentPresence(name, best(states.get(name, [])), load.get(name, 0), seen.get(name)) for name in names)
     return PresenceSnapshot(roster=line, here=here_by_conversation(rows, excluding_session))
-

@@ -127,9 +127,7 @@ def assign(session: Session, conversation_id: int, agent: str) -> bool:
 def held_by_others(session: Session, channel_id: int, keep: Collection[str]) -> list[tuple[int, str]]:
     """(conversation id, assignee) of the channel's open conversations held by someone not in `keep`."""
     c = ConversationRow
-    stmt = select(c.id, c.assignee).where(
-        c.channel_id == channel_id, c.assignee.is_not(None), c.status.in_(_HELD)
-    )
+    stmt = select(c.id, c.assignee).where(c.channel_id == channel_id, c.assignee.is_not(None), c.status.in_(_HELD))
     if keep:
         stmt = stmt.where(c.assignee.not_in(list(keep)))
     return [(cid, str(who)) for cid, who in session.execute(stmt.order_by(c.id)).all()]
