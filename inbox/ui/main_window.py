@@ -20,7 +20,7 @@ from inbox.core.verification import ChallengeStatus, VerificationStatus
 from inbox.engine import setup
 from inbox.engine.service import InboxService, SearchHit
 from inbox.store.db import Database
-from inbox.ui import about, icons, ops, settings, shortcuts, theme
+from inbox.ui import about, icons, ops, presence, settings, shortcuts, theme
 from inbox.ui.bridge import EventBridge
 from inbox.ui.contact.panel import PANEL_WIDTH, ContactPanel
 from inbox.ui.conversations.pane import ConversationListPane
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.about_action = about.install(self, self.menus["help"])  # Help › About Inbox, F1
         self._wire()
+        self.presence = presence.attach(self)  # None without a database (the in-memory preview)
         self._restore()
         self._set_accessible_names()
         if start:
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
         """First loads: the list, channels (for the empty state), health and unread."""
         self.list_pane.start()
         self.status.start()
+        if self.presence is not None:
+            self.presence.start()
         ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
 
     def _on_channels(self, channels: list[Channel]) -> None:
@@ -371,6 +374,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_layout()
         self.status.stop()
+        if self.presence is not None:
+            self.presence.stop()
         self.bridge.close()
         if self._on_close is not None:
             self._on_close()
