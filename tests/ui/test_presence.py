@@ -137,3 +137,39 @@ def test_wording() -> None:
     assert ui_presence.here_line(Here(viewing=("A", "B", "C", "D"))) == "A, B and 2 others are viewing"
     assert ui_presence.here_line(Here(typing=("A", "B"))) == "A and B are typing…"
     assert ui_presence.here_line(Here()) == ""
+
+
+def test_the_supervisor_roster_shows_who_is_on_with_their_load(qtbot, channel_db) -> None:
+    from inbox.store import agents
+    from inbox.store.agents import Role
+    from inbox.ui.supervisor.roster import RosterCard
+
+    t0 = datetime.now(UTC).replace(microsecond=0)
+
+    def build() -> None:
+        with channel_db.write() as s:
+            for name in ("Alice", "Bob", "Carol"):
+                agents.upsert(s, name, Role.AGENT)
+            for i in range(2):
+                contact = contacts.get_or_create(s, f"+1415555020{i}")
+                cid = conversations.get_or_create(s, contact, 1, t0)
+                conversations.set_fields(s, cid, assignee="Alice")
+        presence.heartbeat(channel_db, "Alice", "a", PresenceState.ONLINE, now=t0)
+        presence.heartbeat(channel_db, "Bob", "b", PresenceState.AWAY, now=t0)
+
+    off_gui(build)
+    clock = {"now": t0}
+    card = RosterCard(channel_db, now=lambda: clock["now"])
+    qtbot.addWidget(card)
+    card.show()
+    card.start()
+    wait_ops(qtbot)
+    lines = [card.list.item(i).text() for i in range(card.list.count())]
+    assert lines == ["Alice · online · 2 open", "Bob · away · 0 open", "Carol · offline · 0 open"]
+
+    clock["now"] = t0 + EXPIRES_AFTER + timedelta(seconds=1)  # both desktops went quiet
+    card.refresh()
+    wait_ops(qtbot)
+    lines = [card.list.item(i).text() for i in range(card.list.count())]
+    assert lines == ["Alice · offline · 2 open", "Bob · offline · 0 open", "Carol · offline · 0 open"]
+    card.timer.stop()
