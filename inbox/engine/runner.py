@@ -22,7 +22,13 @@ from functools import partial
 from sqlalchemy.exc import SQLAlchemyError
 
 from inbox.core import backoff, durations
-from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, Event, EventBus
+from inbox.core.events import (
+    ChannelCredentialsChanged,
+    ChannelHealthChanged,
+    ConversationsChanged,
+    Event,
+    EventBus,
+)
 from inbox.core.models import Channel
 from inbox.engine import replies
 from inbox.engine.assignment import release_offline
@@ -432,13 +438,15 @@ def _presence_job(runner: Runner) -> None:
     if not runner.is_leader():
         return
     try:
-        release_offline(runner.db)
+        _presence_once(runner, SyncReport())
     except Exception as exc:  # noqa: BLE001 - the job runs again at its next tick
         log.error("presence job failed (%s)", public_text(exc))
 
 
 def _presence_once(runner: Runner, report: SyncReport) -> None:
-    release_offline(runner.db)
+    released = release_offline(runner.db)
+    if released:
+        runner.events.publish(ConversationsChanged(frozenset(released)))
 
 
 JOBS: tuple[Job, ...] = (

@@ -277,3 +277,21 @@ def test_only_an_admin_changes_the_setting_once_there_is_a_team(db, team) -> Non
     with pytest.raises(PermissionDenied):
         assignment.configure(db, "main", auto_assign=False, actor="Alice")
     assert assignment.policy_of(db, team.id).auto_assign
+
+
+def test_the_leaders_presence_job_releases_and_tells_the_views(db, team) -> None:
+    from inbox.core.events import ConversationsChanged
+    from inbox.engine.runner import JOBS, Runner
+
+    now = datetime.now(UTC)
+    presence.heartbeat(db, "Alice", "a", ONLINE, now=now)
+    _arrive(db, team, _numbers(1), now)
+    assignment.configure(db, "main", when_offline="unassign", actor=ADMIN)
+    presence.sign_off(db, "Alice", "a")
+    bus = EventBus()
+    seen: list[object] = []
+    bus.subscribe(seen.append)
+    job = next(j for j in JOBS if j.id == "presence")
+    job.scheduled(Runner(db, events=bus))
+    assert list(_assignees(db, team, _numbers(1)).values()) == [None]
+    assert [type(e) for e in seen] == [ConversationsChanged]
