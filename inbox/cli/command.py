@@ -74,7 +74,27 @@ def database(args: argparse.Namespace, *, say_waiting: bool = True) -> Database:
 
     db = Database(args.db, on_busy=_say_waiting if say_waiting else None)
     db.upgrade()
+    _settle_identity(args, db)
     return db
+
+
+def _settle_identity(args: argparse.Namespace, db: Database) -> None:
+    """On a team database the agent is the login: it replaces the default name, and a different
+    name typed (`--agent`, `--as`) or set (INBOX_AGENT) is refused before the command runs."""
+    attr = "actor" if hasattr(args, "actor") else "agent"
+    if db.is_sqlite or not hasattr(args, attr):
+        return
+    from inbox.core.identity import impersonation
+    from inbox.store import agents
+
+    with db.read() as s:
+        login = agents.session_login(s)
+    if login is None:
+        return
+    claimed = getattr(args, CLAIMED, None) or os.environ.get("INBOX_AGENT")
+    if claimed and claimed != login:
+        raise CliError(impersonation(login, claimed))
+    setattr(args, attr, login)
 
 
 def _say_waiting() -> None:
@@ -102,6 +122,22 @@ def channel(session: Session, ref: str) -> int:
 def channel_id(session: Session, ref: str | None) -> int | None:
     """Like `channel`, for an optional `--channel`: None (all channels) when it is not given."""
     return channel(session, ref) if ref else None
+
+
+def guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Permission and lookup problems are things the person can act on: no traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        from inbox.store.agents import PermissionDenied
+
+        try:
+            return fn(args)
+        except PermissionDenied as exc:
+            raise CliError(f"permission denied: {exc}") from None
+        except (LookupError, ValueError) as exc:
+            raise CliError(str(exc)) from None
+
+    return run
 
 
 # -- times -----------------------------------------------------------------------------------------
@@ -152,6 +188,18 @@ def default_agent() -> str:
     return os.environ.get("INBOX_AGENT") or os.environ.get("USER") or "agent"
 
 
+CLAIMED = "claimed_identity"  # where `Claim` notes a name the person typed
+
+
+class Claim(argparse.Action):
+    """Store a typed identity (`--agent`, `--as`) and note that it was typed, not defaulted:
+    on a team database only a typed (or INBOX_AGENT) name that is not the login is refused."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None):  # type: ignore[override]
+        setattr(namespace, self.dest, values)
+        setattr(namespace, CLAIMED, values)
+
+
 def add_global_options(parser: argparse.ArgumentParser, *, top: bool, agent: bool = True) -> None:
     """`--db`, `--json`, `-v` (and `--agent`), accepted before or after the subcommand.
 
@@ -175,5 +223,6 @@ def add_global_options(parser: argparse.ArgumentParser, *, top: bool, agent: boo
             "--agent",
             default=default(default_agent()),
             type=agent_name,
+            action=Claim,
             help="the agent name recorded on replies (printable, up to 120 characters)",
         )

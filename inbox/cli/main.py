@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from inbox import __version__
-from inbox.cli import channels, daemon, demo, engagement, keywords, lists, messaging, reports, seed, verify
+from inbox.cli import channels, daemon, demo, engagement, keywords, lists, messaging, reports, seed, team, verify, watch
 from inbox.cli.command import CliError, add_global_options
 from inbox.core import terminal
 
@@ -61,7 +61,7 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
     add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for module in (channels, messaging, daemon, keywords, lists, verify, engagement, seed):
+    for module in (channels, messaging, daemon, keywords, lists, verify, engagement, seed, team, watch):
         module.register(sub, common)
     gui_commands = dict(gui_commands or {})
     reports.register(sub, common, gui_commands)  # takes the PDF writer ("export") out of gui_commands

@@ -81,7 +81,7 @@ def cmd_conversations(args: argparse.Namespace) -> int:
             flags = "".join([" [opted out]" if c.opted_out else "", " [flagged]" if c.flagged else ""])
             unread = f" ({c.unread_count} unread)" if c.unread_count else ""
             print(f"#{c.id:<5} {c.status.value:9} {who:28} {c.last_activity_at:%Y-%m-%d %H:%M}{unread}{flags}")
-            print(f"        {c.last_message_preview[:90]}")
+            print(f"        {terminal.visible(c.preview_for(args.agent)[:90])}")
 
     emit(args, rows, human)
     return 0

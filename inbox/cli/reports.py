@@ -1,6 +1,6 @@
-"""`inbox agents|report|review|export|retention|contacts`: supervision and data governance.
+"""`inbox report|review|export|retention|contacts`: supervision and data governance.
 
-Identity: `agents`, `retention` and `contacts` use the usual `--agent NAME` (INBOX_AGENT). In
+Identity: `retention` and `contacts` use the usual `--agent NAME` (INBOX_AGENT). In
 `report`, `review` and `export`, `--agent A` is a filter (conversations assigned to A), as in the
 issue, so the person asking is given with `--as NAME` (default INBOX_AGENT, then USER).
 
@@ -20,8 +20,19 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inbox.cli.command import CliError, add_global_options, channel_id, database, default_agent, duration, emit, moment
-from inbox.core import durations, phone, typed_text
+from inbox.cli.command import (
+    Claim,
+    CliError,
+    add_global_options,
+    channel_id,
+    database,
+    default_agent,
+    duration,
+    emit,
+    guarded,
+    moment,
+)
+from inbox.core import durations, phone
 from inbox.core.models import ConversationStatus
 
 GuiCommand = Callable[[argparse.Namespace], int]
@@ -60,22 +71,6 @@ def _filter(args: argparse.Namespace, db, zone: tzinfo):
     )
 
 
-def _guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Permission and lookup problems are things the person can act on: no traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        from inbox.store.agents import PermissionDenied
-
-        try:
-            return fn(args)
-        except PermissionDenied as exc:
-            raise CliError(f"permission denied: {exc}") from None
-        except (LookupError, ValueError) as exc:
-            raise CliError(str(exc)) from None
-
-    return run
-
-
 def _minutes(seconds: float | None) -> str:
     """A duration people read at a glance: minutes, then hours, then days."""
     if seconds is None:
@@ -89,34 +84,6 @@ def _minutes(seconds: float | None) -> str:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
-
-
-# -- agents --------------------------------------------------------------------------------------
-def cmd_agents_add(args: argparse.Namespace) -> int:
-    from inbox.reports import team
-    from inbox.store.agents import Role
-
-    try:
-        agent = team.add_agent(database(args), args.agent, args.name, Role(args.role), active=not args.inactive)
-    except typed_text.InvalidText as exc:
-        raise CliError(str(exc)) from None
-    emit(args, agent, lambda: print(f"{agent.name} is now {agent.role.value}{'' if agent.active else ' (inactive)'}"))
-    return 0
-
-
-def cmd_agents_list(args: argparse.Namespace) -> int:
-    from inbox.reports import team
-
-    found = team.list_agents(database(args), args.agent)
-
-    def human() -> None:
-        if not found:
-            print("No agents defined: the local user is treated as admin. Add one with `inbox agents add`.")
-        for a in found:
-            print(f"{a.name:24} {a.role.value:11} {'active' if a.active else 'inactive'}")
-
-    emit(args, found, human)
-    return 0
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -333,6 +300,7 @@ def _viewer_parent() -> argparse.ArgumentParser:
         dest="actor",
         metavar="NAME",
         default=default_agent(),
+        action=Claim,
         help="who is asking (default INBOX_AGENT): decides what you may see",
     )
     p.add_argument("--tz", metavar="ZONE", help="time zone for dates and times (default: this computer's)")
@@ -351,26 +319,15 @@ def register(
     sub: argparse._SubParsersAction, common: argparse.ArgumentParser, gui_commands: dict[str, Any] | None = None
 ) -> None:
     """Add the commands; takes the PDF writer ("export") out of `gui_commands` if the launcher gave one."""
-    from inbox.store.agents import Role
-
     pdf_entry = gui_commands.pop("export", None) if gui_commands is not None else None
     pdf = pdf_entry[1] if pdf_entry else None
     viewer = _viewer_parent()
-
-    agents = sub.add_parser("agents", help="the team: agents, supervisors, admins", parents=[common])
-    agents_sub = agents.add_subparsers(dest="agents_command", required=True)
-    add = agents_sub.add_parser("add", help="add an agent or change a role (admins)", parents=[common])
-    add.add_argument("name")
-    add.add_argument("--role", choices=[r.value for r in Role], default=Role.AGENT.value)
-    add.add_argument("--inactive", action="store_true", help="keep the name but refuse its access")
-    add.set_defaults(func=_guarded(cmd_agents_add))
-    agents_sub.add_parser("list", help="who is who", parents=[common]).set_defaults(func=_guarded(cmd_agents_list))
 
     rep = sub.add_parser("report", help="response and engagement metrics", parents=[viewer])
     _range_args(rep)
     rep.add_argument("--period", choices=["day", "week", "month"], help="split the range into periods")
     rep.add_argument("--by", choices=["agent", "channel", "label"], help="compare agents, channels or labels")
-    rep.set_defaults(func=_guarded(cmd_report))
+    rep.set_defaults(func=guarded(cmd_report))
 
     rev = sub.add_parser("review", help="the supervisors' review queue", parents=[viewer])
     _range_args(rev)
@@ -381,12 +338,12 @@ def register(
     rev.add_argument("--opted-out", action="store_true", help="customers who opted out")
     rev.add_argument("--reviewed", choices=["yes", "no"])
     rev.add_argument("--limit", type=int, default=50)
-    rev.set_defaults(func=_guarded(cmd_review))
+    rev.set_defaults(func=guarded(cmd_review))
     rev_sub = rev.add_subparsers(dest="review_command")
     note = rev_sub.add_parser("note", help="leave a review note on a thread", parents=[viewer])
     note.add_argument("conversation_id", type=int)
     note.add_argument("text")
-    note.set_defaults(func=_guarded(cmd_review_note))
+    note.set_defaults(func=guarded(cmd_review_note))
 
     exp = sub.add_parser(
         "export", help="conversations, messages or metrics as CSV/XLSX; a thread as PDF", parents=[viewer]
@@ -397,7 +354,7 @@ def register(
     exp.add_argument("--conversation", type=int, metavar="ID", help="one conversation (required for PDF)")
     exp.add_argument("--period", choices=["day", "week", "month"], help="metrics: split into periods")
     _range_args(exp)
-    exp.set_defaults(func=_guarded(make_export(pdf)))
+    exp.set_defaults(func=guarded(make_export(pdf)))
 
     ret = sub.add_parser("retention", help="how long message text is kept (admins)", parents=[common])
     ret_sub = ret.add_subparsers(dest="retention_command", required=True)
@@ -405,12 +362,12 @@ def register(
     group = rset.add_mutually_exclusive_group(required=True)
     group.add_argument("--days", type=int)
     group.add_argument("--forever", action="store_true")
-    rset.set_defaults(func=_guarded(cmd_retention_set))
+    rset.set_defaults(func=guarded(cmd_retention_set))
     ret_sub.add_parser("show", help="the retention period", parents=[common]).set_defaults(
-        func=_guarded(cmd_retention_show)
+        func=guarded(cmd_retention_show)
     )
     ret_sub.add_parser("run", help="purge text older than the period", parents=[common]).set_defaults(
-        func=_guarded(cmd_retention_run)
+        func=guarded(cmd_retention_run)
     )
 
     con = sub.add_parser("contacts", help="customer data requests", parents=[common])
@@ -418,4 +375,4 @@ def register(
     erase = con_sub.add_parser("erase", help="erase a customer's messages and identifiers (admins)", parents=[common])
     erase.add_argument("number", help="the customer's number (E.164)")
     erase.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
-    erase.set_defaults(func=_guarded(cmd_contacts_erase))
+    erase.set_defaults(func=guarded(cmd_contacts_erase))

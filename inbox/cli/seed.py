@@ -9,7 +9,7 @@ from inbox.cli.command import CliError, database, emit
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from inbox.engine.seed import SeedError, SeedPlan, seed
+    from inbox.engine.sample.bulk import SeedError, SeedPlan, seed
 
     if args.conversations < 1 or args.messages < args.conversations:
         raise CliError("--messages must be at least --conversations (every conversation has a message)")

@@ -201,6 +201,25 @@ def matches_dlt(template: str, text: str) -> bool:
 
 
 # -- broadcasts ------------------------------------------------------------------------------------
+class BroadcastStatus(enum.StrEnum):
+    """Where a broadcast stands (`broadcasts.status`): scheduled → fanning_out (writing its outbox
+    rows) → sending → done; paused and cancelled by an agent."""
+
+    SCHEDULED = "scheduled"
+    FANNING_OUT = "fanning_out"
+    SENDING = "sending"
+    PAUSED = "paused"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class BroadcastKind(enum.StrEnum):
+    """Marketing waits out the recipient's quiet hours; transactional goes at once."""
+
+    MARKETING = "marketing"
+    TRANSACTIONAL = "transactional"
+
+
 @dataclass(frozen=True, slots=True)
 class CostEstimate:
     recipients: int

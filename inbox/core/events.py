@@ -32,7 +32,13 @@ class ChannelCredentialsChanged:
     channel_id: int
 
 
-Event = ConversationsChanged | MessagesChanged | ChannelHealthChanged | ChannelCredentialsChanged
+@dataclass(frozen=True, slots=True)
+class EverythingChanged:
+    """The change feed fell behind what the database keeps (or the database was replaced): views
+    reload everything they show, as at start."""
+
+
+Event = ConversationsChanged | MessagesChanged | ChannelHealthChanged | ChannelCredentialsChanged | EverythingChanged
 Subscriber = Callable[[Event], None]
 
 

@@ -125,6 +125,22 @@ class ConversationSummary:
     waiting_since: datetime | None = None
     last_message_author_kind: AuthorKind | None = None
     labels: tuple[str, ...] = ()
+    # The agent who wrote the preview line when an agent did ("Alice: …", "You: …"), else None.
+    last_message_author: str | None = None
+
+    def preview_for(self, me: str) -> str:
+        """The last message on one line, saying who wrote it when the team did: "You: …" for the
+        agent reading it, "Alice: …" for another agent, "⚙ …" for an automatic reply; "" when
+        there is none. The list row, its accessible text and `inbox conversations` all use it."""
+        text = " ".join(self.last_message_preview.split())
+        if not text:
+            return ""
+        if self.last_message_author_kind == AuthorKind.AUTOMATION:
+            return "⚙ " + text
+        if self.last_message_direction == Direction.OUTBOUND and self.last_message_author:
+            who = "You" if self.last_message_author == me else " ".join(self.last_message_author.split())
+            return f"{who}: {text}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +163,41 @@ class Message:
     delivered_at: datetime | None = None
     masked: bool = False  # a verification code: show bullets, never the text
     kind: MessageKind | None = None  # what an automatic message is (set by the engine that wrote it)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """An MT as the outbox works on it: who it goes to, from which number, and where it stands in
+    sending (what an agent's `Message` leaves out: the numbers, attempts, timestamps of the queue)."""
+
+    id: int
+    conversation_id: int
+    channel_id: int
+    to_number: str
+    from_number: str
+    body: str  # for a masked message the mask: the outbox asks verification for the real text
+    author: str | None
+    masked: bool
+    status: MessageStatus
+    attempts: int
+    provider_message_id: str | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One message found by a text search, with the contact to show beside it."""
+
+    message_id: int
+    conversation_id: int
+    contact_name: str | None
+    contact_phone: str
+    body: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,14 @@ a schedule survives restarts without a separate job store.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from inbox.core import engagement, quiet_hours
+from inbox.core.engagement import BroadcastKind, BroadcastStatus
 from inbox.engine import replies
 from inbox.store import audit, channels, conversations, lists, messages
 from inbox.store import broadcasts as store
@@ -54,7 +56,7 @@ def author_for(broadcast_id: int) -> str:
 
 
 def recipients(
-    session: Session, channel_id: int, list_name: str | None, contact_ids: list[int] | None
+    session: Session, channel_id: int, list_name: str | None, contact_ids: Sequence[int] | None
 ) -> list[Recipient]:
     """Who would receive it now: list members on this channel (or the given contacts), never anyone
     opted out of the channel or whose conversation is flagged for a possible opt-out."""
@@ -112,7 +114,7 @@ def preview(
     body: str,
     list_name: str | None = None,
     contact_ids: list[int] | None = None,
-    kind: str = store.MARKETING,
+    kind: str = BroadcastKind.MARKETING,
     dlt_template_id: str | None = None,
     at: datetime | None = None,
 ) -> Preview:
@@ -124,7 +126,7 @@ def preview(
     settings = store.send_settings(session, channel_id)
     now = at or datetime.now(UTC)
     deferred = 0
-    if kind == store.MARKETING:
+    if kind == BroadcastKind.MARKETING:
         config = store.quiet_hours_config(session)
         deferred = sum(1 for p in people if quiet_hours.defer_until(p.phone, now, config) > now)
     return Preview(
@@ -145,12 +147,12 @@ def create(
     created_by: str,
     list_name: str | None = None,
     contact_ids: list[int] | None = None,
-    kind: str = store.MARKETING,
+    kind: str = BroadcastKind.MARKETING,
     at: datetime | None = None,
     dlt_template_id: str | None = None,
 ) -> store.Broadcast:
     """Record a broadcast (checked now: DLT, list); it is fanned out when due by `run_due`."""
-    if kind not in (store.MARKETING, store.TRANSACTIONAL):
+    if kind not in tuple(BroadcastKind):
         raise BroadcastRefused("a broadcast is marketing or transactional")
     with db.write() as session:
         if channels.get(session, channel_id) is None:
@@ -165,7 +167,7 @@ def create(
             session,
             channel_id=channel_id,
             body=body,
-            kind=kind,
+            kind=BroadcastKind(kind),
             scheduled_at=at or datetime.now(UTC),
             created_by=created_by,
             list_name=lists.list_key(list_name) if list_name else None,
@@ -191,28 +193,27 @@ def run_due(db: Database, now: datetime | None = None, chunk: int = CHUNK) -> in
 def fan_out(db: Database, broadcast_id: int, *, now: datetime | None = None, chunk: int = CHUNK) -> int:
     now = now or datetime.now(UTC)
     with db.write() as session:
-        row = store.row(session, broadcast_id)
-        if row is None or row.status not in (store.SCHEDULED, store.FANNING_OUT):
+        bc = store.get(session, broadcast_id)
+        if bc is None or bc.status not in (BroadcastStatus.SCHEDULED, BroadcastStatus.FANNING_OUT):
             return 0
-        if row.status == store.SCHEDULED:
-            row.status = store.FANNING_OUT
-            row.started_at = now
-        channel = channels.get(session, row.channel_id)
+        if bc.status == BroadcastStatus.SCHEDULED:
+            store.set_status(session, broadcast_id, BroadcastStatus.FANNING_OUT, started_at=now)
+        channel = channels.get(session, bc.channel_id)
         if channel is None:
-            row.status = store.CANCELLED
+            store.set_status(session, broadcast_id, BroadcastStatus.CANCELLED)
             return 0
         try:
-            check_dlt(session, row.channel_id, row.body, row.dlt_template_id)
+            check_dlt(session, bc.channel_id, bc.body, bc.dlt_template_id)
         except BroadcastRefused as exc:
-            row.status = store.CANCELLED
+            store.set_status(session, broadcast_id, BroadcastStatus.CANCELLED)
             audit.record(session, "engine", "broadcast_refused", f"broadcast:{broadcast_id}", reason=str(exc))
             return 0
-        people = recipients(session, row.channel_id, row.list_name, row.contact_ids)
+        people = recipients(session, bc.channel_id, bc.list_name, bc.contact_ids)
         done = store.already_queued(session, broadcast_id)
-        settings = store.send_settings(session, row.channel_id)
+        settings = store.send_settings(session, bc.channel_id)
         config = store.quiet_hours_config(session)
         slot_after = store.last_planned_at(session, broadcast_id)
-        body, kind, conv_channel = row.body, row.kind, row.channel_id
+        body, kind, conv_channel = bc.body, bc.kind, bc.channel_id
     todo = [p for p in people if p.contact_id not in done]
     plan = _plan_times(todo, kind, settings.rate_per_second, config, now, slot_after)
     count = 0
@@ -241,10 +242,9 @@ def fan_out(db: Database, broadcast_id: int, *, now: datetime | None = None, chu
                 store.link_message(session, broadcast_id, person.contact_id, msg_id, deferred)
                 count += 1
     with db.write() as session:
-        row = store.row(session, broadcast_id)
-        if row is not None and row.status == store.FANNING_OUT:
-            row.status = store.SENDING
-            row.fanned_out_at = datetime.now(UTC)
+        bc = store.get(session, broadcast_id)
+        if bc is not None and bc.status == BroadcastStatus.FANNING_OUT:
+            store.set_status(session, broadcast_id, BroadcastStatus.SENDING, fanned_out_at=datetime.now(UTC))
     log.info("broadcast %d: queued %d messages", broadcast_id, count)
     return count
 
@@ -261,7 +261,7 @@ def _plan_times(
     ready = []
     deferred = []
     for p in people:
-        allowed = quiet_hours.defer_until(p.phone, now, config) if kind == store.MARKETING else now
+        allowed = quiet_hours.defer_until(p.phone, now, config) if kind == BroadcastKind.MARKETING else now
         ready.append(allowed)
         deferred.append(allowed > now)
     start = [max(t, slot_after) if slot_after else t for t in ready]
@@ -272,13 +272,13 @@ def _plan_times(
 # -- controls ----------------------------------------------------------------------------------------
 def pause(db: Database, broadcast_id: int, actor: str) -> int:
     with db.write() as session:
-        row = store.row(session, broadcast_id)
-        if row is None or row.status not in (store.SCHEDULED, store.FANNING_OUT, store.SENDING):
+        bc = store.get(session, broadcast_id)
+        live = (BroadcastStatus.SCHEDULED, BroadcastStatus.FANNING_OUT, BroadcastStatus.SENDING)
+        if bc is None or bc.status not in live:
             raise BroadcastRefused("only a scheduled or sending broadcast can be paused")
-        previous = row.status
-        row.status = store.PAUSED
+        store.set_status(session, broadcast_id, BroadcastStatus.PAUSED)
         held = store.hold_queued(session, broadcast_id)
-        audit.record(session, actor, "broadcast_paused", f"broadcast:{broadcast_id}", held=held, was=previous)
+        audit.record(session, actor, "broadcast_paused", f"broadcast:{broadcast_id}", held=held, was=bc.status.value)
     return held
 
 
@@ -286,15 +286,20 @@ def resume(db: Database, broadcast_id: int, actor: str, now: datetime | None = N
     """Re-plan every held row from now (throttle and quiet hours again), then finish any fan-out."""
     now = now or datetime.now(UTC)
     with db.write() as session:
-        row = store.row(session, broadcast_id)
-        if row is None or row.status != store.PAUSED:
+        bc = store.get(session, broadcast_id)
+        if bc is None or bc.status != BroadcastStatus.PAUSED:
             raise BroadcastRefused("only a paused broadcast can be resumed")
-        row.status = store.SENDING if row.fanned_out_at else (store.FANNING_OUT if row.started_at else store.SCHEDULED)
+        if bc.fanned_out_at:
+            store.set_status(session, broadcast_id, BroadcastStatus.SENDING)
+        elif bc.started_at:
+            store.set_status(session, broadcast_id, BroadcastStatus.FANNING_OUT)
+        else:
+            store.set_status(session, broadcast_id, BroadcastStatus.SCHEDULED)
         held = store.queued_messages(session, broadcast_id)
-        settings = store.send_settings(session, row.channel_id)
+        settings = store.send_settings(session, bc.channel_id)
         config = store.quiet_hours_config(session)
         people = [Recipient(mid, number) for mid, number, _ in held]
-        plan = _plan_times(people, row.kind, settings.rate_per_second, config, now, None)
+        plan = _plan_times(people, bc.kind, settings.rate_per_second, config, now, None)
         store.set_next_attempt(session, [(mid, *plan[mid]) for mid, _, _ in held])
         audit.record(session, actor, "broadcast_resumed", f"broadcast:{broadcast_id}", rows=len(held))
     run_due(db, now)
@@ -303,11 +308,10 @@ def resume(db: Database, broadcast_id: int, actor: str, now: datetime | None = N
 
 def cancel(db: Database, broadcast_id: int, actor: str) -> int:
     with db.write() as session:
-        row = store.row(session, broadcast_id)
-        if row is None or row.status in (store.CANCELLED,):
+        bc = store.get(session, broadcast_id)
+        if bc is None or bc.status == BroadcastStatus.CANCELLED:
             raise BroadcastRefused("no such broadcast, or already cancelled")
-        row.status = store.CANCELLED
-        row.finished_at = datetime.now(UTC)
+        store.set_status(session, broadcast_id, BroadcastStatus.CANCELLED, finished_at=datetime.now(UTC))
         cancelled = store.cancel_queued(session, broadcast_id, datetime.now(UTC))
         audit.record(session, actor, "broadcast_cancelled", f"broadcast:{broadcast_id}", cancelled=cancelled)
     return cancelled
@@ -317,11 +321,8 @@ def finish_sent(db: Database) -> None:
     """Mark sending broadcasts done once nothing of theirs waits in the outbox."""
     with db.write() as session:
         for bc in store.all_broadcasts(session):
-            if bc.status == store.SENDING and not store.queued_messages(session, bc.id):
-                row = store.row(session, bc.id)
-                if row is not None:
-                    row.status = store.DONE
-                    row.finished_at = datetime.now(UTC)
+            if bc.status == BroadcastStatus.SENDING and not store.queued_messages(session, bc.id):
+                store.set_status(session, bc.id, BroadcastStatus.DONE, finished_at=datetime.now(UTC))
 
 
 def dlt_fields(session: Session, message_author: str | None) -> dict[str, str]:

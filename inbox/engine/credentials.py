@@ -2,7 +2,8 @@
 variable), header values of keyword lookups (keyring or variable) and the verification key.
 
 Every keyring entry of the app lives under the one service `KEYRING_SERVICE`; the entry's user name
-says what it is: an account SID (a provider token), a lookup's name, or `VERIFICATION_KEY_USER`.
+says what it is: an account SID (a provider token), a lookup's name, `VERIFICATION_KEY_USER`, or a
+team database login (`database:LOGIN@HOST:PORT/DB`, kept by `store/logins.py`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import stat
 import threading
 from pathlib import Path
 
+from inbox.store.logins import KEYRING_SERVICE  # one keyring service for the app's secrets
+
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "inbox"
 # The HMAC key behind verification codes: this variable if set, else the keyring entry, else the file.
 VERIFICATION_KEY_ENV = "INBOX_VERIFICATION_KEY"
 VERIFICATION_KEY_USER = "verification-key"

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from inbox.core.events import EventBus
 from inbox.core.models import Channel
-from inbox.engine import credentials, sample_data, setup
+from inbox.engine import credentials, setup
 from inbox.engine.runner import Runner
+from inbox.engine.sample import conversations, history
 from inbox.engine.service import InboxService
 from inbox.simulator.client import SimulatorClient
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
@@ -61,7 +62,7 @@ class DemoEnvironment:
             events=self.events,
         )
         if seed_history:
-            sample_data.seed(self.db, self.channel, agent=agent)
+            history.write(self.db, self.channel, conversations.DEMO, agent=agent)
         self.runner = Runner(self.db, events=self.events, poll_interval=poll_interval, send_interval=0.5)
         self.service = InboxService(self.db, self.events, agent=agent, on_queued=self.runner.wake)
         self._stop = threading.Event()

@@ -192,7 +192,7 @@ def _contest_entry(ctx: InboundContext, tokens: tuple[str, ...]) -> bool:
         code: str | None
         if contest.keyword and tokens[0] == contest.keyword:
             code = "".join(tokens[1:]) or None
-        elif contest.uses_codes and contests.find_code(ctx.session, contest.id, "".join(tokens)) is not None:
+        elif contest.uses_codes and contests.has_code(ctx.session, contest.id, "".join(tokens)):
             code = "".join(tokens)
         else:
             continue

@@ -57,6 +57,7 @@ RECONCILE_SETTLE = timedelta(seconds=1)
 STATUS_ERRORS = 5
 # Transient send failures in a row (without a Retry-After) before a run stops sending on that channel.
 SEND_STRIKES = 3
+INTERRUPTED_REASON = "Interrupted while sending; checking with the provider"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +116,9 @@ class Outbox:
                     and optouts.is_opted_out(session, contact.id, row.channel_id)
                     and not compliance.may_send_to_opted_out(row.author)
                 ):
-                    row.status = MessageStatus.FAILED.value
-                    row.error_message = OPTED_OUT_REASON
+                    messages.set_fields(
+                        session, row.id, status=MessageStatus.FAILED.value, error_message=OPTED_OUT_REASON
+                    )
                     refused.append((row.id, row.conversation_id))
                     continue
                 jobs.append(
@@ -328,14 +330,8 @@ class Outbox:
     def mark_interrupted(self, older_than: timedelta = STALE_SENDING) -> int:
         """Rows left in `sending` by a process that died mid-request become `unknown`."""
         cutoff = datetime.now(UTC) - older_than
-        count = 0
         with self.db.write() as session:
-            for row in messages.with_status(session, MessageStatus.SENDING):
-                if row.updated_at <= cutoff:
-                    row.status = MessageStatus.UNKNOWN.value
-                    row.error_message = "Interrupted while sending; checking with the provider"
-                    count += 1
-        return count
+            return messages.mark_interrupted(session, cutoff, INTERRUPTED_REASON)
 
     def reconcile(self, report: SendReport | None = None, settle: timedelta = RECONCILE_SETTLE) -> SendReport:
         """Settle `unknown` rows: link them to the provider's record if the send happened, else requeue.
@@ -393,8 +389,8 @@ class Outbox:
                 and (m.date_created is None or m.date_created >= created_at - timedelta(minutes=5))
             ]
             with self.db.write() as session:
-                current = messages.get_row(session, msg_id)
-                if current is None or current.status != MessageStatus.UNKNOWN.value or current.provider_message_id:
+                current = messages.outbound(session, msg_id)
+                if current is None or current.status != MessageStatus.UNKNOWN or current.provider_message_id:
                     continue
                 if messages.sending_to(session, channel_id, to_number):
                     continue  # its answer could be our match: decide once it has landed
@@ -516,8 +512,8 @@ class Outbox:
         with self.db.write() as session:
             for update in updates:
                 msg_id = pending.get(update.provider_message_id)
-                row = messages.get_row(session, msg_id) if msg_id else None
-                if row is None or not messages.apply_status(session, row, update):
+                row = messages.apply_status(session, msg_id, update) if msg_id else None
+                if row is None:
                     continue
                 changed += 1
                 conv_ids.add(row.conversation_id)

@@ -39,13 +39,14 @@ from inbox.engine.leadership import Leadership
 from inbox.engine.lookups import run_lookups
 from inbox.engine.outbox import Outbox, SendReport
 from inbox.providers.base import MalformedResponse, ProviderError, Retryable
-from inbox.store import channels, cursors, health
+from inbox.store import channels, cursors, feed, health
 from inbox.store.db import Database
 from inbox.store.problems import describe_failure, public_text
 
 log = logging.getLogger(__name__)
 
 JOB_WORKERS = 12  # more than there are JOBS: no job ever waits for a free worker
+HOUSEKEEPING_SECONDS = 3600.0  # the change log is pruned hourly, to its retention (store.feed.RETENTION)
 
 
 class IngestFailed(RuntimeError):
@@ -339,6 +340,18 @@ class Runner:
         # A row written before the bounds existed (or by hand) must not spin the scheduler.
         return durations.POLL_INTERVAL.clamp(interval)
 
+    def _housekeeping_job(self) -> None:
+        """The leader prunes the change log: one process is enough, and any process can read it."""
+        if not self.is_leader():
+            return
+        try:
+            pruned = feed.prune(self.db)
+        except Exception as exc:  # noqa: BLE001 - the job runs again at its next tick
+            log.error("housekeeping: pruning the change log failed (%s)", describe_failure(exc))
+            return
+        if pruned:
+            log.info("housekeeping: pruned %d change(s) older than %s from the change log", pruned, feed.RETENTION)
+
     def _on_event(self, event: Event) -> None:
         """New credentials end the backoff of every channel using them (one account's token may
         serve several numbers) and release the replies held for them: the person who typed the
@@ -463,6 +476,8 @@ JOBS: tuple[Job, ...] = (
     Job("send", lambda r: r.send_interval, Runner._send_job, Runner._send_once),
     Job("refresh", lambda r: r.refresh_interval, Runner._refresh_job, Runner._refresh_once),
     Job("presence", lambda r: r.refresh_interval, _presence_job, _presence_once),
+    # The change log pruned to its retention; not a phase of sync_once (a one-shot run needs none).
+    Job("housekeeping", lambda r: HOUSEKEEPING_SECONDS, Runner._housekeeping_job, at_start=False),
 )
 
 

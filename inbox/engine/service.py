@@ -23,6 +23,7 @@ from inbox.core.models import (
     MessageStatus,
     OptOutSource,
     OptOutState,
+    SearchHit,
 )
 from inbox.store import agents, audit, channels, contacts, conversations, health, messages, optouts, search
 from inbox.store.agents import PermissionDenied, Role
@@ -75,16 +76,6 @@ class ConversationFilter:
     agent: str | None = None  # for "mine"
     sort: str = "activity"  # "activity" (newest first) or "waiting" (longest wait first)
     channel_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    message_id: int
-    conversation_id: int
-    contact_name: str | None
-    contact_phone: str
-    body: str
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +175,7 @@ class InboxService:
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Literal search over message text (the query is never interpreted as syntax)."""
         with self.db.read() as s:
-            return [SearchHit(*row) for row in search.messages(s, query, limit)]
+            return search.messages(s, query, limit)
 
     def channels(self) -> list[Channel]:
         with self.db.read() as s:
@@ -194,15 +185,15 @@ class InboxService:
         with self.db.read() as s:
             result = []
             for ch in channels.all_active(s):
-                row = health.get(s, ch.id)
+                record = health.get(s, ch.id)
                 result.append(
                     ChannelHealth(
                         channel_id=ch.id,
                         channel_name=ch.name,
-                        last_poll_ok_at=row.last_poll_ok_at if row else None,
-                        last_error=row.last_error if row and row.consecutive_failures else None,
-                        last_error_at=row.last_error_at if row else None,
-                        next_retry_at=row.next_retry_at if row and row.consecutive_failures else None,
+                        last_poll_ok_at=record.last_poll_ok_at if record else None,
+                        last_error=record.last_error if record and record.consecutive_failures else None,
+                        last_error_at=record.last_error_at if record else None,
+                        next_retry_at=record.next_retry_at if record and record.consecutive_failures else None,
                         backlog=health.backlog(s, ch.id),
                     )
                 )

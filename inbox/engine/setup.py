@@ -26,7 +26,7 @@ from inbox.engine import automation, credentials
 from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
 from inbox.store import audit, channels
 from inbox.store import rules as stored_rules
-from inbox.store.db import Database
+from inbox.store.db import Database, resolve_url
 from inbox.store.models import ChannelRow, max_length
 
 log = logging.getLogger(__name__)
@@ -258,6 +258,19 @@ def check_connection(account_sid: str, token: str, number: str, base_url: str | 
 
 
 # -- channels ------------------------------------------------------------------------------------
+def database_url(url: str | None = None) -> str:
+    """The database a command opens: `url`, else $INBOX_DATABASE_URL, else the per-user default."""
+    return resolve_url(url)
+
+
+def open_database(url: str | None = None) -> Database:
+    """The inbox database at `url` (see `database_url`), migrated to this version's schema. For
+    front ends that hold no store types of their own (the desktop)."""
+    db = Database(url)
+    db.upgrade()
+    return db
+
+
 def has_channel(db: Database) -> bool:
     with db.read() as s:
         return bool(channels.all_active(s))

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from inbox.core import phone as phones
 from inbox.core import verification as otp
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
-from inbox.core.models import MessageKind
+from inbox.core.models import MessageKind, OutboundMessage
 from inbox.core.verification import (
     AttemptResult,
     Challenge,
@@ -42,7 +42,6 @@ from inbox.engine import credentials, replies
 from inbox.store import audit, channels, contacts, conversations, optouts
 from inbox.store import verifications as store
 from inbox.store.db import Database
-from inbox.store.models import ConversationRow
 
 if TYPE_CHECKING:
     from inbox.engine.inbound import InboundContext
@@ -80,14 +79,8 @@ class Expectation:
 
 
 # -- the outbox hook -------------------------------------------------------------------------------
-class _OutboundRow(Protocol):
-    id: int
-    body: str
-    masked: bool
-
-
-def outbound_text(session: Session, row: _OutboundRow) -> str:
-    """The text to hand to the provider for an outbound row: the real code for a masked code message."""
+def outbound_text(session: Session, row: OutboundMessage) -> str:
+    """The text to hand to the provider for an outbound message: the real code for a masked code message."""
     if not row.masked:
         return row.body
     found = store.sealed_for_message(session, row.id)
@@ -285,9 +278,7 @@ def _mask_inbound(ctx: InboundContext) -> None:
         # Overwrite the freed bytes of the old text instead of leaving them in the file's free space.
         session.execute(text("PRAGMA secure_delete=ON"))
     store.mask_message(session, ctx.message_id, otp.MASK)
-    row = session.get(ConversationRow, ctx.conversation_id)
-    if row is not None and row.last_message_preview == conversations.preview_of(ctx.body):
-        row.last_message_preview = otp.MASK
+    conversations.replace_preview(session, ctx.conversation_id, conversations.preview_of(ctx.body), otp.MASK)
 
 
 def _reply(ctx: InboundContext, body: str, kind: MessageKind) -> None:

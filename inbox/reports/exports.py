@@ -349,6 +349,24 @@ def _xlsx_value(value: Any, zone: tzinfo) -> Any:
 
 
 # -- writing -------------------------------------------------------------------------------------
+def export_poll_results(db: Database, actor: str, poll_id: int, path: Path, fmt: str) -> ExportResult:
+    """A poll's results table (option, label, votes, share) through the one file writer: written
+    beside the target and renamed into place, so a half-written file never appears; audited."""
+    from inbox.store import polls
+
+    with db.read() as s:
+        results = polls.results(s, poll_id)
+    if results is None:
+        raise ValueError(f"no poll {poll_id}")
+    rows = [(neutralise(o.key), neutralise(o.label), o.votes, round(o.share, 4)) for o in results.options]
+    result = _write(
+        fmt, Path(path), ("option", "label", "votes", "share"), iter(rows), len(rows), None, None, "poll results"
+    )
+    with db.write() as s:
+        audit.record(s, actor, "export", f"poll:{poll_id}", format=fmt, rows=result.rows)
+    return result
+
+
 def _write(
     fmt: str,
     target: Path,

@@ -3,6 +3,10 @@
 The policy lives here, in the store layer, so the engine and the reports layer (which may not import
 each other) check permissions against the same rules. A laptop install with no agents defined treats
 its single local user as admin: an empty `agents` table means "no team set up yet", not "nobody may".
+
+On a team database (PostgreSQL set up by `inbox team init`, see `store.privileges`) an agent's name
+is their database login: whoever connects as `bob` is bob, and a claim to be anyone else is refused
+here, below every use case, as the database's own policies refuse it below the app.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from inbox.core import typed_text
+from inbox.core.identity import impersonation
 from inbox.store.models import max_length
 from inbox.store.report_tables import AgentRow
 
@@ -34,6 +39,15 @@ class PermissionDenied(Exception):
 
 class UnknownAgent(Exception):
     """A name that is not in the agents table once a team is set up."""
+
+
+class Impersonation(PermissionDenied):
+    """A team connection logged in as one agent asked to act as another."""
+
+
+# Written by `inbox team init` (value: the prefix of the team's group roles); its presence on a
+# PostgreSQL database means "the agent is the login".
+TEAM_SETTING = "team_groups"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +87,26 @@ def team_defined(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(AgentRow)))
 
 
+def session_login(session: Session) -> str | None:
+    """The login of a team connection when it is an agent's (None on SQLite, on a PostgreSQL
+    database without `inbox team init`, and for a login that is no agent, like the owner's)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    login, team = session.execute(
+        text("SELECT session_user, EXISTS (SELECT 1 FROM settings WHERE key = :k)"), {"k": TEAM_SETTING}
+    ).one()
+    if not team or session.scalar(select(AgentRow.id).where(AgentRow.name == login)) is None:
+        return None
+    return str(login)
+
+
 def actor(session: Session, name: str) -> Actor:
-    """The actor for `name`: admin while no agents are defined; an unknown or inactive name is refused."""
+    """The actor for `name`: admin while no agents are defined; an unknown or inactive name is refused.
+
+    On a team connection `name` must be the login (Impersonation otherwise)."""
+    login = session_login(session)
+    if login is not None and name != login:
+        raise Impersonation(impersonation(login, name))
     if not team_defined(session):
         return Actor(name, Role.ADMIN)
     found = get(session, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -11,8 +12,12 @@ from inbox.core.models import AuditEvent
 from inbox.store.models import AuditEventRow
 
 
-def record(session: Session, actor: str, action: str, subject: str, **detail: Any) -> None:
-    session.add(AuditEventRow(actor=actor, action=action, subject=subject, detail=detail))
+def record(
+    session: Session, actor: str, action: str, subject: str, *, at: datetime | None = None, **detail: Any
+) -> None:
+    """One entry, now (or at `at`: made-up history dated in the past)."""
+    when = {} if at is None else {"at": at}
+    session.add(AuditEventRow(actor=actor, action=action, subject=subject, detail=detail, **when))
 
 
 def recent(session: Session, limit: int = 100) -> list[AuditEvent]:

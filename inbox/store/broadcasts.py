@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from inbox.core import durations, quiet_hours
+from inbox.core.engagement import BroadcastKind, BroadcastStatus
 from inbox.core.models import Direction, MessageStatus
 from inbox.store.engagement_tables import (
     BroadcastRecipientRow,
@@ -21,14 +22,15 @@ from inbox.store.engagement_tables import (
 )
 from inbox.store.models import ContactRow, ConversationRow, MessageRow, OptOutEventRow
 
-SCHEDULED = "scheduled"
-FANNING_OUT = "fanning_out"
-SENDING = "sending"
-PAUSED = "paused"
-DONE = "done"
-CANCELLED = "cancelled"
-MARKETING = "marketing"
-TRANSACTIONAL = "transactional"
+# The enum members under the names the desktop's engagement pages use.
+SCHEDULED = BroadcastStatus.SCHEDULED
+FANNING_OUT = BroadcastStatus.FANNING_OUT
+SENDING = BroadcastStatus.SENDING
+PAUSED = BroadcastStatus.PAUSED
+DONE = BroadcastStatus.DONE
+CANCELLED = BroadcastStatus.CANCELLED
+MARKETING = BroadcastKind.MARKETING
+TRANSACTIONAL = BroadcastKind.TRANSACTIONAL
 CANCELLED_REASON = "Cancelled with its broadcast before it was sent"
 # A paused row waits "forever": the outbox only claims rows whose next attempt is due.
 PAUSED_UNTIL = datetime(9999, 1, 1, tzinfo=UTC)
@@ -58,8 +60,8 @@ class Broadcast:
     list_name: str | None
     contact_ids: tuple[int, ...] | None
     body: str
-    kind: str
-    status: str
+    kind: BroadcastKind
+    status: BroadcastStatus
     scheduled_at: datetime
     dlt_template_id: str | None
     created_by: str
@@ -95,8 +97,8 @@ def _dto(row: BroadcastRow) -> Broadcast:
         row.list_name,
         tuple(row.contact_ids) if row.contact_ids is not None else None,
         row.body,
-        row.kind,
-        row.status,
+        BroadcastKind(row.kind),
+        BroadcastStatus(row.status),
         row.scheduled_at,
         row.dlt_template_id,
         row.created_by,
@@ -172,7 +174,7 @@ def create(
     *,
     channel_id: int,
     body: str,
-    kind: str,
+    kind: BroadcastKind,
     scheduled_at: datetime,
     created_by: str,
     list_name: str | None = None,
@@ -185,8 +187,8 @@ def create(
         list_name=list_name,
         contact_ids=contact_ids,
         body=body,
-        kind=kind,
-        status=SCHEDULED,
+        kind=BroadcastKind(kind).value,
+        status=BroadcastStatus.SCHEDULED.value,
         scheduled_at=scheduled_at,
         dlt_template_id=dlt_template_id,
         dlt_category=dlt_category,
@@ -202,8 +204,26 @@ def get(session: Session, broadcast_id: int) -> Broadcast | None:
     return _dto(row) if row else None
 
 
-def row(session: Session, broadcast_id: int) -> BroadcastRow | None:
-    return session.get(BroadcastRow, broadcast_id)
+def set_status(
+    session: Session,
+    broadcast_id: int,
+    status: BroadcastStatus,
+    *,
+    started_at: datetime | None = None,
+    fanned_out_at: datetime | None = None,
+    finished_at: datetime | None = None,
+) -> None:
+    """Move a broadcast to `status`, stamping the given moments (the others are left as they are)."""
+    row = session.get(BroadcastRow, broadcast_id)
+    if row is None:
+        return
+    row.status = status.value
+    if started_at is not None:
+        row.started_at = started_at
+    if fanned_out_at is not None:
+        row.fanned_out_at = fanned_out_at
+    if finished_at is not None:
+        row.finished_at = finished_at
 
 
 def all_broadcasts(session: Session) -> list[Broadcast]:
@@ -216,8 +236,8 @@ def due(session: Session, now: datetime) -> list[int]:
         session.scalars(
             select(BroadcastRow.id)
             .where(
-                ((BroadcastRow.status == SCHEDULED) & (BroadcastRow.scheduled_at <= now))
-                | (BroadcastRow.status == FANNING_OUT)
+                ((BroadcastRow.status == BroadcastStatus.SCHEDULED.value) & (BroadcastRow.scheduled_at <= now))
+                | (BroadcastRow.status == BroadcastStatus.FANNING_OUT.value)
             )
             .order_by(BroadcastRow.scheduled_at, BroadcastRow.id)
         )
@@ -319,7 +339,7 @@ def set_next_attempt(session: Session, plan: list[tuple[int, datetime, bool]]) -
 
 
 def stats(session: Session, broadcast_id: int) -> BroadcastStats | None:
-    bc = row(session, broadcast_id)
+    bc = session.get(BroadcastRow, broadcast_id)
     if bc is None:
         return None
     by_status: dict[str, int] = {}

@@ -157,12 +157,17 @@ def import_codes(session: Session, contest_id: int, codes: Iterable[str]) -> Imp
     return ImportReport(added, duplicates, empty)
 
 
-def find_code(session: Session, contest_id: int, code: str) -> ContestCodeRow | None:
+def _code_row(session: Session, contest_id: int, code: str) -> ContestCodeRow | None:
     return session.scalar(
         select(ContestCodeRow).where(
             ContestCodeRow.contest_id == contest_id, ContestCodeRow.digest == code_digest(contest_id, code)
         )
     )
+
+
+def has_code(session: Session, contest_id: int, code: str) -> bool:
+    """Whether `code` is one of the contest's codes, used or not."""
+    return _code_row(session, contest_id, code) is not None
 
 
 def entries_since(session: Session, contest: Contest, contact_id: int, at: datetime) -> int:
@@ -183,7 +188,7 @@ def enter(
     if contest.uses_codes:
         if not code:
             return EntryResult.INVALID
-        code_row = find_code(session, contest.id, code)
+        code_row = _code_row(session, contest.id, code)
         if code_row is None:
             return EntryResult.INVALID
         if code_row.used_by is not None:
@@ -204,6 +209,14 @@ def enter(
     )
     session.flush()
     return EntryResult.VALID
+
+
+def code_counts(session: Session) -> dict[int, tuple[int, int]]:
+    """Per contest with a code pack: (codes imported, codes used)."""
+    stmt = select(ContestCodeRow.contest_id, func.count(), func.count(ContestCodeRow.used_by)).group_by(
+        ContestCodeRow.contest_id
+    )
+    return {cid: (total, used) for cid, total, used in session.execute(stmt)}
 
 
 def entrants(session: Session, contest_id: int) -> list[Entrant]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from inbox.core.models import AuthorKind, ConversationStatus, ConversationSummary, Direction
@@ -15,6 +15,7 @@ from inbox.store.models import (
     ContactRow,
     ConversationLabelRow,
     ConversationRow,
+    MessageRow,
     OptOutRow,
 )
 from inbox.store.upsert import insert_ignore
@@ -95,6 +96,25 @@ def touch_outbound(
         row.unread_count = 0
 
 
+def _last_agent() -> ColumnElement[str | None]:
+    """Who wrote the preview line when an agent did: the author of the conversation's latest agent
+    reply. Read only for rows whose preview is an agent's (the CASE), so it walks back over the
+    few notes after that reply, never a long customer-only thread."""
+    latest = (
+        select(MessageRow.author)
+        .where(
+            MessageRow.conversation_id == ConversationRow.id,
+            MessageRow.direction == Direction.OUTBOUND.value,
+            MessageRow.author_kind == AuthorKind.AGENT.value,
+        )
+        .order_by(MessageRow.id.desc())
+        .limit(1)
+        .correlate(ConversationRow)
+        .scalar_subquery()
+    )
+    return case((ConversationRow.last_message_author_kind == AuthorKind.AGENT.value, latest), else_=None)
+
+
 def _summary_select() -> Select:
     return (
         select(
@@ -103,6 +123,7 @@ def _summary_select() -> Select:
             ContactRow.display_name,
             ChannelRow.name,
             func.coalesce(OptOutRow.opted_out, False),
+            _last_agent(),
         )
         .join(ContactRow, ContactRow.id == ConversationRow.contact_id)
         .join(ChannelRow, ChannelRow.id == ConversationRow.channel_id)
@@ -117,7 +138,7 @@ def _summary_select() -> Select:
 
 
 def _to_summary(
-    row: ConversationRow, phone: str, name: str | None, channel: str, opted_out: bool
+    row: ConversationRow, phone: str, name: str | None, channel: str, opted_out: bool, author: str | None
 ) -> ConversationSummary:
     return ConversationSummary(
         id=row.id,
@@ -139,6 +160,7 @@ def _to_summary(
         snoozed_until=row.snoozed_until,
         waiting_since=row.waiting_since,
         last_message_author_kind=AuthorKind(row.last_message_author_kind) if row.last_message_author_kind else None,
+        last_message_author=author,
     )
 
 
@@ -265,6 +287,16 @@ def lock(session: Session, conversation_id: int) -> bool:
 
 def set_fields(session: Session, conversation_id: int, **values: object) -> None:
     session.execute(update(ConversationRow).where(ConversationRow.id == conversation_id).values(**values))
+
+
+def replace_preview(session: Session, conversation_id: int, shown: str, replacement: str) -> None:
+    """Show `replacement` in the list instead of `shown`, if the list still shows it (a later
+    message has its own preview, which stays)."""
+    session.execute(
+        update(ConversationRow)
+        .where(ConversationRow.id == conversation_id, ConversationRow.last_message_preview == shown)
+        .values(last_message_preview=replacement)
+    )
 
 
 def unread_total(session: Session) -> int:

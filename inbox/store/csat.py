@@ -37,6 +37,15 @@ class PendingAsk:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenRequest:
+    """A rating asked and not answered yet: the one a "1"–"5" reply answers."""
+
+    id: int
+    conversation_id: int
+    agent: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CsatResponse:
     conversation_id: int
     agent: str | None
@@ -103,8 +112,8 @@ def record_ask(session: Session, ask: PendingAsk, agent: str | None, at: datetim
     return insert_ignore(session, CsatRequestRow.__table__, values, ["conversation_id", "after_message_id"]) is not None
 
 
-def open_request(session: Session, conversation_id: int, at: datetime) -> CsatRequestRow | None:
-    return session.scalar(
+def open_request(session: Session, conversation_id: int, at: datetime) -> OpenRequest | None:
+    row = session.scalar(
         select(CsatRequestRow)
         .where(
             CsatRequestRow.conversation_id == conversation_id,
@@ -114,10 +123,14 @@ def open_request(session: Session, conversation_id: int, at: datetime) -> CsatRe
         .order_by(CsatRequestRow.id.desc())
         .limit(1)
     )
+    return OpenRequest(row.id, row.conversation_id, row.agent) if row is not None else None
 
 
-def record_response(session: Session, request: CsatRequestRow, score: int, at: datetime) -> None:
-    request.answered = True
+def record_response(session: Session, request: OpenRequest, score: int, at: datetime) -> None:
+    """Answer the request with `score` (it is asked no more) and keep the rating."""
+    row = session.get(CsatRequestRow, request.id)
+    if row is not None:
+        row.answered = True
     session.add(CsatResponseRow(conversation_id=request.conversation_id, agent=request.agent, score=score, at=at))
     session.flush()
 

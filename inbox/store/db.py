@@ -15,6 +15,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from inbox.store import logins
+
 ENV_URL = "INBOX_DATABASE_URL"
 BUSY_TIMEOUT_S = 10
 # The database holds every customer's messages: only its owner may read it (see `private_sqlite_file`).
@@ -159,7 +161,9 @@ def make_engine(url: str, *, on_busy: Callable[[], None] | None = None, **kwargs
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin(on_busy))
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    logins.use_saved_password(engine, url)
+    return engine
 
 
 class Database:

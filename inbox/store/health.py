@@ -6,6 +6,7 @@ error remembers which road it came from and only a success on that same road cle
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,6 +22,19 @@ def _row(session: Session, channel_id: int) -> ChannelHealthRow:
         row = ChannelHealthRow(channel_id=channel_id, consecutive_failures=0)
         session.add(row)
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRecord:
+    """A channel's last successes and its current failure streak, as recorded."""
+
+    channel_id: int
+    last_poll_ok_at: datetime | None
+    last_send_ok_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_retry_at: datetime | None
+    consecutive_failures: int
 
 
 POLL = "poll"
@@ -63,8 +77,19 @@ def failed(
     return row.consecutive_failures
 
 
-def get(session: Session, channel_id: int) -> ChannelHealthRow | None:
-    return session.get(ChannelHealthRow, channel_id)
+def get(session: Session, channel_id: int) -> HealthRecord | None:
+    row = session.get(ChannelHealthRow, channel_id)
+    if row is None:
+        return None
+    return HealthRecord(
+        row.channel_id,
+        row.last_poll_ok_at,
+        row.last_send_ok_at,
+        row.last_error,
+        row.last_error_at,
+        row.next_retry_at,
+        row.consecutive_failures or 0,
+    )
 
 
 def backlog(session: Session, channel_id: int) -> int:

@@ -18,6 +18,7 @@ from inbox.core.models import (
     Message,
     MessageKind,
     MessageStatus,
+    OutboundMessage,
     ProviderMessage,
 )
 from inbox.store.models import MessageRow, utcnow
@@ -92,6 +93,27 @@ def to_dto(row: MessageRow) -> Message:
         delivered_at=row.delivered_at,
         masked=row.masked,
         kind=_kind(row.kind),
+    )
+
+
+def _outbound(row: MessageRow) -> OutboundMessage:
+    return OutboundMessage(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        channel_id=row.channel_id,
+        to_number=row.to_number,
+        from_number=row.from_number,
+        body=row.body,
+        author=row.author,
+        masked=row.masked,
+        status=MessageStatus(row.status),
+        attempts=row.attempts,
+        provider_message_id=row.provider_message_id,
+        error_message=row.error_message,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        sent_at=row.sent_at,
+        next_attempt_at=row.next_attempt_at,
     )
 
 
@@ -250,11 +272,13 @@ def get_many(session: Session, ids: Iterable[int]) -> list[Message]:
     return [to_dto(r) for r in rows]
 
 
-def get_row(session: Session, message_id: int) -> MessageRow | None:
-    return session.get(MessageRow, message_id)
+def outbound(session: Session, message_id: int) -> OutboundMessage | None:
+    """One MT as the outbox sees it (None for an unknown id or a message that is not outbound)."""
+    row = session.get(MessageRow, message_id)
+    return _outbound(row) if row is not None and row.direction == Direction.OUTBOUND.value else None
 
 
-def claim_due(session: Session, now: datetime, limit: int, channel_id: int | None = None) -> list[MessageRow]:
+def claim_due(session: Session, now: datetime, limit: int, channel_id: int | None = None) -> list[OutboundMessage]:
     """Move due queued MTs to `sending` and return them. The caller commits before any HTTP call,
     so a crash after this point leaves evidence (`sending`) that reconciliation looks at."""
     stmt = (
@@ -277,7 +301,7 @@ def claim_due(session: Session, now: datetime, limit: int, channel_id: int | Non
         row.attempts += 1
         row.updated_at = now
     session.flush()
-    return rows
+    return [_outbound(row) for row in rows]
 
 
 def touch_sending(session: Session, message_id: int, now: datetime) -> bool:
@@ -314,14 +338,31 @@ def undefer(session: Session, channel_ids: Iterable[int], reason_prefix: str) ->
     return int(result.rowcount or 0)
 
 
-def with_status(
-    session: Session, status: MessageStatus, channel_id: int | None = None, limit: int = 500
-) -> list[MessageRow]:
-    """Outbound rows in `status` that the provider has not acknowledged (no provider id yet)."""
+def _with_status(session: Session, status: MessageStatus, channel_id: int | None, limit: int) -> list[MessageRow]:
     stmt = select(MessageRow).where(MessageRow.status == status.value, MessageRow.provider_message_id.is_(None))
     if channel_id is not None:
         stmt = stmt.where(MessageRow.channel_id == channel_id)
     return list(session.scalars(stmt.order_by(MessageRow.id).limit(limit)))
+
+
+def with_status(
+    session: Session, status: MessageStatus, channel_id: int | None = None, limit: int = 500
+) -> list[OutboundMessage]:
+    """Outbound rows in `status` that the provider has not acknowledged (no provider id yet)."""
+    return [_outbound(row) for row in _with_status(session, status, channel_id, limit)]
+
+
+def mark_interrupted(session: Session, cutoff: datetime, reason: str, limit: int = 500) -> int:
+    """Rows in `sending` (no provider id) not renewed since `cutoff` become `unknown` with `reason`:
+    their sender died mid-request, so only the provider's records can say whether they went out."""
+    count = 0
+    for row in _with_status(session, MessageStatus.SENDING, None, limit):
+        if row.updated_at <= cutoff:
+            row.status = MessageStatus.UNKNOWN.value
+            row.error_message = reason
+            count += 1
+    session.flush()
+    return count
 
 
 def set_fields(session: Session, message_id: int, **values: object) -> None:
@@ -329,7 +370,7 @@ def set_fields(session: Session, message_id: int, **values: object) -> None:
     session.execute(update(MessageRow).where(MessageRow.id == message_id).values(**values))
 
 
-def awaiting_status(session: Session, channel_id: int, limit: int = 200) -> list[MessageRow]:
+def awaiting_status(session: Session, channel_id: int, limit: int = 200) -> list[OutboundMessage]:
     """Sent MTs whose final delivery state we do not know yet."""
     stmt = (
         select(MessageRow)
@@ -342,16 +383,20 @@ def awaiting_status(session: Session, channel_id: int, limit: int = 200) -> list
         .order_by(MessageRow.id)
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return [_outbound(row) for row in session.scalars(stmt)]
 
 
-def apply_status(session: Session, row: MessageRow, update_: ProviderMessage) -> bool:
-    """Apply a provider status; never move a final status backwards. Returns whether it changed."""
+def apply_status(session: Session, message_id: int, update_: ProviderMessage) -> OutboundMessage | None:
+    """Apply a provider status; never move a final status backwards. Returns the message as it now
+    stands if this changed it, None if it did not (or there is no such message)."""
+    row = session.get(MessageRow, message_id)
+    if row is None:
+        return None
     if MessageStatus(row.status) in FINAL_STATUSES and update_.status not in FINAL_STATUSES:
-        return False
+        return None
     changed = row.status != update_.status.value or row.error_code != update_.error_code
     if not changed:
-        return False
+        return None
     row.status = update_.status.value
     row.error_code = update_.error_code
     row.error_message = update_.error_message
@@ -361,7 +406,8 @@ def apply_status(session: Session, row: MessageRow, update_: ProviderMessage) ->
     if update_.status == MessageStatus.DELIVERED:
         row.delivered_at = now
     row.updated_at = now
-    return True
+    session.flush()
+    return _outbound(row)
 
 
 def sending_to(session: Session, channel_id: int, to_number: str) -> bool:

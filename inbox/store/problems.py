@@ -132,7 +132,12 @@ def _postgres(orig: BaseException, url: str | None) -> str:
         login = ("authentication failed", "no password", "role ")
         state = "28000" if any(w in lowered for w in login) else state
     if state.startswith("28"):
-        return f"PostgreSQL{server} refused the login: check the user and password in the URL {_WHERE}"
+        return (
+            f"PostgreSQL{server} refused the login: check the user in the URL and the password "
+            f"(in the URL, ~/.pgpass, or the keyring: `inbox team connect`) {_WHERE}"
+        )
+    if state == "42501":  # a team database's roles (store.privileges): the login may not do this
+        return f"your database login may not do this ({message}): ask an admin — nothing was changed"
     if state == "3D000":
         return f"PostgreSQL{server} has no such database: create it or fix the URL {_WHERE}"
     if state == "25006":

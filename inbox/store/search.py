@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
+from inbox.core.models import SearchHit
 from inbox.store.models import ContactRow, ConversationRow, MessageRow
 
 TRIGRAM = 3  # the shortest term a trigram index (FTS5 or pg_trgm) can look up
@@ -49,7 +50,7 @@ def bulk_indexing(session: Session) -> Iterator[None]:
 
     Why: FTS5 flushes its pending terms at every trigger statement, so a trigger-per-row insert
     costs ~90 µs a row with the trigram tokenizer against ~13 µs for one INSERT … SELECT (measured
-    on 100,000 rows). Only for bulk loads (``engine.seed``); everything happens in the caller's
+    on 100,000 rows). Only for bulk loads (``engine.sample.bulk``); everything happens in the caller's
     transaction, so other connections never see rows missing from the index. Rows inserted in the
     block must have ids above every existing id. A no-op on PostgreSQL (the GIN index is maintained
     by the insert itself).
@@ -127,8 +128,8 @@ def _postgres(terms: list[str], limit: int) -> Select:
     return _base().join(hits, hits.c.id == MessageRow.id).order_by(MessageRow.id.desc())
 
 
-def messages(session: Session, query: str, limit: int = 50) -> list[tuple]:
-    """(message_id, conversation_id, contact_name, contact_phone, body, created_at), newest first.
+def messages(session: Session, query: str, limit: int = 50) -> list[SearchHit]:
+    """The messages that contain every term, newest first, with their contact.
 
     Masked messages (verification codes) are never searchable."""
     terms = query.split()
@@ -136,4 +137,4 @@ def messages(session: Session, query: str, limit: int = 50) -> list[tuple]:
         return []
     dialect = session.get_bind().dialect.name
     stmt = _postgres(terms, limit) if dialect == "postgresql" else _sqlite(terms, limit)
-    return [tuple(r) for r in session.execute(stmt)]
+    return [SearchHit(*r) for r in session.execute(stmt)]

@@ -20,9 +20,9 @@ from inbox.ui.icons import ICON_DIR
 
 def about_html() -> str:
     """The dialog's rich text; everything interpolated is escaped (paths may hold anything)."""
-    from inbox.store.db import resolve_url
+    from inbox.engine.setup import database_url
 
-    database = resolve_url(None)
+    database = database_url()
     if "@" in database:  # never show a password; the host is enough to recognise it
         database = database.split("://", 1)[0] + "://…@" + database.rsplit("@", 1)[1]
     return (

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from inbox.engine.service import InboxService
 from inbox.engine.verification import Verifier
 from inbox.ui import ops, theme
+from inbox.ui.live import LiveUpdates
 from inbox.ui.main_window import MainWindow
 
 
@@ -35,20 +36,22 @@ def run_app(
     on_close: Callable[[], None] | None = None,
     extra_windows: Iterable[QWidget] = (),
     verifier: Verifier | None = None,
+    live: LiveUpdates | None = None,
 ) -> int:
     """Show the inbox for ``service`` and run the event loop; returns the exit code.
 
     Args:
-        service: the facade (real engine, or ``preview_data.demo_service()``).
+        service: the one backend handle every window uses (the real engine, or a sample inbox).
         title: window title (the demo shows its database there).
         on_close: called when the main window closes (stop the engine's scheduler).
         extra_windows: other top-level windows to show too (the simulator's demo phone).
         verifier: enables "Verify identity" (``inbox.engine.verification.Verifier``).
+        live: the database's change feed (``inbox.ui.live``): other processes' changes show too.
     """
     app = ensure_app()
     theme.apply_theme(app)
     theme.follow_system(app)
-    window = MainWindow(service, title=title, on_close=on_close, verifier=verifier)
+    window = MainWindow(service, title=title, on_close=on_close, verifier=verifier, live=live)
     window.show()
     extras = list(extra_windows)
     for w in extras:
@@ -61,10 +64,11 @@ def run_app(
 
 
 def main() -> int:
-    """`python -m inbox.ui.app`: the demo data, no database."""
-    from inbox.ui.preview_data import demo_service
+    """`python -m inbox.ui.app`: the preview conversations in a temporary SQLite inbox, no provider."""
+    from inbox.engine.sample.temporary import preview_inbox
 
-    return run_app(demo_service(), title="Inbox · demo data")
+    with preview_inbox() as inbox:  # written before Qt starts, off the GUI's watch
+        return run_app(inbox.service(), title="Inbox · sample data")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from inbox.core.events import EventBus
-    from inbox.store.db import Database
+    from inbox.engine.service import InboxService
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -17,8 +17,12 @@ def run_demo(args: argparse.Namespace) -> int:
     # Everything that touches the database or the network starts before Qt, off the GUI's watch.
     env = DemoEnvironment(agent=getattr(args, "agent", None) or "demo-agent").start()
     try:
+        from inbox.engine.live import newest_change
         from inbox.ui.app import ensure_app, run_app
         from inbox.ui.demo_phone import DemoPhoneWindow
+        from inbox.ui.live import LiveUpdates
+
+        since = newest_change(env.db)  # before the first loads: nothing committed after is missed
 
         app = ensure_app()
         from inbox.ui import smoke
@@ -38,6 +42,7 @@ def run_demo(args: argparse.Namespace) -> int:
             on_close=on_close,
             extra_windows=[phone],
             verifier=Verifier(env.db, env.events),
+            live=LiveUpdates(env.service, since=since),
         )
     finally:
         env.close()
@@ -53,37 +58,48 @@ def run_gui(args: argparse.Namespace) -> int:
     from inbox.engine.leadership import Leadership
     from inbox.engine.runner import Runner
     from inbox.engine.service import InboxService
-    from inbox.engine.setup import has_channel
+    from inbox.engine.setup import database_url, has_channel, open_database
     from inbox.engine.verification import Verifier
-    from inbox.store.db import Database, resolve_url
     from inbox.ui import single_instance, smoke
     from inbox.ui.app import ensure_app
 
     smoke.arm_from_env(ensure_app())  # hidden self-check for packaged builds (INBOX_SMOKE_TEST=1)
-    instance = single_instance.claim(resolve_url(args.db))  # held until the window closes
+    instance = single_instance.claim(database_url(args.db))  # held until the window closes
     if instance is None:  # already open on this database: that window came to the front
         return 0
-    db = Database(args.db)
-    db.upgrade()
+    db = open_database(args.db)
     events = EventBus()
     try:
         if not has_channel(db):  # before Qt runs: nothing here is on the GUI's watch yet
-            choice = _first_run(db, events)
+            choice = _first_run(InboxService(db, events, agent=_agent_name(args, None)))
             if choice == "demo":
                 db.dispose()
                 return run_demo(args)
             if choice is None:
                 return 0
+        from inbox.reports import team
         from inbox.ui import settings
         from inbox.ui.app import run_app
 
-        agent = _agent_name(args, settings.agent_name())
+        member = team.whoami(db)  # on a team database the agent is the login, whatever Settings say
+        claimed = getattr(args, "claimed_identity", None)
+        if member is not None and claimed and claimed != member.name:
+            from inbox.core.identity import impersonation
+
+            print(f"inbox: {impersonation(member.name, claimed)}", file=sys.stderr)
+            return 2
+        agent = member.name if member is not None else _agent_name(args, settings.agent_name())
         # Desktops share the lease with daemons: one process polls and sends per database.
         runner = Runner(db, events=events, leadership=Leadership(db))
         runner.start()
         try:
+            from inbox.engine.live import newest_change
+            from inbox.ui.live import LiveUpdates
+
             service = InboxService(db, events, agent=agent, on_queued=runner.wake)
-            return run_app(service, title="Inbox", verifier=Verifier(db, events))
+            since = newest_change(db)  # before the first loads: nothing committed after is missed
+            live = LiveUpdates(service, since=since)
+            return run_app(service, title="Inbox", verifier=Verifier(db, events), live=live)
         finally:
             runner.shutdown()
     finally:
@@ -101,15 +117,15 @@ def _agent_name(args: argparse.Namespace, saved: str | None) -> str:
     return saved or given or "agent"
 
 
-def _first_run(db: Database, events: EventBus) -> str | None:
+def _first_run(service: InboxService) -> str | None:
     """Show the setup wizard; returns "channel", "demo" or None (closed)."""
     from inbox.ui import theme
     from inbox.ui.app import ensure_app
-    from inbox.ui.setup.wizard import for_database
+    from inbox.ui.setup.wizard import for_service
 
     app = ensure_app()
     theme.apply_theme(app)
-    wizard = for_database(db, events)
+    wizard = for_service(service)
     wizard.exec()
     return wizard.choice
 

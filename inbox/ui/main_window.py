@@ -19,12 +19,12 @@ from inbox.core.models import Channel
 from inbox.core.verification import ChallengeStatus, VerificationStatus
 from inbox.engine import setup
 from inbox.engine.service import InboxService, SearchHit
-from inbox.store.db import Database
 from inbox.ui import about, icons, ops, presence, settings, shortcuts, theme
 from inbox.ui.bridge import EventBridge
 from inbox.ui.contact.panel import PANEL_WIDTH, ContactPanel
 from inbox.ui.conversations.pane import ConversationListPane
 from inbox.ui.notifications import Notifier, badge_pixmap
+from inbox.ui.refresh import Refresher
 from inbox.ui.search.dialog import SearchDialog
 from inbox.ui.status import StatusBarController
 from inbox.ui.thread.header import verification_chip
@@ -32,6 +32,7 @@ from inbox.ui.thread.pane import ThreadPane
 
 if TYPE_CHECKING:
     from inbox.engine.verification import Verifier
+    from inbox.ui.live import LiveUpdates
 
 LIST_WIDTH = 320
 
@@ -48,10 +49,14 @@ class MainWindow(QMainWindow):
         on_close: Callable[[], None] | None = None,
         start: bool = True,
         verifier: Verifier | None = None,
+        live: LiveUpdates | None = None,
     ) -> None:
+        """``live``: the database's change feed, started with the window and stopped when it
+        closes, so other processes' changes reach the views (None: this process's own only)."""
         super().__init__()
         self.service = service
-        self.verifier = verifier  # None: no "Verify identity" action (e.g. the preview data)
+        self.live = live
+        self.verifier = verifier  # None: no "Verify identity" action (e.g. the screenshots' sample inbox)
         self.ask_purpose: Callable[[QWidget], str | None] = _ask_purpose
         self.settings_dialog = None
         self.settings = qsettings or settings.app_settings()
@@ -82,12 +87,13 @@ class MainWindow(QMainWindow):
         self.help_overlay = shortcuts.HelpOverlay(self)
 
         self.status = StatusBarController(self.statusBar(), service, self)
-        self.notifier = Notifier(self, service)
+        self.notifier = Notifier(self)
+        self.refresher = Refresher(self)
         self._shortcuts = shortcuts.install(self, lambda name: getattr(self, name))
         self._build_menus()
         self.about_action = about.install(self, self.menus["help"])  # Help › About Inbox, F1
         self._wire()
-        self.presence = presence.attach(self)  # None without a database (the in-memory preview)
+        self.presence = presence.attach(self)  # who else is here, and this desktop's heartbeat
         self._restore()
         self._set_accessible_names()
         if start:
@@ -96,8 +102,12 @@ class MainWindow(QMainWindow):
     # -- wiring --------------------------------------------------------------------------------
     def _wire(self) -> None:
         q = Qt.ConnectionType.QueuedConnection
-        self.bridge.conversations_changed.connect(self._on_conversations_changed, q)
-        self.bridge.messages_changed.connect(self._on_messages_changed, q)
+        self.bridge.conversations_changed.connect(self.refresher.conversations_changed, q)
+        self.bridge.messages_changed.connect(self.refresher.messages_changed, q)
+        self.bridge.everything_changed.connect(self.refresher.everything_changed, q)
+        if self.live is not None:
+            self.live.setParent(self)
+            self.live.state_changed.connect(self._on_feed_state, q)
         self.bridge.channel_health_changed.connect(lambda *_: self.status.refresh_health(), q)
         ops.dispatcher().failed.connect(self._on_op_failed)
 
@@ -150,8 +160,9 @@ class MainWindow(QMainWindow):
         """First loads: the list, channels (for the empty state), health and unread."""
         self.list_pane.start()
         self.status.start()
-        if self.presence is not None:
-            self.presence.start()
+        self.presence.start()
+        if self.live is not None:
+            self.live.start()
         ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
 
     def _on_channels(self, channels: list[Channel]) -> None:
@@ -186,17 +197,8 @@ class MainWindow(QMainWindow):
     def _channels_needing_tokens(self) -> list[Channel]:
         return [c for c in self._channels if setup.needs_session_token(c)]
 
-    def _on_conversations_changed(self, ids: frozenset[int]) -> None:
-        self.list_pane.model.refresh(ids)
-        self.thread_pane.on_conversations_changed(ids)
-        self.status.schedule_unread()
-        if self.thread_pane.conversation_id in ids:
-            self.refresh_verification()
-
-    def _on_messages_changed(self, conversation_ids: frozenset[int], message_ids: frozenset[int]) -> None:
-        self.thread_pane.on_messages_changed(conversation_ids, message_ids)
-        if settings.desktop_notifications(self.settings):
-            self.notifier.on_messages_changed(conversation_ids, message_ids)
+    def _on_feed_state(self, state: str) -> None:
+        self.status.set_feed_state(state)
 
     def _on_op_failed(self, text: str) -> None:
         self.status.show_failure(text)
@@ -261,22 +263,10 @@ class MainWindow(QMainWindow):
             f"QMenuBar::item:selected {{ background: {t.hover}; }}"
         )
 
-    def _database(self) -> Database | None:
-        db = getattr(self.service, "db", None)
-        return db if isinstance(db, Database) else None
-
     def open_settings(self) -> None:
         from inbox.ui.settings_dialog import SettingsDialog
 
-        db = self._database()
-        dialog = SettingsDialog(
-            self.service,
-            self.settings,
-            db=db,
-            events=self.service.events,
-            parent=self,
-            add_channel=self._run_channel_wizard if db is not None else None,
-        )
+        dialog = SettingsDialog(self.service, self.settings, parent=self, add_channel=self._run_channel_wizard)
         dialog.applied.connect(self.apply_preferences)
         dialog.channels_changed.connect(
             lambda: ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
@@ -285,12 +275,9 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _run_channel_wizard(self, parent: QWidget) -> Channel | None:
-        from inbox.ui.setup.wizard import for_database
+        from inbox.ui.setup.wizard import for_service
 
-        db = self._database()
-        if db is None:
-            return None
-        wizard = for_database(db, self.service.events, allow_demo=False, parent=parent)
+        wizard = for_service(self.service, allow_demo=False, parent=parent)
         wizard.exec()
         return wizard.channel
 
@@ -337,11 +324,11 @@ class MainWindow(QMainWindow):
         ops.run_op(
             self,
             lambda: verifier.conversation_status(cid),
-            lambda st: self._show_verification(cid, st),
+            lambda st: self.show_verification(cid, st),
             label="Loading verification",
         )
 
-    def _show_verification(self, cid: int, st: VerificationStatus | None) -> None:
+    def show_verification(self, cid: int, st: VerificationStatus | None) -> None:
         if cid != self.thread_pane.conversation_id:
             return
         short, tone = verification_chip(st)
@@ -374,8 +361,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_layout()
         self.status.stop()
-        if self.presence is not None:
-            self.presence.stop()
+        self.presence.stop()
+        if self.live is not None:
+            self.live.stop()
         self.bridge.close()
         if self._on_close is not None:
             self._on_close()
@@ -418,6 +406,10 @@ class MainWindow(QMainWindow):
         """Select it in the list when loaded; otherwise open it directly."""
         if not self.list_pane.select_id(conversation_id):
             self.thread_pane.open_id(conversation_id)
+
+    def show_view(self, view: str) -> None:
+        """Ctrl+1…7: one of the list's views ("mine", "unassigned", … "all")."""
+        self.list_pane.set_view(view)
 
     def next_conversation(self) -> None:
         self.list_pane.step(1)
@@ -462,13 +454,9 @@ class MainWindow(QMainWindow):
         """Ctrl+Shift+S: the Supervisor window (it checks the role itself and refuses agents)."""
         from inbox.ui.supervisor.window import SupervisorWindow
 
-        db = self._database()
-        if db is None:
-            self.statusBar().showMessage("The Supervisor view needs a database", 4000)
-            return
         win = getattr(self, "supervisor_window", None)
         if win is None:  # a child window: it closes with the inbox
-            win = self.supervisor_window = SupervisorWindow(db, self.service.agent, self.service, parent=self)
+            win = self.supervisor_window = SupervisorWindow(self.service, parent=self)
         elif not win.isVisible():
             win.refresh()
         win.show()
@@ -496,14 +484,12 @@ class MainWindow(QMainWindow):
         from inbox.reports.filters import ReportFilter
         from inbox.ui.supervisor.export_dialog import ExportDialog
 
-        db, cid = self._database(), self.thread_pane.conversation_id
-        if db is None or cid is None:
-            self.statusBar().showMessage(
-                "Open a conversation first" if cid is None else "Transcripts need the inbox database", 4000
-            )
+        cid = self.thread_pane.conversation_id
+        if cid is None:
+            self.statusBar().showMessage("Open a conversation first", 4000)
             return
         tz = datetime.now().astimezone().tzinfo or UTC
-        dialog = ExportDialog(db, self.service.agent, ReportFilter(), None, tz, "", self, conversation_id=cid)
+        dialog = ExportDialog(self.service, ReportFilter(), None, tz, "", self, conversation_id=cid)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.export_dialog = dialog
         dialog.open()
@@ -515,12 +501,6 @@ class MainWindow(QMainWindow):
             ops.run_op(
                 self, lambda: self.service.rename_contact(contact_id, name.strip() or None), label="Renaming contact"
             )
-
-    def __getattr__(self, name: str):  # filter_mine … filter_all for the Ctrl+1…7 shortcuts
-        if name.startswith("filter_"):
-            view = name.removeprefix("filter_")
-            return lambda: self.list_pane.set_view(view)
-        raise AttributeError(name)
 
 
 def _shown_key(action: QAction, key: str) -> None:

@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from inbox.core import phone
 from inbox.core.models import ConversationSummary, Direction, Message
-from inbox.engine.service import InboxService
-from inbox.ui import humanize, icons, ops, settings, theme
+from inbox.ui import humanize, icons, settings, theme
 
 PREVIEW_CHARS = 80
 FRESH = timedelta(minutes=5)
@@ -63,9 +62,8 @@ def notification_text(m: Message, s: ConversationSummary | None) -> tuple[str, s
 class Notifier:
     """Tray icon + notifications for inbound messages that arrive while the window is inactive."""
 
-    def __init__(self, window: QWidget, service: InboxService) -> None:
+    def __init__(self, window: QWidget) -> None:
         self._window = window
-        self._service = service
         self._seen: set[int] = set()
         self.tray: QSystemTrayIcon | None = None
         self.shown: list[tuple[str, str]] = []  # what was notified (tests read it)
@@ -80,28 +78,26 @@ class Notifier:
             self.tray.setIcon(QIcon(badge_pixmap(count)))
             self.tray.setToolTip(f"Inbox · {count} unread" if count else "Inbox")
 
-    def on_messages_changed(self, conversation_ids: frozenset[int], message_ids: frozenset[int]) -> None:
+    def wanted(self, message_ids: frozenset[int] | set[int]) -> set[int]:
+        """Which changed messages to read for a notification: none while the window is active (the
+        agent sees them), else those not considered before — each message is notified once, even
+        when a status change or the change feed names it again."""
         if self._window.isActiveWindow():
             self._seen.update(message_ids)
-            return
-        new = sorted(set(message_ids) - self._seen)
-        if not new:
-            return
+            return set()
+        new = set(message_ids) - self._seen
         self._seen.update(new)
+        return new
 
-        def load() -> list[tuple[Message, ConversationSummary | None]]:
-            cutoff = datetime.now(UTC) - FRESH
-            msgs = [
-                m for m in self._service.messages(new) if m.direction == Direction.INBOUND and m.created_at >= cutoff
-            ]
-            summaries = (
-                {s.id: s for s in self._service.conversation_summaries(sorted({m.conversation_id for m in msgs}))}
-                if msgs
-                else {}
-            )
-            return [(m, summaries.get(m.conversation_id)) for m in msgs]
-
-        ops.run_op(self._window, load, self._notify, label="Preparing notification")
+    def notify_loaded(self, msgs: list[Message], summaries: list[ConversationSummary]) -> None:
+        """Notify the fresh inbound among ``msgs`` (read with their conversations' summaries)."""
+        cutoff = datetime.now(UTC) - FRESH
+        by_id = {s.id: s for s in summaries}
+        inbound = sorted(
+            (m for m in msgs if m.direction == Direction.INBOUND and m.created_at >= cutoff),
+            key=lambda m: (m.created_at, m.id),
+        )
+        self._notify([(m, by_id.get(m.conversation_id)) for m in inbound])
 
     def _notify(self, items: list[tuple[Message, ConversationSummary | None]]) -> None:
         if not items or self._window.isActiveWindow():

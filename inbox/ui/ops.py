@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from inbox.ui.qt_compat import emit
 
@@ -26,6 +26,10 @@ T = TypeVar("T")
 
 # One worker keeps ops in submission order (a send, then the reload that shows it). Reads are short.
 _MAX_WORKERS = 1
+
+# The initiator of the op running on this worker thread: change events published while it runs
+# carry it, so the view that made a change and shows its result can skip reloading it.
+_running = threading.local()
 
 
 class _Dispatcher(QObject):
@@ -106,6 +110,7 @@ def run_op(
     on_failure: Callable[[BaseException], Any] | None = None,
     *,
     label: str = "",
+    initiator: object | None = None,
 ) -> None:
     """Run ``fn()`` on the worker; call ``on_success(result)`` or ``on_failure(exc)`` on the GUI thread.
 
@@ -116,6 +121,10 @@ def run_op(
         on_success: receives the result.
         on_failure: receives the exception, after it was logged and broadcast on ``failed``.
         label: what the op does, for logs and the status bar ("Loading conversations").
+        initiator: the view whose ``on_success`` shows what ``fn`` changed (a sent reply): the
+            change events ``fn`` publishes carry it (:func:`initiator`), and the refresh skips
+            fetching what that view already shows, as Anki's ``operation_did_execute(changes,
+            handler)`` does.
     """
     disp = dispatcher()
     with disp._lock:
@@ -125,6 +134,7 @@ def run_op(
         return parent is None or shiboken6.isValid(parent)
 
     def work() -> None:
+        _running.initiator = initiator
         try:
             result = fn()
         except BaseException as exc:
@@ -139,6 +149,8 @@ def run_op(
 
             _post(disp, deliver_failure)
             return
+        finally:
+            _running.initiator = None
 
         def deliver_success() -> None:
             if on_success is not None and alive():
@@ -151,6 +163,25 @@ def run_op(
         _post(disp, deliver_success)
 
     _pool().submit(work)
+
+
+def initiator() -> object | None:
+    """The initiator of the op running on the calling thread (None elsewhere, e.g. the scheduler)."""
+    return getattr(_running, "initiator", None)
+
+
+def later(parent: QObject, delay_ms: int, fn: Callable[[], None]) -> None:
+    """Call ``fn`` on the GUI thread after ``delay_ms``; counted as pending until then, so whoever
+    waits for the ops to settle (a test, a shutdown) also waits for this."""
+    disp = dispatcher()
+    with disp._lock:
+        disp.pending += 1
+
+    def fire() -> None:
+        if shiboken6.isValid(parent):
+            fn()
+
+    QTimer.singleShot(delay_ms, disp, lambda: disp._run(fire))
 
 
 def _post(disp: _Dispatcher, thunk: Callable[[], None]) -> None:

@@ -32,7 +32,7 @@ from inbox.core.presence import (
     PresenceState,
 )
 from inbox.engine import presence
-from inbox.store.db import Database
+from inbox.engine.service import InboxService
 from inbox.ui import ops
 from inbox.ui.qt_compat import emit
 
@@ -108,8 +108,7 @@ class PresenceTracker(QObject):
 
     def __init__(
         self,
-        db: Database,
-        agent: str,
+        service: InboxService,
         parent: QObject | None = None,
         *,
         session_id: str | None = None,
@@ -119,8 +118,8 @@ class PresenceTracker(QObject):
         viewing: Callable[[], int | None] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.db = db
-        self.agent = agent
+        self.db = service.db  # read and written on the op worker only
+        self.agent = service.agent
         self.session_id = session_id or uuid.uuid4().hex
         self.now = now or (lambda: datetime.now(UTC))
         self.monotonic = monotonic or time.monotonic
@@ -236,15 +235,11 @@ class PresenceTracker(QObject):
             self.tick()
 
 
-def attach(window: MainWindow) -> PresenceTracker | None:
+def attach(window: MainWindow) -> PresenceTracker:
     """Wire presence into the main window: the open conversation and the composer's keystrokes go
-    out, who is here comes back to the thread header, the list rows and the status bar. None (and
-    nothing wired) for a service without a database (the in-memory preview)."""
-    db = getattr(window.service, "db", None)
-    if not isinstance(db, Database):
-        return None
+    out, who is here comes back to the thread header, the list rows and the status bar."""
     pane = window.thread_pane
-    tracker = PresenceTracker(db, window.service.agent, window, viewing=lambda: pane.conversation_id)
+    tracker = PresenceTracker(window.service, window, viewing=lambda: pane.conversation_id)
     team = QLabel("", window.statusBar())
     team.setTextFormat(Qt.TextFormat.PlainText)
     team.setAccessibleName("Team presence")

@@ -122,12 +122,11 @@ def export_command(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
+    from inbox.engine.setup import open_database
     from inbox.reports import transcript
-    from inbox.store.db import Database
 
     zone = ZoneInfo(args.tz) if getattr(args, "tz", None) else datetime.now().astimezone().tzinfo or UTC
-    db = Database(args.db)
-    db.upgrade()
+    db = open_database(args.db)
     try:
         t = transcript.build(db, args.actor, args.conversation, zone)
     finally:

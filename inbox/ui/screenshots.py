@@ -48,8 +48,8 @@ def render(window_or_widget: QWidget, path: str | os.PathLike[str]) -> Path:
 
 
 def shoot(outdir: Path) -> list[Path]:
+    from inbox.engine.sample.temporary import empty_inbox, preview_inbox
     from inbox.ui.main_window import MainWindow
-    from inbox.ui.preview_data import demo_service, empty_service
     from inbox.ui.settings import app_settings
 
     app = ensure_app()
@@ -60,7 +60,8 @@ def shoot(outdir: Path) -> list[Path]:
         for w, h in SIZES:
             s = app_settings()
             s.clear()
-            svc = demo_service()
+            inbox = preview_inbox()
+            svc = inbox.service()
             win = MainWindow(svc, qsettings=s)
             win.resize(QSize(w, h))
             win.list_pane.set_view("all")
@@ -82,11 +83,17 @@ def shoot(outdir: Path) -> list[Path]:
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-shortcuts.png"))
             win.toggle_help()
             win.close()
-        win = MainWindow(empty_service(), qsettings=app_settings())
+            settle()
+            inbox.close()
+        inbox = empty_inbox()
+        win = MainWindow(inbox.service(), qsettings=app_settings())
         win.resize(1024, 700)
         made.append(render(win, outdir / f"inbox-{scheme}-empty.png"))
         win.close()
-        svc = demo_service()
+        settle()
+        inbox.close()
+        inbox = preview_inbox()
+        svc = inbox.service()
         s = app_settings()
         s.clear()
         win = MainWindow(svc, qsettings=s, verifier=_PreviewVerifier())  # type: ignore[arg-type]
@@ -98,6 +105,8 @@ def shoot(outdir: Path) -> list[Path]:
         settle()
         made.append(render(win, outdir / f"inbox-{scheme}-verified.png"))
         win.close()
+        settle()
+        inbox.close()
     made += shoot_phone(outdir)
     made += shoot_setup(outdir)
     made += shoot_supervisor(outdir)
@@ -167,20 +176,18 @@ def shoot_supervisor(outdir: Path) -> list[Path]:
 
 def shoot_engagement(outdir: Path) -> list[Path]:
     """The Engagement window (polls, broadcasts, contests, surveys, CSAT) on engine-made data."""
-    from inbox.ui.engagement import sample
+    from inbox.ui.engagement import preview
 
-    return sample.shoot(outdir, render, settle)
+    return preview.shoot(outdir, render, settle)
 
 
 def shoot_setup(outdir: Path) -> list[Path]:
     """The first-run wizard (both pages) and the Settings dialog, light and dark."""
     import tempfile
 
-    from inbox.core.rules import Action, ActionKind, RuleSpec
     from inbox.engine import setup
-    from inbox.engine.service import InboxService
-    from inbox.store import rules
-    from inbox.store.db import Database
+    from inbox.engine.sample import rules
+    from inbox.engine.sample.temporary import TemporaryInbox
     from inbox.ui.settings import app_settings
     from inbox.ui.settings_dialog import SettingsDialog
     from inbox.ui.setup.wizard import SetupWizard
@@ -188,8 +195,8 @@ def shoot_setup(outdir: Path) -> list[Path]:
     app = ensure_app()
     made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="inbox-shots-") as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}")
-        db.upgrade()
+        inbox = TemporaryInbox(Path(folder))  # the screenshot process blocks freely
+        db = inbox.db
         setup.add_channel(
             db,
             name="main",
@@ -207,12 +214,8 @@ def shoot_setup(outdir: Path) -> list[Path]:
             provider_handles_opt_out=False,
             poll_interval_seconds=10,
         )
-        with db.write() as s:
-            rules.add(s, RuleSpec("store-hours", ("HOURS", "OPEN"), action=Action(reply="We're open 9–5, Mon–Fri.")))
-            rules.add(
-                s, RuleSpec("newsletter", ("JOIN",), action=Action(ActionKind.JOIN, list_name="news"), priority=10)
-            )
-        service = InboxService(db, agent="Dana")
+        rules.seed_first(db)
+        service = inbox.service("Dana")
         for dark in (False, True):
             theme.apply_theme(app, dark=dark)
             scheme = "dark" if dark else "light"
@@ -232,7 +235,7 @@ def shoot_setup(outdir: Path) -> list[Path]:
             prompt._show("Twilio rejected the credentials — check the account SID and auth token", "danger")
             made.append(render(prompt, outdir / f"token-prompt-{scheme}.png"))
             prompt.close()
-            dialog = SettingsDialog(service, app_settings(), db=db, add_channel=lambda _p: None)
+            dialog = SettingsDialog(service, app_settings(), add_channel=lambda _p: None)
             made.append(render(dialog, outdir / f"settings-{scheme}-general.png"))
             for page, name in ((2, "channels"), (4, "rules"), (3, "canned")):
                 dialog.nav.setCurrentRow(page)
@@ -241,12 +244,12 @@ def shoot_setup(outdir: Path) -> list[Path]:
 
             made += rules_preview.shoot(dialog, outdir, scheme, render, settle)
             dialog.close()
-        db.dispose()
+        inbox.close()
     return made
 
 
 class _PreviewVerifier:
-    """Stands in for ``Verifier`` over the preview data: every conversation reads as verified."""
+    """Stands in for ``Verifier`` in the screenshots: every conversation reads as verified by code."""
 
     def conversation_status(self, conversation_id: int):
         from types import SimpleNamespace
@@ -261,8 +264,11 @@ class _PreviewVerifier:
 
 
 def _find(svc, name: str) -> int:
-    for conv in svc.convs.values():
-        if (svc.contacts[conv.contact_id].display_name or "").startswith(name):
+    """The preview conversation whose contact's name starts with ``name`` (blocking: no event loop here)."""
+    from inbox.engine.service import ConversationFilter
+
+    for conv in svc.conversations_page(ConversationFilter(view="all"), 0, 100):
+        if (conv.contact_name or "").startswith(name):
             return conv.id
     raise KeyError(name)
 

@@ -35,11 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import phone, segments, typed_text
-from inbox.core.events import EventBus
 from inbox.core.models import Channel
 from inbox.engine import setup
 from inbox.engine.service import AGENT_NAME_MAX, InboxService, check_agent_name
-from inbox.store.db import Database
 from inbox.ui import icons, ops, settings, theme
 from inbox.ui.composer import canned as canned_replies
 from inbox.ui.qt_compat import emit
@@ -82,8 +80,6 @@ class SettingsDialog(QDialog):
         service: InboxService,
         qsettings: QSettings,
         *,
-        db: Database | None = None,
-        events: EventBus | None = None,
         parent: QWidget | None = None,
         add_channel: Callable[[QWidget], Channel | None] | None = None,
     ) -> None:
@@ -94,8 +90,8 @@ class SettingsDialog(QDialog):
         self.setMinimumSize(760, 540)
         self._service = service
         self._settings = qsettings
-        self._db = db
-        self._events = events
+        self._db = service.db  # the one backend handle: its database and its event bus
+        self._events = service.events
         self._add_channel = add_channel
         self.channels: list[Channel] = []
 
@@ -331,7 +327,7 @@ class SettingsDialog(QDialog):
             "Keyword rules",
             "Every incoming text walks these steps, top to bottom; the first step that answers it ends the walk.",
         )
-        self.rules_page = RulesPage(self._db, self._service.agent)
+        self.rules_page = RulesPage(self._service)
         self.chain = self.rules_page.chain
         self.rule_tree = self.rules_page.rule_tree
         self.rules_note = self.rules_page.rules_note
@@ -387,7 +383,7 @@ class SettingsDialog(QDialog):
 
     def _channel_selected(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
         ch = self._selected_channel()
-        editable = ch is not None and self._db is not None
+        editable = ch is not None
         self.poll.setEnabled(editable)
         self.poll_save.setEnabled(editable)
         self.help_text.setEnabled(editable)
@@ -438,7 +434,7 @@ class SettingsDialog(QDialog):
     # -- channels ------------------------------------------------------------------------------
     def save_poll_interval(self) -> None:
         ch = self._selected_channel()
-        if ch is None or self._db is None:
+        if ch is None:
             return
         db, cid, value = self._db, ch.id, self.poll.value()
         ops.run_op(
@@ -465,7 +461,7 @@ class SettingsDialog(QDialog):
 
     def save_help_text(self) -> None:
         ch = self._selected_channel()
-        if ch is None or self._db is None:
+        if ch is None:
             return
         db, cid, text = self._db, ch.id, self.help_text.toPlainText()
         ops.run_op(

@@ -6,6 +6,7 @@ shortcuts (J, K, A, E…) do not fire while typing: Qt lets text editors claim p
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class Binding:
     keys: tuple[str, ...]
     label: str  # shown in the help overlay
     action: str  # method name on the main window
+    argument: str | None = None  # passed to it (the view of a Ctrl+n filter)
     display_only: bool = False  # listed by ``?`` but its key is installed elsewhere (F1: about.install)
 
 
@@ -36,7 +38,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("E",), "Resolve", "resolve"),
     Binding(("S",), "Snooze…", "snooze"),
     *(
-        Binding((f"Ctrl+{n}",), f"Filter: {label}", f"filter_{view}")
+        Binding((f"Ctrl+{n}",), f"Filter: {label}", "show_view", view)
         for n, (view, label) in enumerate(
             (
                 ("mine", "Mine"),
@@ -64,8 +66,9 @@ BINDINGS: tuple[Binding, ...] = (
 _LIST_ONLY = {"Down", "Up", "Return"}
 
 
-def install(window: QWidget, resolve: Callable[[str], Callable[[], None]]) -> list[QShortcut]:
-    """Create a ``QShortcut`` per key. Arrows and Enter are handled by the list itself."""
+def install(window: QWidget, resolve: Callable[[str], Callable[..., None]]) -> list[QShortcut]:
+    """Create a ``QShortcut`` per key, calling ``resolve(action)`` with the binding's argument if it
+    has one. Arrows and Enter are handled by the list itself."""
     made = []
     for b in BINDINGS:
         if b.display_only:
@@ -75,7 +78,8 @@ def install(window: QWidget, resolve: Callable[[str], Callable[[], None]]) -> li
                 continue
             sc = QShortcut(QKeySequence(key), window)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
-            sc.activated.connect(resolve(b.action))
+            target = resolve(b.action)
+            sc.activated.connect(target if b.argument is None else functools.partial(target, b.argument))
             made.append(sc)
     return made
 

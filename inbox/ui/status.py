@@ -12,10 +12,23 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from inbox.core import changes
 from inbox.engine.service import ChannelHealth, InboxService
 from inbox.ui import icons, ops, theme
 
 HEALTH_EVERY_MS = 15_000
+
+# The change feed's states worth a word (inbox.core.changes); connected and polling say nothing.
+FEED_STATES = {
+    changes.RECONNECTING: "Live updates paused · reconnecting…",
+    changes.POLLING_FALLBACK: "Live updates every ½ s",
+}
+FEED_TIPS = {
+    changes.RECONNECTING: "The connection for live updates dropped. Inbox reconnects and then shows "
+    "everything that changed meanwhile.",
+    changes.POLLING_FALLBACK: "This database connection cannot LISTEN (a transaction pooler such as "
+    "pgbouncer), so Inbox checks for changes twice a second instead.",
+}
 
 
 def _ago(seconds: float) -> str:
@@ -59,6 +72,10 @@ class StatusBarController:
         self.health = QLabel("Connecting…", bar)
         self.health.setTextFormat(Qt.TextFormat.PlainText)
         self.health.setAccessibleName("Channel connection")
+        self.live = QLabel("", bar)
+        self.live.setTextFormat(Qt.TextFormat.PlainText)
+        self.live.setAccessibleName("Live updates")
+        self.live.setVisible(False)
         self.unread = QLabel("", bar)
         self.unread.setTextFormat(Qt.TextFormat.PlainText)
         self.unread.setAccessibleName("Unread total")
@@ -67,6 +84,7 @@ class StatusBarController:
         self.agent.setAccessibleName("Signed-in agent")
         bar.addPermanentWidget(self.dot)
         bar.addPermanentWidget(self.health, 1)
+        bar.addPermanentWidget(self.live)
         bar.addPermanentWidget(self.unread)
         bar.addPermanentWidget(self.agent)
         bar.setSizeGripEnabled(False)
@@ -76,10 +94,6 @@ class StatusBarController:
         self.poll = QTimer(owner)
         self.poll.setInterval(HEALTH_EVERY_MS)
         self.poll.timeout.connect(self.refresh_health)
-        self.unread_timer = QTimer(owner)
-        self.unread_timer.setSingleShot(True)
-        self.unread_timer.setInterval(300)
-        self.unread_timer.timeout.connect(self.refresh_unread)
 
     def start(self) -> None:
         self.refresh_health()
@@ -90,7 +104,6 @@ class StatusBarController:
     def stop(self) -> None:
         self.tick.stop()
         self.poll.stop()
-        self.unread_timer.stop()
 
     def set_providers(self, providers: dict[int, str]) -> None:
         self._providers = providers
@@ -116,16 +129,21 @@ class StatusBarController:
         self.health.setStyleSheet(f"color: {t.muted if all_ok else t.warning};")
         self.dot.setPixmap(icons.pixmap("check" if all_ok else "alert", 14, t.success if all_ok else t.warning))
 
-    def schedule_unread(self) -> None:
-        """Debounced: a burst of change events costs one query."""
-        self.unread_timer.start()
-
     def refresh_unread(self) -> None:
         ops.run_op(self._owner, self._service.unread_total, self.set_unread, label="Counting unread")
 
     def set_unread(self, n: int) -> None:
         self.unread.setText(f"{n} unread" if n else "All caught up")
         self.unread_total = n
+
+    def set_feed_state(self, state: str) -> None:
+        """How the change feed is following the database, said only when it is not the usual:
+        muted text, because the inbox keeps working and catches up by itself."""
+        text = FEED_STATES.get(state, "")
+        self.live.setText(text)
+        self.live.setToolTip(FEED_TIPS.get(state, ""))
+        self.live.setStyleSheet(f"color: {theme.tokens().muted};")
+        self.live.setVisible(bool(text))
 
     def show_failure(self, text: str) -> None:
         self.bar.showMessage(f"⚠ {text}", 10_000)

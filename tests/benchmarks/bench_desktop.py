@@ -46,7 +46,7 @@ def cache_key() -> str:
     """Changes when the schema, the generator or the plan change (then the file is seeded again)."""
     h = hashlib.sha256(f"{CONVERSATIONS}/{MESSAGES}".encode())
     sources = sorted((ROOT / "inbox/store/migrations/versions").glob("*.py"))
-    sources += [ROOT / "inbox/store/models.py", ROOT / "inbox/engine/seed.py"]
+    sources += [ROOT / "inbox/store/models.py", ROOT / "inbox/engine/sample/bulk.py"]
     for path in sources:
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -57,7 +57,7 @@ def seeded_database(log=print) -> tuple[Path, dict]:
     """The cached large database and its seed report (seeding it when missing)."""
     from dataclasses import asdict
 
-    from inbox.engine.seed import SeedPlan, seed
+    from inbox.engine.sample.bulk import SeedPlan, seed
     from inbox.store.db import Database
 
     folder = Path(tempfile.gettempdir()) / f"inbox-bench-{cache_key()}"

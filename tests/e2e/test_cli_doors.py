@@ -29,6 +29,7 @@ def trail(db: Database) -> list[tuple]:
 
 
 def test_cli_and_desktop_leave_the_same_audit_trail(tmp_path) -> None:
+    from inbox.engine.service import InboxService
     from inbox.ui.setup.connect_form import ConnectDraft, engine_creator
 
     cli_url = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -42,7 +43,7 @@ def test_cli_and_desktop_leave_the_same_audit_trail(tmp_path) -> None:
     desk.upgrade()
     bus, seen = EventBus(), []
     bus.subscribe(seen.append)
-    engine_creator(desk, bus)(ConnectDraft("main", SID, number=OUR, store="env", env_var="T"))
+    engine_creator(InboxService(desk, bus))(ConnectDraft("main", SID, number=OUR, store="env", env_var="T"))
     spec = RuleSpec("hours", ("HOURS",), action=Action(reply="We open at 9."))
     rulebook.add_rule(desk, spec, "dana")  # what the rules editor's dialog and page call
     rulebook.save_rule(desk, RuleSpec("hours", ("HOURS",), action=Action(reply="We open at 8.")), "dana")

@@ -137,5 +137,5 @@ def _error_of(db, message_id: int) -> str:
     from inbox.store import messages
 
     with db.read() as s:
-        row = messages.get_row(s, message_id)
+        row = messages.outbound(s, message_id)
         return (row.error_message or "") if row is not None else ""

@@ -91,11 +91,12 @@ def test_the_migrated_schema_is_the_models(db) -> None:
 
 
 def test_the_demo_agent_finds_their_own_conversation_under_mine(db) -> None:
-    from inbox.engine import sample_data
+    from inbox.engine.sample import history
+    from inbox.engine.sample.conversations import DEMO
 
     with db.write() as s:
         channel = add_channel(s)
-    assert sample_data.seed(db, channel, agent="Dana") > 0
+    assert history.write(db, channel, DEMO, agent="Dana") > 0
     with db.read() as s:
         mine = conversations.page(s, view="mine", agent="Dana")
         assignees = {c.assignee for c in conversations.page(s, view="all", limit=100)}

@@ -33,7 +33,7 @@ def thread(db):
 
 def _bodies(db, query: str) -> list[str]:
     with db.read() as s:
-        return [hit[4] for hit in search.messages(s, query)]
+        return [hit.body for hit in search.messages(s, query)]
 
 
 def test_all_terms_must_match_newest_first(db, thread) -> None:

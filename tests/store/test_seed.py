@@ -7,7 +7,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import func, select
 
-from inbox.engine.seed import SeedError, SeedPlan, seed, thread_lengths
+from inbox.engine.sample.bulk import SeedError, SeedPlan, seed, thread_lengths
 from inbox.store import conversations, messages, search
 from inbox.store.models import ConversationRow, MessageRow, OptOutEventRow, OptOutRow
 

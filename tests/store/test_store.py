@@ -130,8 +130,8 @@ def test_search_is_literal(db, channel) -> None:
         messages.insert_inbound(s, channel.id, conv, _mo(1, body="100% sure it's_broken"), channel.number)
         messages.insert_inbound(s, channel.id, conv, _mo(2, body="1000 sure itsXbroken"), channel.number)
     with db.read() as s:
-        assert [r[4] for r in search.messages(s, "100% sure")] == ["100% sure it's_broken"]
-        assert [r[4] for r in search.messages(s, "it's_b")] == ["100% sure it's_broken"]
+        assert [r.body for r in search.messages(s, "100% sure")] == ["100% sure it's_broken"]
+        assert [r.body for r in search.messages(s, "it's_b")] == ["100% sure it's_broken"]
         assert search.messages(s, "%") and len(search.messages(s, "%")) == 1
         assert search.messages(s, '" OR 1=1 --') == []
 

@@ -16,11 +16,11 @@ GREETING = "Hi {first_name}, this is {agent}. We'll text {number} on {date} ({na
 ORDER = "Your order {order_id} ships soon, {first_name|there}."
 
 
-def _window(qtbot, service, name: str | None) -> MainWindow:
+def _window(qtbot, inbox, name: str | None) -> MainWindow:
     settings.set_canned_replies([GREETING, ORDER, "Your order has shipped; tracking is on its way by text."])
-    cid = service.add_conversation("+14155550123", name)
-    service.add_message(cid, "Where is my parcel?")
-    w = MainWindow(service)
+    cid = inbox.add_conversation("+14155550123", name)
+    inbox.add_message(cid, "Where is my parcel?")
+    w = MainWindow(inbox.service)
     qtbot.addWidget(w)
     w.show()
     wait_ops(qtbot)
@@ -40,8 +40,8 @@ def _insert(qtbot, w: MainWindow, query: str) -> str:
     return comp.text()
 
 
-def test_variables_are_filled_from_the_open_conversation(qtbot, service):
-    w = _window(qtbot, service, "Ada Lovelace")
+def test_variables_are_filled_from_the_open_conversation(qtbot, service, inbox):
+    w = _window(qtbot, inbox, "Ada Lovelace")
     text = _insert(qtbot, w, "/hi this")
     today = f"{date.today():%-d %b %Y}"
     assert text == f"Hi Ada, this is Dana. We'll text +1 415-555-0123 on {today} (Ada Lovelace)."
@@ -65,8 +65,8 @@ def _colours_over(comp, needle: str) -> list[QColor]:
     return found
 
 
-def test_unknown_variables_stay_visible_and_highlighted(qtbot, service):
-    w = _window(qtbot, service, None)  # no name on file: {first_name} cannot be filled either
+def test_unknown_variables_stay_visible_and_highlighted(qtbot, service, inbox):
+    w = _window(qtbot, inbox, None)  # no name on file: {first_name} cannot be filled either
     text = _insert(qtbot, w, "/order ships")
     assert text == "Your order {order_id} ships soon, there."  # the |default is used
     comp = w.thread_pane.composer

@@ -84,10 +84,10 @@ def _open(qtbot, service, name: str, **kw) -> MainWindow:
     return w
 
 
-def test_opted_out_composer_is_disabled_with_reason(qtbot, service):
-    cid = service.add_conversation("+13125550142", "Greg")
-    service.add_message(cid, "STOP")
-    service.set_opted_out(cid, datetime(2024, 11, 24, 15, 0, tzinfo=UTC), "STOP")
+def test_opted_out_composer_is_disabled_with_reason(qtbot, service, inbox):
+    cid = inbox.add_conversation("+13125550142", "Greg")
+    inbox.add_message(cid, "STOP")
+    inbox.set_opted_out(cid, datetime(2024, 11, 24, 15, 0, tzinfo=UTC), "STOP")
     w = _open(qtbot, service, "Greg")
     comp = w.thread_pane.composer
     assert comp.blocked_reason == "Can't send: this customer opted out on 24 Nov (STOP)"
@@ -97,9 +97,9 @@ def test_opted_out_composer_is_disabled_with_reason(qtbot, service):
     assert comp.edit.isEnabled()
 
 
-def test_flagged_conversation_asks_before_sending(qtbot, service):
-    cid = service.add_conversation("+16465550111", "Priya", flagged=True)
-    service.add_message(cid, "please don't text me anymore")
+def test_flagged_conversation_asks_before_sending(qtbot, service, inbox):
+    cid = inbox.add_conversation("+16465550111", "Priya", flagged=True)
+    inbox.add_message(cid, "please don't text me anymore")
     w = _open(qtbot, service, "Priya")
     asked = []
     w.thread_pane.confirm = lambda _p, title, _t: asked.append(title) or False
@@ -107,49 +107,49 @@ def test_flagged_conversation_asks_before_sending(qtbot, service):
     comp.set_text("Sorry to bother you")
     comp.submit()
     wait_ops(qtbot)
-    assert asked and not service.called("send_reply")
+    assert asked and not inbox.called("send_reply")
     w.thread_pane.confirm = lambda *_a: True
     comp.submit()
     wait_ops(qtbot)
-    assert service.called("send_reply") == [(cid, "Sorry to bother you")]
+    assert inbox.called("send_reply") == [(cid, "Sorry to bother you")]
     assert comp.text() == ""
 
 
-def test_send_refused_is_shown_inline(qtbot, service):
-    cid = service.add_conversation("+14155550177", "Refused")
-    service.add_message(cid, "hi")
+def test_send_refused_is_shown_inline(qtbot, service, inbox):
+    cid = inbox.add_conversation("+14155550177", "Refused")
+    inbox.add_message(cid, "hi")
     w = _open(qtbot, service, "Refused")
-    service.set_opted_out(cid, datetime.now(UTC))  # opted out after the pane opened
+    inbox.set_opted_out(cid, datetime.now(UTC))  # opted out after the pane opened
     comp = w.thread_pane.composer
     comp.set_text("hello")
     comp.submit()
     wait_ops(qtbot)
-    assert comp.error.text().startswith("This customer opted out")
+    assert comp.error.text().startswith("Can't send: this customer opted out")
     assert not comp.error.isHidden()
     assert comp.text() == "hello"  # nothing lost
 
 
-def test_note_mode_calls_add_note(qtbot, service):
-    cid = service.add_conversation("+14155550178", "Noted")
-    service.add_message(cid, "hi")
+def test_note_mode_calls_add_note(qtbot, service, inbox):
+    cid = inbox.add_conversation("+14155550178", "Noted")
+    inbox.add_message(cid, "hi")
     w = _open(qtbot, service, "Noted")
     w.note_mode()
     comp = w.thread_pane.composer
     comp.set_text("called them")
     comp.submit()
     wait_ops(qtbot)
-    assert service.called("add_note") == [(cid, "called them")]
-    assert not service.called("send_reply")
+    assert inbox.called("add_note") == [(cid, "called them")]
+    assert not inbox.called("send_reply")
     assert w.thread_pane.model.message(w.thread_pane.model.rowCount() - 1).body == "called them"
 
 
-def test_retry_failed_message(qtbot, service):
-    cid = service.add_conversation("+14155550179", "Retry")
-    m = service.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="Carrier")
+def test_retry_failed_message(qtbot, service, inbox):
+    cid = inbox.add_conversation("+14155550179", "Retry")
+    m = inbox.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="Carrier")
     w = _open(qtbot, service, "Retry")
     assert w.thread_pane.model.index(0).data(Qt.ItemDataRole.ToolTipRole) == "Carrier"
     menu = w.thread_pane.view.build_menu(m)
     retry = next(a for a in menu.actions() if a.text() == "Retry sending")
     retry.trigger()
     wait_ops(qtbot)
-    assert service.called("retry") == [(m.id,)]
+    assert inbox.called("retry") == [(m.id,)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QListView, QStyle, QStyleOptionViewItem
@@ -13,8 +15,8 @@ from inbox.ui.conversations.model import PAGE_SIZE, ConversationListModel, Summa
 from tests.ui.conftest import add_convs, wait_ops
 
 
-def test_thousand_conversations_load_in_pages(qtbot, service):
-    add_convs(service, 1000)
+def test_thousand_conversations_load_in_pages(qtbot, service, inbox):
+    add_convs(inbox, 1000)
     model = ConversationListModel(service)
     model.set_filter(ConversationFilter(view="all"))
     wait_ops(qtbot)
@@ -23,13 +25,13 @@ def test_thousand_conversations_load_in_pages(qtbot, service):
     model.fetchMore()
     wait_ops(qtbot)
     assert model.rowCount() == 2 * PAGE_SIZE
-    pages = service.called("conversations_page")
+    pages = inbox.called("conversations_page")
     assert [(a[1], a[2]) for a in pages] == [(0, PAGE_SIZE), (PAGE_SIZE, PAGE_SIZE)]
-    assert not service.called("conversations_count")  # never counts or loads everything
+    assert not inbox.called("conversations_count")  # never counts or loads everything
 
 
-def test_list_view_only_fetches_what_it_shows(qtbot, service):
-    add_convs(service, 1000)
+def test_list_view_only_fetches_what_it_shows(qtbot, service, inbox):
+    add_convs(inbox, 1000)
     model = ConversationListModel(service)
     view = QListView()
     qtbot.addWidget(view)
@@ -43,48 +45,48 @@ def test_list_view_only_fetches_what_it_shows(qtbot, service):
     assert model.rowCount() < 1000
 
 
-def test_newest_first_and_change_event_updates_one_row(qtbot, service):
-    ids = add_convs(service, 5)
+def test_newest_first_and_change_event_updates_one_row(qtbot, service, inbox):
+    ids = add_convs(inbox, 5)
     model = ConversationListModel(service)
     model.set_filter(ConversationFilter(view="open"))
     wait_ops(qtbot)
     assert model.summary(0).id == ids[-1]
     resets = []
     model.modelReset.connect(lambda: resets.append(1))
-    service.reset_calls()
+    inbox.reset_calls()
 
-    service.receive(ids[0], "Are you there?")  # oldest conversation gets a new message
+    inbox.receive(ids[0], "Are you there?")  # oldest conversation gets a new message
     model.refresh({ids[0]})
     wait_ops(qtbot)
     assert model.summary(0).id == ids[0]
     assert model.summary(0).last_message_preview == "Are you there?"
     assert model.summary(0).unread_count == 1
     assert resets == []
-    assert service.called("conversation_summaries") == [([ids[0]],)]
-    assert not service.called("conversations_page")
+    assert inbox.called("conversation_summaries") == [([ids[0]],)]
+    assert not inbox.called("conversations_page")
 
 
-def test_row_leaves_view_when_resolved_and_new_row_enters(qtbot, service):
-    ids = add_convs(service, 3)
+def test_row_leaves_view_when_resolved_and_new_row_enters(qtbot, service, inbox):
+    ids = add_convs(inbox, 3)
     model = ConversationListModel(service)
     model.set_filter(ConversationFilter(view="open"))
     wait_ops(qtbot)
-    service.convs[ids[1]].status = ConversationStatus.RESOLVED
-    new = service.add_conversation("+14155559999", "Newcomer")
-    service.add_message(new, "hello")
+    inbox.set_fields(ids[1], status=ConversationStatus.RESOLVED.value)
+    new = inbox.add_conversation("+14155559999", "Newcomer")
+    inbox.add_message(new, "hello")
     model.refresh({ids[1], new})
     wait_ops(qtbot)
     got = [model.summary(r).id for r in range(model.rowCount())]
     assert got == [new, ids[2], ids[0]]
 
 
-def test_row_delegate_paints_all_markers(qtbot, service):
-    cid = service.add_conversation(
+def test_row_delegate_paints_all_markers(qtbot, service, inbox):
+    cid = inbox.add_conversation(
         "+14155550100", "A very long name that will certainly need elision here", unread=3, flagged=True
     )
-    service.add_message(cid, "<b>x</b> " * 40)
-    service.verified.add(service.convs[cid].contact_id)
-    s = service._summary(service.convs[cid])
+    inbox.add_message(cid, "<b>x</b> " * 40)
+    inbox.set_fields(cid, verified_at=datetime.now(UTC))
+    s = inbox.summary(cid)
     assert [m[0] for m in markers(s)] == ["flag", "shield-check"]
     model = ConversationListModel(service)
     model.set_filter(ConversationFilter(view="all"))

@@ -21,6 +21,7 @@ from inbox.core.events import EventBus
 from inbox.core.models import InboundMessage, OptOutSource, PollCursor
 from inbox.engine import broadcasts as broadcast_engine
 from inbox.engine import ingest
+from inbox.engine.service import InboxService
 from inbox.providers.base import InboundBatch
 from inbox.store import broadcasts, channels, contacts, contests, lists, optouts, polls
 from inbox.store.db import Database
@@ -57,7 +58,7 @@ def events() -> EventBus:
 @pytest.fixture
 def window(qtbot, db, events) -> Iterator[EngagementWindow]:
     bridge = EventBridge(events)
-    win = EngagementWindow(db, "Dana", bridge)
+    win = EngagementWindow(InboxService(db, events, agent="Dana"), bridge)
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()

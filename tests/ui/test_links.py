@@ -15,11 +15,11 @@ BODY = "see https://example.com/a?b=1. and javascript:alert(1)"
 URL = "https://example.com/a?b=1"
 
 
-def _view(qtbot, service, *bodies: str, **kw) -> tuple[ThreadView, list[QUrl]]:
-    cid = service.add_conversation("+14155550101", "Pat")
+def _view(qtbot, inbox, *bodies: str, **kw) -> tuple[ThreadView, list[QUrl]]:
+    cid = inbox.add_conversation("+14155550101", "Pat")
     for body in bodies:
-        service.add_message(cid, body, **kw)
-    model = ThreadModel(service)
+        inbox.add_message(cid, body, **kw)
+    model = ThreadModel(inbox.service)
     view = ThreadView(model)
     qtbot.addWidget(view)
     view.resize(640, 480)
@@ -43,8 +43,8 @@ def _on_screen(rect, origin: QPoint) -> QPoint:
     return rect.center().toPoint() + origin
 
 
-def test_one_http_link_is_found_and_a_click_on_it_opens_it(qtbot, service):
-    view, opened = _view(qtbot, service, BODY)
+def test_one_http_link_is_found_and_a_click_on_it_opens_it(qtbot, service, inbox):
+    view, opened = _view(qtbot, inbox, BODY)
     g, origin = _geometry(view)
     assert [link.url for link in g.links] == [URL]  # javascript: is plain text
     (rect,) = link_rects(g, g.links[0])
@@ -54,8 +54,8 @@ def test_one_http_link_is_found_and_a_click_on_it_opens_it(qtbot, service):
     assert sig.args == [URL]
 
 
-def test_clicking_plain_text_or_the_javascript_text_opens_nothing(qtbot, service):
-    view, opened = _view(qtbot, service, BODY)
+def test_clicking_plain_text_or_the_javascript_text_opens_nothing(qtbot, service, inbox):
+    view, opened = _view(qtbot, inbox, BODY)
     g, origin = _geometry(view)
     line = g.text.lineAt(0)
     for word in ("see", "javascript:alert(1)"):
@@ -67,8 +67,8 @@ def test_clicking_plain_text_or_the_javascript_text_opens_nothing(qtbot, service
     assert opened == []
 
 
-def test_a_drag_or_a_right_click_starting_on_a_link_opens_nothing(qtbot, service):
-    view, opened = _view(qtbot, service, BODY)
+def test_a_drag_or_a_right_click_starting_on_a_link_opens_nothing(qtbot, service, inbox):
+    view, opened = _view(qtbot, inbox, BODY)
     g, origin = _geometry(view)
     (rect,) = link_rects(g, g.links[0])
     start = _on_screen(rect, origin)
@@ -78,9 +78,9 @@ def test_a_drag_or_a_right_click_starting_on_a_link_opens_nothing(qtbot, service
     assert opened == []
 
 
-def test_pointer_and_full_url_tooltip_while_hovering_a_link(qtbot, service):
+def test_pointer_and_full_url_tooltip_while_hovering_a_link(qtbot, service, inbox):
     long_url = "https://example.com/" + "segment/" * 30 + "end"
-    view, _opened = _view(qtbot, service, f"read {long_url} please")
+    view, _opened = _view(qtbot, inbox, f"read {long_url} please")
     g, origin = _geometry(view)
     rects = link_rects(g, g.links[0])
     assert len(rects) > 1  # wraps over lines, still one link
@@ -94,8 +94,8 @@ def test_pointer_and_full_url_tooltip_while_hovering_a_link(qtbot, service):
     assert view.viewport().cursor().shape() == Qt.CursorShape.ArrowCursor
 
 
-def test_context_menu_opens_and_copies_the_link(qtbot, service):
-    view, opened = _view(qtbot, service, BODY)
+def test_context_menu_opens_and_copies_the_link(qtbot, service, inbox):
+    view, opened = _view(qtbot, inbox, BODY)
     m = view.thread_model.message(0)
     actions = {a.text(): a for a in view.build_menu(m).actions()}
     assert {"Open link", "Copy link"} <= actions.keys()
@@ -105,10 +105,10 @@ def test_context_menu_opens_and_copies_the_link(qtbot, service):
     assert [u.toString() for u in opened] == [URL]
 
 
-def test_a_masked_message_never_shows_or_opens_a_link(qtbot, service):
+def test_a_masked_message_never_shows_or_opens_a_link(qtbot, inbox):
     view, opened = _view(
         qtbot,
-        service,
+        inbox,
         "Your code is 123456 https://example.com/verify",
         inbound=False,
         author_kind=AuthorKind.AUTOMATION,
@@ -122,14 +122,14 @@ def test_a_masked_message_never_shows_or_opens_a_link(qtbot, service):
     assert opened == []
 
 
-def test_only_openable_urls_reach_the_desktop(qtbot, service):
-    view, opened = _view(qtbot, service, "hello")
+def test_only_openable_urls_reach_the_desktop(qtbot, service, inbox):
+    view, opened = _view(qtbot, inbox, "hello")
     for url in ("javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "https://"):
         assert view.open_link(url) is False
     assert opened == []
 
 
-def test_link_colour_reads_on_every_bubble(qtbot):
+def test_link_colour_reads_on_every_bubble(qtbot, inbox):
     from inbox.ui import theme
 
     t = theme.tokens()

@@ -42,7 +42,6 @@ def world(qtbot, channel_db):
     qtbot.addWidget(window)
     clock = {"now": t0, "mono": 1000.0}
     tracker = window.presence
-    assert tracker is not None, "a window on a database tracks presence"
     tracker.now = lambda: clock["now"]
     tracker.monotonic = lambda: clock["mono"]
     tracker.timer.setInterval(60_000)  # the test ticks by hand
@@ -159,7 +158,7 @@ def test_the_supervisor_roster_shows_who_is_on_with_their_load(qtbot, channel_db
 
     off_gui(build)
     clock = {"now": t0}
-    card = RosterCard(channel_db, now=lambda: clock["now"])
+    card = RosterCard(InboxService(channel_db, agent="Dana"), now=lambda: clock["now"])
     qtbot.addWidget(card)
     card.show()
     card.start()

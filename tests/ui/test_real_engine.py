@@ -197,12 +197,12 @@ def test_ctrl_k_search_finds_a_message_and_opens_it(qtbot, engine: Engine):
 def test_resolve_with_e_moves_the_conversation_to_resolved(qtbot, engine: Engine):
     w = engine.window
     engine.sim.text(ALICE, OUR, "Thanks, all sorted!")
-    w.filter_open()  # Ctrl+3
+    w.show_view("open")  # Ctrl+3
     cid = _open(qtbot, w, ALICE)
     w.list_pane.view.setFocus()
     qtbot.keyClick(w.list_pane.view, Qt.Key.Key_E)
     qtbot.waitUntil(lambda: w.list_pane.model.row_of(cid) < 0, timeout=WAIT)
-    w.filter_resolved()  # Ctrl+6
+    w.show_view("resolved")  # Ctrl+6
     qtbot.waitUntil(lambda: w.list_pane.model.row_of(cid) >= 0, timeout=WAIT)
     assert w.list_pane.filter_buttons["resolved"].isChecked()
 

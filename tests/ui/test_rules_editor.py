@@ -31,7 +31,7 @@ def db(channel_db: Database) -> Database:
 
 @pytest.fixture
 def page(qtbot, db):
-    d = SettingsDialog(InboxService(db, agent="Dana"), settings.app_settings(), db=db)
+    d = SettingsDialog(InboxService(db, agent="Dana"), settings.app_settings())
     qtbot.addWidget(d)
     d.nav.setCurrentRow(4)
     wait_ops(qtbot)

@@ -83,7 +83,7 @@ def test_canned_replies_are_edited_and_reach_the_composer(qtbot, service):
 
 def test_channels_page_shows_stop_handling_and_saves_the_poll_interval(qtbot, database):
     service = InboxService(database, agent="Dana")
-    d = SettingsDialog(service, settings.app_settings(), db=database)
+    d = SettingsDialog(service, settings.app_settings())
     qtbot.addWidget(d)
     wait_ops(qtbot)
     item = d.channel_tree.topLevelItem(0)
@@ -100,7 +100,7 @@ def test_channels_page_shows_stop_handling_and_saves_the_poll_interval(qtbot, da
 
 def test_keyword_rules_are_listed_in_evaluation_order(qtbot, database):
     service = InboxService(database, agent="Dana")
-    d = SettingsDialog(service, settings.app_settings(), db=database)
+    d = SettingsDialog(service, settings.app_settings())
     qtbot.addWidget(d)
     wait_ops(qtbot)
     rows = [[d.rule_tree.topLevelItem(r).text(c) for c in range(5)] for r in range(d.rule_tree.topLevelItemCount())]
@@ -125,7 +125,7 @@ def test_every_settings_control_has_an_accessible_name(qtbot, service):
 
 
 def test_help_text_longer_than_the_provider_accepts_cannot_be_applied(qtbot, database):
-    d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings(), db=database)
+    d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings())
     qtbot.addWidget(d)
     wait_ops(qtbot)
     d.nav.setCurrentRow(2)
@@ -167,7 +167,7 @@ def test_the_wizard_keeps_no_token_for_a_channel_it_refuses(database):
     from inbox.engine import credentials
     from inbox.ui.setup.connect_form import ConnectDraft, engine_creator
 
-    create = engine_creator(database)
+    create = engine_creator(InboxService(database))
     sid, var, number = "AC" + "1" * 32, "INBOX_TEST_WIZARD_TOKEN", "+15550003333"
     try:
         off_gui(lambda: create(ConnectDraft("second", sid, "good-token", number, store="session", env_var=var)))

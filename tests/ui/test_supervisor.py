@@ -36,7 +36,7 @@ def seeded(sqlite_db):
 
 
 def _window(qtbot, db, actor: str = "admin") -> SupervisorWindow:
-    win = SupervisorWindow(db, actor, InboxService(db, agent=actor), tz=UTC, now=lambda: END)
+    win = SupervisorWindow(InboxService(db, agent=actor), tz=UTC, now=lambda: END)
     qtbot.addWidget(win)
     win.resize(1440, 900)
     win.show()

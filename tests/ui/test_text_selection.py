@@ -51,8 +51,8 @@ def _copy(qtbot, view: ThreadView) -> str:
     return QGuiApplication.clipboard().text()
 
 
-def test_dragging_across_words_selects_and_copies_only_them(qtbot, service):
-    view, opened = _view(qtbot, service, BODY)
+def test_dragging_across_words_selects_and_copies_only_them(qtbot, inbox):
+    view, opened = _view(qtbot, inbox, BODY)
     start = BODY.index("order")
     _drag(view, _at(view, BODY, start), _at(view, BODY, start + len("order #4411")))
     assert view.selected_text() == "order #4411"
@@ -60,8 +60,8 @@ def test_dragging_across_words_selects_and_copies_only_them(qtbot, service):
     assert opened == []
 
 
-def test_a_plain_click_clears_the_selection_and_copy_takes_the_whole_message(qtbot, service):
-    view, _ = _view(qtbot, service, BODY)
+def test_a_plain_click_clears_the_selection_and_copy_takes_the_whole_message(qtbot, inbox):
+    view, _ = _view(qtbot, inbox, BODY)
     _drag(view, _at(view, BODY, 0), _at(view, BODY, 2))
     assert view.selected_text() == "Hi"
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=_at(view, BODY, 5))
@@ -69,33 +69,31 @@ def test_a_plain_click_clears_the_selection_and_copy_takes_the_whole_message(qtb
     assert _copy(qtbot, view) == BODY
 
 
-def test_double_click_selects_an_order_number_as_one_word(qtbot, service):
-    view, _ = _view(qtbot, service, BODY)
+def test_double_click_selects_an_order_number_as_one_word(qtbot, inbox):
+    view, _ = _view(qtbot, inbox, BODY)
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=_at(view, BODY, BODY.index("4411") + 1))
     assert view.selected_text() == "#4411"
 
 
-def test_the_context_menu_offers_the_selection_first(qtbot, service):
-    view, _ = _view(qtbot, service, BODY)
+def test_the_context_menu_offers_the_selection_first(qtbot, inbox):
+    view, _ = _view(qtbot, inbox, BODY)
     _drag(view, _at(view, BODY, BODY.index("never")), _at(view, BODY, len(BODY)))
     m = view.thread_model.message(0)
     texts = [a.text() for a in view.build_menu(m).actions()]
     assert texts[:2] == ["Copy selection", "Copy text"]
 
 
-def test_emoji_and_right_to_left_text_copy_exactly(qtbot, service):
+def test_emoji_and_right_to_left_text_copy_exactly(qtbot, inbox):
     body = "תודה רבה 🙏🏽 שלום"
-    view, _ = _view(qtbot, service, body)
+    view, _ = _view(qtbot, inbox, body)
     units = len(body.encode("utf-16-le")) // 2
     _drag(view, _at(view, body, 0), _at(view, body, units))
     assert view.selected_text() == body
     assert utf16_slice("a🙏🏽b", 1, 5) == "🙏🏽"
 
 
-def test_a_masked_code_cannot_be_selected(qtbot, service):
-    view, _ = _view(
-        qtbot, service, "Your code is 123456", inbound=False, author_kind=AuthorKind.AUTOMATION, masked=True
-    )
+def test_a_masked_code_cannot_be_selected(qtbot, inbox):
+    view, _ = _view(qtbot, inbox, "Your code is 123456", inbound=False, author_kind=AuthorKind.AUTOMATION, masked=True)
     g, _ = _geometry(view)
     text = g.text.text()
     _drag(view, _at(view, text, 0), _at(view, text, len(text)))
@@ -110,17 +108,17 @@ def test_word_boundaries() -> None:
     assert word_at(text, 10) == (10, 10)  # between "," and " ": nothing
 
 
-def test_dragging_past_the_end_of_emoji_text_selects_all_of_it(qtbot, service):
+def test_dragging_past_the_end_of_emoji_text_selects_all_of_it(qtbot, inbox):
     body = "😀😀 hello"
-    view, _ = _view(qtbot, service, body)
+    view, _ = _view(qtbot, inbox, body)
     g, origin = _geometry(view)
     below = g.bubble.bottomLeft().toPoint() + origin + QPoint(4, 30)
     _drag(view, _at(view, body, 0), below)
     assert view.selected_text() == body
 
 
-def test_moving_to_another_message_drops_the_old_selection(qtbot, service):
-    view, _ = _view(qtbot, service, BODY, "second message")
+def test_moving_to_another_message_drops_the_old_selection(qtbot, inbox):
+    view, _ = _view(qtbot, inbox, BODY, "second message")
     _drag(view, _at(view, BODY, 0), _at(view, BODY, 2))
     assert view.selected_text() == "Hi"
     view.setFocus()

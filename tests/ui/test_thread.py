@@ -17,16 +17,16 @@ from tests.ui.conftest import wait_ops
 HOSTILE = "<b>x</b><img src=x>"
 
 
-def _thread(service, n: int) -> int:
-    cid = service.add_conversation("+14155550101", "Pat")
+def _thread(inbox, n: int) -> int:
+    cid = inbox.add_conversation("+14155550101", "Pat")
     base = datetime(2024, 11, 1, 9, 0, tzinfo=UTC)
     for i in range(n):
-        service.add_message(cid, f"m{i}", inbound=i % 2 == 0, at=base + timedelta(hours=i))
+        inbox.add_message(cid, f"m{i}", inbound=i % 2 == 0, at=base + timedelta(hours=i))
     return cid
 
 
-def test_thread_pages_from_newest_backwards(qtbot, service):
-    cid = _thread(service, 120)
+def test_thread_pages_from_newest_backwards(qtbot, service, inbox):
+    cid = _thread(inbox, 120)
     model = ThreadModel(service)
     with qtbot.waitSignal(model.loaded):
         model.load(cid)
@@ -37,7 +37,7 @@ def test_thread_pages_from_newest_backwards(qtbot, service):
         model.load_older()
     assert model.rowCount() == 2 * PAGE_SIZE
     assert model.message(0).body == "m20"
-    calls = service.called("thread_page")
+    calls = inbox.called("thread_page")
     assert calls[0] == (cid, None, PAGE_SIZE)
     assert calls[1][1] is not None  # asked for the page before the oldest id
     with qtbot.waitSignal(model.older_loaded):
@@ -45,8 +45,8 @@ def test_thread_pages_from_newest_backwards(qtbot, service):
     assert model.rowCount() == 120 and not model.has_older
 
 
-def test_day_separators(qtbot, service):
-    cid = _thread(service, 30)
+def test_day_separators(qtbot, service, inbox):
+    cid = _thread(inbox, 30)
     model = ThreadModel(service)
     with qtbot.waitSignal(model.loaded):
         model.load(cid)
@@ -55,9 +55,9 @@ def test_day_separators(qtbot, service):
     assert sum(1 for x in labels if x) == 2  # 1 and 2 Nov
 
 
-def test_markup_is_shown_literally(qtbot, service):
-    cid = service.add_conversation("+14155550102", HOSTILE)
-    service.add_message(cid, HOSTILE)
+def test_markup_is_shown_literally(qtbot, service, inbox):
+    cid = inbox.add_conversation("+14155550102", HOSTILE)
+    inbox.add_message(cid, HOSTILE)
     w = MainWindow(service)
     qtbot.addWidget(w)
     w.list_pane.set_view("all")
@@ -72,9 +72,9 @@ def test_markup_is_shown_literally(qtbot, service):
             assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
 
 
-def test_masked_message_never_shows_its_body(qtbot, service):
-    cid = service.add_conversation("+14155550103", "Code")
-    service.add_message(
+def test_masked_message_never_shows_its_body(qtbot, service, inbox):
+    cid = inbox.add_conversation("+14155550103", "Code")
+    inbox.add_message(
         cid, "Your code is 123456", inbound=False, author_kind=AuthorKind.AUTOMATION, author="Verification", masked=True
     )
     model = ThreadModel(service)
@@ -85,11 +85,11 @@ def test_masked_message_never_shows_its_body(qtbot, service):
     assert "123456" not in g.text.text()
 
 
-def _code_answered(service, answer: str, kind: MessageKind | None) -> int:
+def _code_answered(inbox, answer: str, kind: MessageKind | None) -> int:
     """A code we texted, the customer's masked reply, and the verification engine's answer to it."""
-    cid = service.add_conversation("+14155550109", "Code")
+    cid = inbox.add_conversation("+14155550109", "Code")
     base = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    service.add_message(
+    inbox.add_message(
         cid,
         "Your verification code is ••••••",
         inbound=False,
@@ -99,8 +99,8 @@ def _code_answered(service, answer: str, kind: MessageKind | None) -> int:
         kind=MessageKind.CODE_SENT,
         at=base,
     )
-    service.add_message(cid, "••••••", masked=True, at=base + timedelta(minutes=1))
-    service.add_message(
+    inbox.add_message(cid, "••••••", masked=True, at=base + timedelta(minutes=1))
+    inbox.add_message(
         cid,
         answer,
         inbound=False,
@@ -119,60 +119,60 @@ def _badges(qtbot, service, cid: int) -> list[str | None]:
     return [model.index(r).data(BadgeRole) for r in range(model.rowCount())]
 
 
-def test_code_badge_follows_the_stored_verdict_when_the_answer_is_reworded(qtbot, service):
+def test_code_badge_follows_the_stored_verdict_when_the_answer_is_reworded(qtbot, service, inbox):
     """An agent's badge is the fact the verification engine stored, not the first words of the text:
     rewording the customer's message (here, a friendlier "verified") keeps "Code matched"."""
-    cid = _code_answered(service, "Great, you're all set. Thanks for confirming!", MessageKind.CODE_MATCHED)
+    cid = _code_answered(inbox, "Great, you're all set. Thanks for confirming!", MessageKind.CODE_MATCHED)
     assert _badges(qtbot, service, cid) == ["Code sent", "Code matched", None]
 
 
-def test_code_badge_ignores_words_that_look_like_another_verdict(qtbot, service):
-    cid = _code_answered(service, "Thank you, your identity is verified… not: wrong code", MessageKind.CODE_WRONG)
+def test_code_badge_ignores_words_that_look_like_another_verdict(qtbot, service, inbox):
+    cid = _code_answered(inbox, "Thank you, your identity is verified… not: wrong code", MessageKind.CODE_WRONG)
     assert _badges(qtbot, service, cid) == ["Code sent", "Wrong code", None]
 
 
-def test_an_automatic_answer_without_a_verdict_leaves_the_code_received(qtbot, service):
-    cid = _code_answered(service, "Thank you, your identity is verified.", None)  # a keyword rule, say
+def test_an_automatic_answer_without_a_verdict_leaves_the_code_received(qtbot, service, inbox):
+    cid = _code_answered(inbox, "Thank you, your identity is verified.", None)  # a keyword rule, say
     assert _badges(qtbot, service, cid) == ["Code sent", "Code received", None]
 
 
-def test_new_message_appends_without_reload(qtbot, service):
-    cid = _thread(service, 3)
+def test_new_message_appends_without_reload(qtbot, service, inbox):
+    cid = _thread(inbox, 3)
     model = ThreadModel(service)
     with qtbot.waitSignal(model.loaded):
         model.load(cid)
     resets = []
     model.modelReset.connect(lambda: resets.append(1))
-    msg = service.receive(cid, "new one")
+    msg = inbox.receive(cid, "new one")
     with qtbot.waitSignal(model.messages_arrived) as sig:
         model.refresh({msg.id})
     assert [m.body for m in sig.args[0]] == ["new one"]
     assert model.rowCount() == 4 and resets == []
 
 
-def test_bubble_geometry_rtl_and_width(qtbot, service):
-    cid = service.add_conversation("+971501234567", "Layla")
-    m = service.add_message(cid, "مرحبا، هل يمكنني تغيير موعد التسليم؟ " * 20)
+def test_bubble_geometry_rtl_and_width(qtbot, service, inbox):
+    cid = inbox.add_conversation("+971501234567", "Layla")
+    m = inbox.add_message(cid, "مرحبا، هل يمكنني تغيير موعد التسليم؟ " * 20)
     g = BubbleLayouter().geometry(m, "Today", 800, QFont())
     assert g.text.textOption().textDirection() == Qt.LayoutDirection.RightToLeft
     assert g.bubble.width() <= 0.65 * (800 - 32) + 1
     assert g.bubble.left() == 16  # customer: left
-    long_word = service.add_message(cid, "x" * 500, inbound=False)
+    long_word = inbox.add_message(cid, "x" * 500, inbound=False)
     g2 = BubbleLayouter().geometry(long_word, None, 800, QFont())
     assert g2.bubble.right() == 800 - 16  # agent: right
     assert g2.text.lineCount() > 1  # long words wrap
 
 
-def test_delivery_marks_and_failed_meta(service):
-    cid = service.add_conversation("+14155550104", "Marks")
+def test_delivery_marks_and_failed_meta(service, inbox):
+    cid = inbox.add_conversation("+14155550104", "Marks")
     marks = {}
     for st in (MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED):
-        marks[st] = delivery_mark(service.add_message(cid, "x", inbound=False, status=st))
+        marks[st] = delivery_mark(inbox.add_message(cid, "x", inbound=False, status=st))
     assert marks == {
         MessageStatus.QUEUED: "clock",
         MessageStatus.SENT: "check",
         MessageStatus.DELIVERED: "check-check",
         MessageStatus.FAILED: "alert",
     }
-    failed = service.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="30007")
+    failed = inbox.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="30007")
     assert meta_text(failed).endswith("Not delivered — Retry")

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from inbox.engine import credentials, setup
+from inbox.engine.service import InboxService
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store.db import Database
-from inbox.ui.setup.wizard import SetupWizard, for_database
+from inbox.ui.setup.wizard import SetupWizard, for_service
 from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
 
@@ -32,7 +33,7 @@ def database(sqlite_db: Database) -> Database:
 
 
 def _wizard(qtbot, db: Database) -> SetupWizard:
-    w = for_database(db)
+    w = for_service(InboxService(db))
     qtbot.addWidget(w)
     w.form.set_keyring_available(False)  # as on this headless machine
     w.show()

@@ -46,7 +46,7 @@ def test_code_is_ruff_formatted() -> None:
 MAY_QUEUE_OUTBOUND = {
     "inbox/engine/replies.py": "the one door for automatic replies",
     "inbox/engine/service.py": "an agent's reply (InboxService.send_reply)",
-    "inbox/engine/sample_data.py": "the demo's made-up history: rows already sent, never an automation",
+    "inbox/engine/sample/history.py": "made-up history for the demo and previews: rows already sent",
 }
 
 

@@ -10,10 +10,10 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inbox.core.models import AuthorKind, ConversationSummary, Direction
+from inbox.core.models import ConversationSummary
 from inbox.core.presence import Here
 from inbox.ui import humanize, icons, theme
-from inbox.ui.conversations.model import SummaryRole
+from inbox.ui.conversations.model import PreviewRole, SummaryRole
 from inbox.ui.painting import paint_avatar, paint_pill
 from inbox.ui.presence import here_line
 
@@ -144,13 +144,7 @@ class ConversationRowDelegate(QStyledItemDelegate):
                 t.color("accent") if selected else t.color("accent_text"),
                 pfont,
             )
-        preview = humanize.one_line(s.last_message_preview)
-        if preview and s.last_message_author_kind == AuthorKind.AUTOMATION:
-            preview = "⚙ " + preview
-        elif preview and s.last_message_direction == Direction.OUTBOUND:
-            preview = "You: " + preview
-        if not preview:
-            preview = "No messages yet"
+        preview = index.data(PreviewRole) or "No messages yet"
         painter.setFont(body_font)
         room = line2.width() - (pill_w + 8 if pill_w else 0)
         preview = QFontMetricsF(body_font).elidedText(preview, Qt.TextElideMode.ElideRight, room)

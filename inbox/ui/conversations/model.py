@@ -20,6 +20,7 @@ from inbox.ui.qt_compat import emit
 
 SummaryRole = Qt.ItemDataRole.UserRole + 1
 IdRole = Qt.ItemDataRole.UserRole + 2
+PreviewRole = Qt.ItemDataRole.UserRole + 3  # the last message as the row shows it ("Alice: …")
 
 PAGE_SIZE = 100
 
@@ -63,9 +64,11 @@ class ConversationListModel(QAbstractListModel):
             return s.id
         if role == Qt.ItemDataRole.DisplayRole:
             return humanize.contact_title(s)
+        if role == PreviewRole:
+            return s.preview_for(self._service.agent)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             unread = f", {s.unread_count} unread" if s.unread_count else ""
-            return f"{humanize.contact_title(s)}{unread}: {humanize.one_line(s.last_message_preview)}"
+            return f"{humanize.contact_title(s)}{unread}: {s.preview_for(self._service.agent)}"
         return None
 
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
@@ -89,6 +92,11 @@ class ConversationListModel(QAbstractListModel):
     @property
     def filter(self) -> ConversationFilter:
         return self._filter
+
+    @property
+    def generation(self) -> int:
+        """Bumps when the list starts over; a reload read before that is dropped on arrival."""
+        return self._generation
 
     @property
     def exhausted(self) -> bool:

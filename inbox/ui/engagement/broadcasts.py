@@ -32,11 +32,10 @@ from PySide6.QtWidgets import (
 
 from inbox.core import segments
 from inbox.engine.broadcasts import Preview
-from inbox.store import broadcasts as store
-from inbox.store.broadcasts import BroadcastStats
+from inbox.engine.campaigns import ACTIVE_BROADCAST, BroadcastChoices, BroadcastStats, Engagement
+from inbox.engine.campaigns import broadcast_store as store
 from inbox.ui import humanize, ops, theme
 from inbox.ui.cards import Card
-from inbox.ui.engagement.data import ACTIVE_BROADCAST, BroadcastChoices, Engagement
 from inbox.ui.engagement.page import Page
 from inbox.ui.engagement.parts import CardRow, Row, StatCard, heading, muted, set_chip
 from inbox.ui.qt_compat import emit

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import phone
+from inbox.engine.campaigns import ContestDetail, ContestSummary, DrawOutcome, Engagement
 from inbox.ui import humanize, ops, theme
 from inbox.ui.cards import Card
-from inbox.ui.engagement.data import ContestDetail, ContestSummary, DrawOutcome, Engagement
 from inbox.ui.engagement.page import Page
 from inbox.ui.engagement.parts import CardRow, Row, StatCard, fill_table, heading, muted, set_chip, table
 

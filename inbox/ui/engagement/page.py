@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.engine.campaigns import Engagement
 from inbox.ui import ops, theme
-from inbox.ui.engagement.data import Engagement
 from inbox.ui.engagement.parts import RowList
 from inbox.ui.qt_compat import emit
 

@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
 
 from inbox.core import rules as core_rules
 from inbox.core.engagement import PollOption, PollRefused, validate_options
-from inbox.store.polls import PollResults
+from inbox.engine.campaigns import ChannelRef, Engagement, PollResults, PollSummary
+from inbox.reports import exports
 from inbox.ui import humanize, ops, theme
 from inbox.ui.cards import Card
 from inbox.ui.engagement.charts import TimelineChart, VotesChart
-from inbox.ui.engagement.data import ChannelRef, Engagement, PollSummary
 from inbox.ui.engagement.page import Page
 from inbox.ui.engagement.parts import CardRow, Row, Share, ShareBars, StatCard, heading, muted, set_chip
 from inbox.ui.qt_compat import emit
@@ -216,10 +216,10 @@ class PollsPage(Page):
             return
         if path.suffix.lower() != f".{fmt}":
             path = path.with_name(path.name + f".{fmt}")
-        pid = res.poll.id
+        pid, api = res.poll.id, self.api
         ops.run_op(
             self,
-            lambda: self.api.export_poll(pid, path, fmt),
+            lambda: exports.export_poll_results(api.db, api.agent, pid, path, fmt),
             lambda r: self.say(f"Exported {r.rows} rows to {r.path.name}"),
             label="Exporting poll results",
         )

@@ -9,10 +9,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from inbox.core import phone
-from inbox.store import surveys as store
+from inbox.engine.campaigns import Engagement, SurveysOverview
+from inbox.engine.campaigns import survey_states as store
 from inbox.ui import humanize
 from inbox.ui.cards import Card
-from inbox.ui.engagement.data import Engagement, SurveysOverview
 from inbox.ui.engagement.page import Page
 from inbox.ui.engagement.parts import CardRow, Row, StatCard, fill_table, heading, set_chip, table
 

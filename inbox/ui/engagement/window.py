@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.store.db import Database
+from inbox.engine.campaigns import Engagement
+from inbox.engine.service import InboxService
 from inbox.ui import icons, theme
 from inbox.ui.bridge import EventBridge
 from inbox.ui.engagement import parts
 from inbox.ui.engagement.broadcasts import BroadcastsPage
 from inbox.ui.engagement.contests import ContestsPage
-from inbox.ui.engagement.data import Engagement
 from inbox.ui.engagement.page import Page
 from inbox.ui.engagement.polls import PollsPage
 from inbox.ui.engagement.surveys import SurveysPage
@@ -38,8 +38,7 @@ class EngagementWindow(QWidget):
 
     def __init__(
         self,
-        db: Database,
-        agent: str,
+        service: InboxService,
         bridge: EventBridge | None = None,
         parent: QWidget | None = None,
         qsettings: QSettings | None = None,
@@ -50,7 +49,7 @@ class EngagementWindow(QWidget):
         self.setWindowTitle("Engagement — Inbox")
         self.setMinimumSize(900, 600)
         self.qsettings = qsettings
-        self.api = Engagement(db, agent)
+        self.api = Engagement(service.db, service.agent)
         self.polls = PollsPage(self.api, self)
         self.broadcasts = BroadcastsPage(self.api, self)
         self.contests = ContestsPage(self.api, self)
@@ -169,22 +168,13 @@ class EngagementWindow(QWidget):
 
     @classmethod
     def show_for(cls, main: QWidget) -> EngagementWindow | None:
-        """Open (or raise) the main window's Engagement window; None without a database (preview)."""
+        """Open (or raise) the main window's Engagement window, on its service."""
         existing = main.findChild(EngagementWindow)
         if existing is not None:
             existing.show()
             existing.raise_()
             existing.activateWindow()
             return existing
-        service = getattr(main, "service", None)
-        db = getattr(service, "db", None)
-        if not isinstance(db, Database):
-            status = getattr(main, "statusBar", None)
-            if status is not None:
-                status().showMessage("Engagement needs the Inbox database (not available in the preview).", 5000)
-            return None
-        window = cls(
-            db, getattr(service, "agent", "agent"), getattr(main, "bridge", None), main, getattr(main, "settings", None)
-        )
+        window = cls(main.service, getattr(main, "bridge", None), main, getattr(main, "settings", None))
         window.show()
         return window

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 from inbox.core import rules as core_rules
 from inbox.core.rules import Action, ActionKind, MatchMode, RuleSpec
 from inbox.engine import rulebook
-from inbox.store.db import Database
-from inbox.store.rules import StoredRule
+from inbox.engine.rulebook import StoredRule
+from inbox.engine.service import InboxService
 from inbox.ui import ops, theme
 from inbox.ui.qt_compat import emit
 from inbox.ui.rules_editor.wording import ACTIONS, MODES, SAMPLE, STATUSES
@@ -89,14 +89,13 @@ class RuleDialog(QDialog):
 
     def __init__(
         self,
-        db: Database,
-        agent: str,
+        service: InboxService,
         channels: dict[int, str],
         existing: StoredRule | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._db, self._agent, self._existing = db, agent, existing
+        self._db, self._agent, self._existing = service.db, service.agent, existing
         self.setWindowTitle(f"Edit rule “{existing.spec.name}”" if existing else "New keyword rule")
         self.setAccessibleName(self.windowTitle())
         self.setMinimumWidth(600)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.store.rules import StoredRule
+from inbox.engine.rulebook import StoredRule
 from inbox.ui import theme
 from inbox.ui.rules_editor import wording
 

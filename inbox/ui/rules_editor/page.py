@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.engine import rulebook, setup
-from inbox.store.db import Database
-from inbox.store.rules import StoredRule
+from inbox.engine.rulebook import StoredRule
+from inbox.engine.service import InboxService
 from inbox.ui import ops, theme
 from inbox.ui.qt_compat import emit
 from inbox.ui.rules_editor import wording
@@ -49,9 +49,11 @@ class RulesPage(QWidget):
 
     changed = Signal()
 
-    def __init__(self, db: Database | None, agent: str, parent: QWidget | None = None) -> None:
+    def __init__(self, service: InboxService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db, self._agent = db, agent
+        self.service = service  # the one backend handle: its database, its agent as the editor
+        self._db = service.db
+        self._agent = service.agent
         self.book: rulebook.RuleBook | None = None
         self.dialog: QDialog | None = None
 
@@ -136,8 +138,6 @@ class RulesPage(QWidget):
         lay.addWidget(test_box)
         self.set_chain(setup.automation_order())
         self._update_buttons()
-        for w in (self.add_button, self.test_input, self.test_button, self.test_channel):
-            w.setEnabled(db is not None)
 
     # -- loading -------------------------------------------------------------------------------
     def set_chain(self, steps: list[tuple[str, str]]) -> None:
@@ -145,9 +145,6 @@ class RulesPage(QWidget):
         self.chain.setText("\n".join(f"{i}. {label}" for i, (_name, label) in enumerate(steps, 1)))
 
     def reload(self) -> None:
-        if self._db is None:
-            self.rules_note.setText("Keyword rules live in the inbox database (not available in this preview).")
-            return
         db = self._db
         ops.run_op(self, lambda: rulebook.rule_book(db), self.show_book, label="Loading keyword rules")
 
@@ -211,15 +208,13 @@ class RulesPage(QWidget):
     def _update_buttons(self) -> None:
         chosen = self.selected()
         for b in (self.edit_button, self.toggle_button, self.history_button):
-            b.setEnabled(chosen is not None and self._db is not None)
+            b.setEnabled(chosen is not None)
         self.toggle_button.setText("Enable" if chosen is not None and not chosen.spec.enabled else "Disable")
 
     # -- actions -------------------------------------------------------------------------------
     def _open_dialog(self, existing: StoredRule | None) -> RuleDialog | None:
-        if self._db is None:
-            return None
         channels = self.book.channels if self.book else {}
-        dialog = RuleDialog(self._db, self._agent, channels, existing, self)
+        dialog = RuleDialog(self.service, channels, existing, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.saved.connect(self._on_saved)
         self.dialog = dialog
@@ -239,7 +234,7 @@ class RulesPage(QWidget):
 
     def toggle_rule(self) -> None:
         chosen, db = self.selected(), self._db
-        if chosen is None or db is None:
+        if chosen is None:
             return
         name, enable, agent = chosen.spec.name, not chosen.spec.enabled, self._agent
         self.toggle_button.setEnabled(False)
@@ -253,8 +248,6 @@ class RulesPage(QWidget):
 
     def _reload_and_announce(self, name: str) -> None:
         db = self._db
-        if db is None:
-            return
 
         def shown(book: rulebook.RuleBook) -> None:
             self.show_book(book)
@@ -268,7 +261,7 @@ class RulesPage(QWidget):
 
     def show_history(self) -> QDialog | None:
         chosen, db = self.selected(), self._db
-        if chosen is None or db is None:
+        if chosen is None:
             return None
         from inbox.ui.rules_editor.history import HistoryDialog
 
@@ -283,7 +276,7 @@ class RulesPage(QWidget):
     # -- the test box --------------------------------------------------------------------------
     def run_test(self) -> None:
         text, db = self.test_input.text(), self._db
-        if db is None or not text.strip():
+        if not text.strip():
             return
         channel_id = self.test_channel.currentData()
         self.test_button.setEnabled(False)

@@ -25,10 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core.events import EventBus
 from inbox.core.models import Channel
 from inbox.engine import setup
-from inbox.store.db import Database
+from inbox.engine.service import InboxService
 from inbox.ui import ops, theme
 from inbox.ui.qt_compat import emit
 from inbox.ui.widgets import plain_label
@@ -289,8 +288,10 @@ def engine_checker(draft: ConnectDraft) -> str:
     return setup.check_connection(draft.account_sid, token, draft.number, draft.base_url or None)
 
 
-def engine_creator(db: Database, events: EventBus | None = None) -> Creator:
-    """Remember the token where the person chose, then insert the channel (on the worker)."""
+def engine_creator(service: InboxService) -> Creator:
+    """Remember the token where the person chose, then insert the channel (on the worker) in the
+    service's database, announced on its event bus."""
+    db, events = service.db, service.events
 
     def create(draft: ConnectDraft) -> Channel:
         # Validate everything before the token goes anywhere; the token is kept only once the

@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core.events import EventBus
 from inbox.core.models import Channel
-from inbox.store.db import Database
+from inbox.engine.service import InboxService
 from inbox.ui import icons, theme
 from inbox.ui.setup.connect_form import Checker, ConnectForm, Creator
 from inbox.ui.widgets import plain_label
@@ -251,13 +250,12 @@ class SetupWizard(QDialog):
         super().reject()
 
 
-def for_database(
-    db: Database, events: EventBus | None = None, *, allow_demo: bool = True, parent: QWidget | None = None
-) -> SetupWizard:
-    """The wizard wired to the real engine: a real test call, the token stored, the row inserted."""
+def for_service(service: InboxService, *, allow_demo: bool = True, parent: QWidget | None = None) -> SetupWizard:
+    """The wizard wired to the real engine behind `service`: a real test call, the token stored,
+    the row inserted (announced on the service's event bus)."""
     from inbox.engine.setup import keyring_usable
     from inbox.ui.setup.connect_form import engine_checker, engine_creator
 
     return SetupWizard(
-        engine_creator(db, events), engine_checker, keyring_ok=keyring_usable(), allow_demo=allow_demo, parent=parent
+        engine_creator(service), engine_checker, keyring_ok=keyring_usable(), allow_demo=allow_demo, parent=parent
     )

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.engine.service import InboxService
 from inbox.reports import exports, transcript
 from inbox.reports.exports import ExportResult
 from inbox.reports.filters import ReportFilter
-from inbox.store.db import Database
 from inbox.ui.supervisor.export_job import ExportJob
 
 KINDS = (
@@ -73,8 +73,9 @@ def default_name(kind: str, fmt: str, flt: ReportFilter, conversation_id: int | 
     return f"inbox-{kind}{span}.{'xlsx' if kind == 'metrics' else fmt}"
 
 
-def run_export(db: Database, actor: str, req: ExportRequest, progress, cancel: threading.Event):
-    """The blocking export (on the job thread); returns ExportResult, or the PDF's Path."""
+def run_export(service: InboxService, req: ExportRequest, progress, cancel: threading.Event):
+    """The blocking export (on the job thread), as the service's agent; returns ExportResult, or the PDF's Path."""
+    db, actor = service.db, service.agent
     if req.kind == "messages":
         return exports.export_messages(db, actor, req.flt, req.fmt, req.path, progress, cancel, req.tz)
     if req.kind == "conversations":
@@ -96,8 +97,7 @@ class ExportDialog(QDialog):
 
     def __init__(
         self,
-        db: Database,
-        actor: str,
+        service: InboxService,
         flt: ReportFilter,
         period: str | None,
         tz: tzinfo,
@@ -108,7 +108,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setMinimumWidth(520)
-        self._db, self._actor, self._flt, self._period, self._tz = db, actor, flt, period, tz
+        self._service, self._flt, self._period, self._tz = service, flt, period, tz
         self.conversation_id = conversation_id
         self.job: ExportJob | None = None
         self.result: ExportResult | None = None
@@ -220,10 +220,10 @@ class ExportDialog(QDialog):
         if not req.path.name:
             self.status.setText("Choose where to save the file.")
             return
-        db, actor = self._db, self._actor
+        service = self._service
         self.result = None
         self.progress_seen = []
-        self.job = ExportJob(lambda progress, cancel: run_export(db, actor, req, progress, cancel), req.kind, self)
+        self.job = ExportJob(lambda progress, cancel: run_export(service, req, progress, cancel), req.kind, self)
         self.job.progress.connect(self._on_progress)
         self.job.done.connect(self._on_done)
         self.job.failed.connect(self._on_failed)

@@ -1,106 +1,8 @@
-"""Thirty days of made-up team history for screenshots of the Supervisor view.
-
-Why generated: the demo's sample conversations are a dozen threads from today; a supervisor's
-screen only looks like itself with weeks of traffic, several agents, labels, failures and opt-outs.
-Deterministic (seeded random), written straight into the store with past timestamps.
+"""Screenshots of the Supervisor view (used by ``inbox.ui.screenshots``) on thirty days of the sample
+package's team traffic, in a temporary inbox.
 """
 
 from __future__ import annotations
-
-import random
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import insert
-
-from inbox.core.models import Channel
-from inbox.engine import sample_data
-from inbox.store import channels, contacts, conversations
-from inbox.store.db import Database
-from inbox.store.models import AuditEventRow, ConversationLabelRow, MessageRow, OptOutEventRow
-
-AGENTS = ("Dana", "Marcus", "Priya", "Sam")
-SPEED = {"Dana": 240, "Marcus": 540, "Priya": 380, "Sam": 900}  # median first-answer seconds
-LABELS = ("billing", "delivery", "returns", "vip")
-FAILURES = ((30003, "Unreachable destination handset"), (30005, "Unknown destination handset"),
-            (30007, "Message filtered by the carrier"))  # fmt: skip
-ASKS = ("Hi, where is my order?", "Can I change my delivery address?", "My card was charged twice",
-        "Do you have this in size M?", "What time do you close today?", "I'd like to return my jacket")  # fmt: skip
-ANSWERS = ("Let me check that for you.", "Done — you're all set!", "Sorry about that, refund on its way.",
-           "Yes, we have it in stock.", "We're open until 8 pm today.")  # fmt: skip
-
-
-def seed(db: Database, channel: Channel, *, now: datetime | None = None, days: int = 30) -> int:
-    """Demo sample data plus ``days`` of generated history on a second channel too; returns messages written."""
-    now = now or datetime.now(UTC)
-    sample_data.seed(db, channel, now=now, agent="Dana")
-    rng = random.Random(7)
-    written = 0
-    with db.write() as s:
-        promo = channels.by_name(s, "promotions") or channels.add(
-            s, name="promotions", provider="twilio", number="+15550002222", account_sid="AC" + "0" * 32,
-            base_url=None, auth_token_ref="env:X", provider_handles_opt_out=True, help_text="",
-        )  # fmt: skip
-        rows: list[dict] = []
-        for day in range(days, 0, -1):
-            start = (now - timedelta(days=day)).replace(hour=8, minute=0, second=0, microsecond=0)
-            weekend = start.weekday() >= 5
-            for _n in range(rng.randint(6, 11) if weekend else rng.randint(16, 30)):
-                ch = promo if rng.random() < 0.2 else channel
-                number = f"+1555{rng.randint(2000000, 9999999)}"
-                contact = contacts.get_or_create(s, number)
-                first = start + timedelta(minutes=rng.randint(0, 12 * 60))
-                conv = conversations.get_or_create(s, contact, ch.id, first)
-                agent = rng.choice(AGENTS)
-                base = dict(conversation_id=conv, channel_id=ch.id, provider_message_id=None, masked=False,
-                            encoding="GSM-7", attempts=0, reply_to_id=None)  # fmt: skip
-                at = first
-                for turn in range(rng.choice((1, 1, 2, 2, 3))):
-                    rows.append(dict(base, direction="inbound", body=rng.choice(ASKS), status="received",
-                                     author_kind="customer", author=None, from_number=number, to_number=ch.number,
-                                     num_segments=1, created_at=at, updated_at=at))  # fmt: skip
-                    if turn == 0 and rng.random() < 0.45:
-                        ack = at + timedelta(seconds=3)
-                        rows.append(dict(base, direction="outbound", body="Thanks! An agent will reply shortly.",
-                                         status="delivered", author_kind="automation", author="auto-ack",
-                                         from_number=ch.number, to_number=number, num_segments=1, created_at=ack,
-                                         updated_at=ack))  # fmt: skip
-                    wait = rng.lognormvariate(0, 0.9) * SPEED[agent] * (0.6 if turn else 1)
-                    at = at + timedelta(seconds=wait)
-                    status, code, error = "delivered", None, None
-                    if rng.random() < 0.04:
-                        status = rng.choice(("undelivered", "failed"))
-                        code, error = rng.choice(FAILURES)
-                    rows.append(dict(base, direction="outbound", body=rng.choice(ANSWERS), status=status,
-                                     error_code=code, error_message=error, author_kind="agent", author=agent,
-                                     from_number=ch.number, to_number=number, num_segments=rng.choice((1, 1, 2)),
-                                     created_at=at, updated_at=at))  # fmt: skip
-                    at = at + timedelta(minutes=rng.randint(3, 90))
-                resolved = at + timedelta(minutes=rng.randint(5, 240))
-                if resolved < now:
-                    s.add(AuditEventRow(at=resolved, actor=agent, action="status", subject=f"conversation:{conv}",
-                                        detail={"status": "resolved"}))  # fmt: skip
-                conversations.set_fields(s, conv, assignee=agent, status="resolved", last_activity_at=at)
-                if rng.random() < 0.35:
-                    s.add(ConversationLabelRow(conversation_id=conv, label=rng.choice(LABELS)))
-                if ch is promo and rng.random() < 0.15:
-                    s.add(OptOutEventRow(contact_id=contact, channel_id=ch.id, opted_out=True, at=first,
-                                         source="keyword"))  # fmt: skip
-        for row in rows:
-            row.setdefault("error_code", None)
-            row.setdefault("error_message", None)
-        s.execute(insert(MessageRow), rows)
-        written = len(rows)
-        # A few customers are waiting right now, one of them for a while.
-        for minutes, agent in ((4, "Dana"), (18, "Marcus"), (75, None)):
-            number = f"+1555{rng.randint(2000000, 9999999)}"
-            contact = contacts.get_or_create(s, number)
-            at = now - timedelta(minutes=minutes)
-            conv = conversations.get_or_create(s, contact, channel.id, at)
-            s.add(MessageRow(conversation_id=conv, channel_id=channel.id, direction="inbound",
-                             body="Hello? Is anyone there?", status="received", author_kind="customer",
-                             from_number=number, to_number=channel.number, created_at=at, updated_at=at))  # fmt: skip
-            conversations.set_fields(s, conv, assignee=agent, status="open", waiting_since=at, last_activity_at=at)
-    return written
 
 
 def shoot(outdir, render, settle) -> list:
@@ -110,9 +12,10 @@ def shoot(outdir, render, settle) -> list:
     import tempfile
     from pathlib import Path
 
-    from inbox.engine.service import InboxService
+    from inbox.engine.sample import team as team_traffic
+    from inbox.engine.sample.temporary import TemporaryInbox
     from inbox.reports import review, team
-    from inbox.store.agents import Role
+    from inbox.reports.team import Role
     from inbox.ui import theme
     from inbox.ui.app import ensure_app
     from inbox.ui.supervisor.window import SupervisorWindow
@@ -120,25 +23,21 @@ def shoot(outdir, render, settle) -> list:
     app = ensure_app()
     made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="inbox-supervisor-shots-") as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}")
-        db.upgrade()
-        with db.write() as s:
-            main = channels.add(
-                s, name="support", provider="twilio", number="+15550001111", account_sid="AC" + "1" * 32,
-                base_url=None, auth_token_ref="env:X", provider_handles_opt_out=True, help_text="",
-            )  # fmt: skip
-        seed(db, main)
+        inbox = TemporaryInbox(Path(folder), agent="Lee")  # the screenshot process blocks freely
+        main = inbox.add_channel("support", provider_handles_opt_out=True, help_text="")
+        db = inbox.db
+        team_traffic.seed(db, main)
         slow = review.queue(db, "Lee", review.ReviewFilter(limit=1))
         if slow:
             review.add_note(db, "Lee", slow[0].conversation.id, "Long wait on the second answer — coach on handovers.")
         for name, role in (("Lee", Role.ADMIN), ("Dana", Role.AGENT)):
             team.add_agent(db, "Lee", name, role)
-        service = InboxService(db, agent="Lee")
+        service = inbox.service("Lee")
         for dark in (False, True):
             theme.apply_theme(app, dark=dark)
             scheme = "dark" if dark else "light"
             for w, h in ((1440, 900), (1024, 700)):
-                win = SupervisorWindow(db, "Lee", service)
+                win = SupervisorWindow(service)
                 win.resize(w, h)
                 win.show()
                 settle(6.0)
@@ -151,7 +50,7 @@ def shoot(outdir, render, settle) -> list:
                 settle(6.0)
                 made.append(render(win, Path(outdir) / f"supervisor-{scheme}-{w}x{h}-review.png"))
                 win.close()
-            win = SupervisorWindow(db, "Lee", service)
+            win = SupervisorWindow(service)
             win.resize(1440, 900)
             win.show()
             settle(6.0)
@@ -165,9 +64,9 @@ def shoot(outdir, render, settle) -> list:
                 made.append(render(dialog, Path(outdir) / f"supervisor-{scheme}-export.png"))
                 dialog.close()
             win.close()
-            denied = SupervisorWindow(db, "Dana", InboxService(db, agent="Dana"))
+            denied = SupervisorWindow(inbox.service("Dana"))
             denied.resize(1024, 700)
             made.append(render(denied, Path(outdir) / f"supervisor-{scheme}-agent-refused.png"))
             denied.close()
-        db.dispose()
+        inbox.close()
     return made

@@ -24,7 +24,6 @@ from inbox.core.models import ConversationSummary
 from inbox.engine.service import InboxService
 from inbox.reports import review
 from inbox.reports.review import Review
-from inbox.store.db import Database
 from inbox.ui import humanize, icons, ops, theme
 from inbox.ui.qt_compat import emit
 from inbox.ui.thread.header import ThreadHeader
@@ -43,10 +42,10 @@ class ThreadReader(QWidget):
     transcript_requested = Signal(int)
     note_added = Signal(int)
 
-    def __init__(self, db: Database, service: InboxService, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, service: InboxService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db = db
-        self._actor = actor
+        self._db = service.db
+        self._actor = actor = service.agent
         self.summary: ConversationSummary | None = None
         self.model = ThreadModel(service, self)
         self.header = ThreadHeader(actor, self)

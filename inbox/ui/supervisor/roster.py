@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWi
 
 from inbox.core.presence import AgentPresence, PresenceState
 from inbox.engine import presence
-from inbox.store.db import Database
+from inbox.engine.service import InboxService
 from inbox.ui import ops, theme
 from inbox.ui.cards import Card
 from inbox.ui.presence import POLL_MS
@@ -44,10 +44,10 @@ class RosterCard(Card):
     """Agents as wrapping chips: online first, then away, then offline; each by name."""
 
     def __init__(
-        self, db: Database, parent: QWidget | None = None, *, now: Callable[[], datetime] | None = None
+        self, service: InboxService, parent: QWidget | None = None, *, now: Callable[[], datetime] | None = None
     ) -> None:
         super().__init__("Who is on", parent, spacing=4)
-        self.db = db
+        self.db = service.db  # read on the op worker only
         self.now = now or (lambda: datetime.now(UTC))
         self.roster: tuple[AgentPresence, ...] = ()
         self.list = QListWidget(self)

@@ -38,7 +38,6 @@ from inbox.reports import review
 from inbox.reports.dashboard import Dashboard, Options
 from inbox.reports.metrics import Metrics, MetricsReport
 from inbox.reports.review import ReviewFilter, ReviewItem
-from inbox.store.db import Database
 from inbox.ui import icons, ops, theme
 from inbox.ui.cards import Card, CardGrid
 from inbox.ui.supervisor.cards import CARD_MIN_WIDTH, MetricCard, card_stylesheet, chevron
@@ -146,26 +145,23 @@ class SupervisorWindow(QMainWindow):
     """Filter bar over two pages, Overview and Review queue, plus Export (Ctrl+E).
 
     Args:
-        db: the inbox database (reports read it on workers).
-        actor: the signed-in agent's name; supervisors and admins get in.
-        service: reads threads for the read-only reader (defaults to a new ``InboxService``).
+        service: the one backend handle: reports read its database on workers, its agent is the
+            viewer (supervisors and admins get in), and the read-only reader loads threads through it.
         tz: the viewer's zone for day boundaries and times (default: this computer's).
         now: the clock (tests pin it to the seed's end).
     """
 
     def __init__(
         self,
-        db: Database,
-        actor: str,
-        service: InboxService | None = None,
+        service: InboxService,
         *,
         tz: tzinfo | None = None,
         now: Callable[[], datetime] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.db, self.actor = db, actor
-        self.service = service or InboxService(db, agent=actor)
+        self.service = service  # the one backend handle: its database, and its agent as the viewer
+        self.db, self.actor = service.db, service.agent
         self.tz = tz or datetime.now().astimezone().tzinfo or UTC
         self.now = now or (lambda: datetime.now(UTC))
         self.allowed: bool | None = None
@@ -268,7 +264,7 @@ class SupervisorWindow(QMainWindow):
         for key, title, tip in CARDS:
             self.cards[key] = self.grid.add(MetricCard(key, title, tip, self.grid))
         lay.addWidget(self.grid)
-        self.roster_card = RosterCard(self.db, inner)  # who is on now, with their load (live)
+        self.roster_card = RosterCard(self.service, inner)  # who is on now, with their load (live)
         lay.addWidget(self.roster_card)
 
         self.volume_chart = VolumeChart()
@@ -375,7 +371,7 @@ class SupervisorWindow(QMainWindow):
         lv.addWidget(self.queue_view, 1)
         lv.addWidget(self.queue_empty, 1)
 
-        self.reader = ThreadReader(self.db, self.service, self.actor, page)
+        self.reader = ThreadReader(self.service, page)
         self.reader.transcript_requested.connect(self.export_transcript)
         self.reader.note_added.connect(lambda _cid: self.refresh_queue())
         page.addWidget(left)
@@ -568,8 +564,7 @@ class SupervisorWindow(QMainWindow):
         if not self.allowed:
             return None
         dialog = ExportDialog(
-            self.db,
-            self.actor,
+            self.service,
             self.filters.report_filter(),
             self.filters.bucket(),
             self.tz,

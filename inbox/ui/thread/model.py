@@ -87,6 +87,11 @@ class ThreadModel(QAbstractListModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
 
+    @property
+    def generation(self) -> int:
+        """Bumps when another conversation opens; messages read before that are dropped on arrival."""
+        return self._generation
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None

@@ -162,33 +162,43 @@ class ThreadPane(QWidget):
 
         ops.run_op(self, lambda: self._service.contact_details(contact_id), done, label="Loading contact")
 
-    # -- change events -------------------------------------------------------------------------
-    def on_conversations_changed(self, ids: frozenset[int]) -> None:
-        cid = self.conversation_id
-        if cid is None or cid not in ids:
-            return
-        ops.run_op(
-            self,
-            lambda: self._service.conversation_summaries([cid]),
-            lambda rows: self._refresh_summary(cid, rows),
-            label="Refreshing conversation",
-        )
-
-    def _refresh_summary(self, cid: int, rows: list[ConversationSummary]) -> None:
+    # -- change events (inbox.ui.refresh reads once for every view and hands this pane its part) --
+    def apply_summary(self, cid: int, rows: list[ConversationSummary]) -> None:
+        """The open conversation's fresh summary (none: it is gone). The contact panel reloads when
+        what it shows changed: the name, an opt-out, the labels or the identity check."""
         if self.conversation_id != cid:
             return
         if not rows:
             self.open(None)
             return
-        old = self.summary
-        self.summary = rows[0]
-        self.header.set_summary(rows[0])
-        if old is not None and (old.opted_out != rows[0].opted_out or old.contact_name != rows[0].contact_name):
-            self._load_contact(rows[0])
+        old, new = self.summary, rows[0]
+        self.summary = new
+        self.header.set_summary(new)
+        if old is not None and (
+            old.opted_out != new.opted_out
+            or old.contact_name != new.contact_name
+            or old.labels != new.labels
+            or old.verified != new.verified
+        ):
+            self._load_contact(new)
 
-    def on_messages_changed(self, conversation_ids: frozenset[int], message_ids: frozenset[int]) -> None:
-        if self.conversation_id in conversation_ids:
-            self.model.refresh(message_ids)
+    def reload(self) -> None:
+        """Read the open conversation again from scratch (the change feed lost track)."""
+        cid = self.conversation_id
+        if cid is None:
+            return
+        self.model.load(cid)
+        ops.run_op(
+            self,
+            lambda: self._service.conversation_summaries([cid]),
+            lambda rows: self._reloaded(cid, rows),
+            label="Reloading conversation",
+        )
+
+    def _reloaded(self, cid: int, rows: list[ConversationSummary]) -> None:
+        self.apply_summary(cid, rows)
+        if rows and self.conversation_id == cid:
+            self._load_contact(rows[0])
 
     # -- actions -------------------------------------------------------------------------------
     def send(self, body: str, note: bool) -> None:
@@ -239,7 +249,7 @@ class ThreadPane(QWidget):
                 return
             self.composer.show_error(exc.reason if isinstance(exc, SendRefused) else ops.describe(exc))
 
-        ops.run_op(self, fn, ok, failed, label="Adding note" if note else "Sending")
+        ops.run_op(self, fn, ok, failed, label="Adding note" if note else "Sending", initiator=self)
 
     def retry(self, m: Message) -> None:
         mid = m.id
@@ -249,6 +259,7 @@ class ThreadPane(QWidget):
             lambda msg: (self.model.apply_messages([msg]), emit(self.status_message, "Queued again")),
             lambda exc: self.composer.show_error(ops.describe(exc)),
             label="Retrying",
+            initiator=self,
         )
 
     def _act(self, label: str, fn: Callable[[int], object], done: str = "") -> None:

@@ -1,4 +1,5 @@
-"""Realistic engagement data for screenshots: votes, entries and broadcasts made the real way.
+"""Polls, contests, broadcasts, a survey and CSAT, for the Engagement window's screenshots: votes,
+entries and broadcasts made the real way.
 
 Why through the engine: the votes are inbound messages stored by ``ingest`` (so the automation
 chain counts them, answers them and dates them), the broadcast is fanned out by the engine, and
@@ -210,9 +211,7 @@ def seed(db: Database, now: datetime | None = None) -> None:
     replies += [(_number(2400 + i), "STOP", now - timedelta(minutes=9 - i)) for i in range(0, 6)]
     _ingest(db, channel, replies)
     with db.write() as s:
-        row = broadcasts.row(s, done.id)
-        if row is not None:
-            row.status, row.finished_at = broadcasts.DONE, now - timedelta(days=1, hours=22)
+        broadcasts.set_status(s, done.id, broadcasts.DONE, finished_at=now - timedelta(days=1, hours=22))
 
     # -- a survey and CSAT ------------------------------------------------------------------------
     with db.write() as s:
@@ -317,60 +316,3 @@ def _csat(db: Database, channel_id: int, now: datetime, rng: random.Random) -> N
             ]
             score = rng.choices((1, 2, 3, 4, 5), bias)[0]
             s.add(CsatResponseRow(conversation_id=conv, agent=agent, score=score, at=now - timedelta(hours=i)))
-
-
-def shoot(outdir, render, settle) -> list:
-    """The Engagement window light and dark at 1440×900 and 1024×700: a live poll with its charts,
-    a broadcast mid-send, a contest after its draw, survey responses, CSAT and the New broadcast
-    dialog. ``render``/``settle`` come from inbox.ui.screenshots (passed in, so no import cycle)."""
-    import tempfile
-    from pathlib import Path
-
-    from inbox.ui import theme
-    from inbox.ui.app import ensure_app
-    from inbox.ui.engagement.window import EngagementWindow
-
-    app = ensure_app()
-    made: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="inbox-engagement-shots-") as folder:
-        db = Database(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}")
-        db.upgrade()
-        seed(db)
-        for dark in (False, True):
-            theme.apply_theme(app, dark=dark)
-            scheme = "dark" if dark else "light"
-            for w, h in ((1440, 900), (1024, 700)):
-                win = EngagementWindow(db, "Dana")
-                win.resize(w, h)
-                win.show()
-                settle()
-                shots = (
-                    ("polls", 1, "polls"),
-                    ("polls", 2, "polls-closed"),
-                    ("broadcasts", 1, "broadcasts"),
-                    ("contests", 0, "contests"),
-                    ("surveys", 1, "surveys"),
-                    ("surveys", 0, "csat"),
-                )
-                for page, row, name in shots:
-                    win.show_page(page)
-                    settle()
-                    win.pages[page].list.setCurrentRow(row)
-                    settle()
-                    made.append(render(win, Path(outdir) / f"engagement-{scheme}-{w}x{h}-{name}.png"))
-                if (w, h) == (1440, 900):
-                    win.show_page("broadcasts")
-                    settle()
-                    win.broadcasts.new_broadcast()
-                    settle()
-                    dialog = win.broadcasts.new_dialog
-                    dialog.text.setPlainText(
-                        "Flash sale ’til Sunday: 2 pints for $12 with code PINTS. Reply STOP to opt out."
-                    )
-                    dialog.refresh_preview()
-                    settle()
-                    made.append(render(dialog, Path(outdir) / f"engagement-{scheme}-new-broadcast.png"))
-                    dialog.close()
-                win.close()
-        db.dispose()
-    return made

@@ -1,7 +1,7 @@
-"""What the Engagement window reads and does, as blocking calls for ``ops.run_op``.
+"""Polls, contests, broadcasts and surveys as the Engagement window reads and runs them: blocking
+calls (the window hands them to its worker) that return frozen dataclasses.
 
-Why a separate module: every function here touches the database, so none may run on the GUI
-thread; the pages only ever hand these to the worker and receive frozen dataclasses back. Writes go
+Why one facade: the window's pages only ever see these results, never a session or a row. Writes go
 through the same store and engine functions the CLI uses (``inbox polls|contests|broadcast ...``),
 so the app and the terminal can never disagree about what a poll or a draw is.
 """
@@ -18,11 +18,32 @@ from pathlib import Path
 from inbox.core.engagement import PollOption
 from inbox.engine import broadcasts as broadcast_engine
 from inbox.engine import contests as contest_engine
-from inbox.reports import exports
-from inbox.reports.cells import neutralise
 from inbox.store import audit, channels, contests, csat, lists, polls, surveys
 from inbox.store import broadcasts as broadcast_store
+from inbox.store import surveys as survey_states
+from inbox.store.broadcasts import Broadcast, BroadcastStats
 from inbox.store.db import Database
+from inbox.store.polls import PollResults
+
+# The states and result types the window shows come from here too, so it never imports the store.
+__all__ = [
+    "ACTIVE_BROADCAST",
+    "AgentCsat",
+    "Broadcast",
+    "BroadcastChoices",
+    "BroadcastStats",
+    "ChannelRef",
+    "ContestDetail",
+    "ContestSummary",
+    "DrawOutcome",
+    "Engagement",
+    "PollResults",
+    "PollSummary",
+    "SurveySummary",
+    "SurveysOverview",
+    "broadcast_store",
+    "survey_states",
+]
 
 ACTIVE_BROADCAST = frozenset(
     {broadcast_store.SCHEDULED, broadcast_store.FANNING_OUT, broadcast_store.SENDING, broadcast_store.PAUSED}
@@ -165,37 +186,12 @@ class Engagement:
             audit.record(s, self.agent, "poll_created", f"poll:{poll.id}")
         return poll
 
-    def export_poll(self, poll_id: int, path: Path, fmt: str) -> exports.ExportResult:
-        """The results table (option, label, votes, share) through the reports' file writer: written
-        beside the target and renamed into place, so a half-written file never appears."""
-        results = self.poll_results(poll_id)
-        if results is None:
-            raise ValueError(f"no poll {poll_id}")
-        rows = [(neutralise(o.key), neutralise(o.label), o.votes, round(o.share, 4)) for o in results.options]
-        result = exports._write(
-            fmt, path, ("option", "label", "votes", "share"), iter(rows), len(rows), None, None, "poll results"
-        )
-        with self.db.write() as s:
-            audit.record(s, self.agent, "export", f"poll:{poll_id}", format=fmt, rows=result.rows)
-        return result
-
     # -- contests --------------------------------------------------------------------------------
     def contests(self) -> tuple[ContestSummary, ...]:
-        from sqlalchemy import func, select
-
-        from inbox.store.engagement_tables import ContestCodeRow
-
         now = datetime.now(UTC)
         with self.db.read() as s:
             names = self._channel_names(s)
-            codes = {
-                cid: (total, used)
-                for cid, total, used in s.execute(
-                    select(ContestCodeRow.contest_id, func.count(), func.count(ContestCodeRow.used_by)).group_by(
-                        ContestCodeRow.contest_id
-                    )
-                )
-            }
+            codes = contests.code_counts(s)
             out = []
             for c in reversed(contests.all_contests(s)):
                 total, used = codes.get(c.id, (0, 0))
