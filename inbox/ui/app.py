@@ -6,27 +6,16 @@ over; this module only owns Qt's lifetime — application, theme, window, event 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from inbox.engine.service import InboxService
 from inbox.engine.verification import Verifier
 from inbox.ui import ops, theme
+from inbox.ui.application import ensure_app
 from inbox.ui.live import LiveUpdates
 from inbox.ui.main_window import MainWindow
-
-
-def ensure_app() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
-        app.setApplicationName("Inbox")
-        app.setOrganizationName("Inbox")
-        app.setDesktopFileName("io.github.inbox.Inbox")  # matches packaging/linux/*.desktop (Wayland app id)
-    assert isinstance(app, QApplication)
-    return app
 
 
 def run_app(

@@ -18,7 +18,8 @@ def run_demo(args: argparse.Namespace) -> int:
     env = DemoEnvironment(agent=getattr(args, "agent", None) or "demo-agent").start()
     try:
         from inbox.engine.live import newest_change
-        from inbox.ui.app import ensure_app, run_app
+        from inbox.ui.app import run_app
+        from inbox.ui.application import ensure_app
         from inbox.ui.demo_phone import DemoPhoneWindow
         from inbox.ui.live import LiveUpdates
 
@@ -61,7 +62,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from inbox.engine.setup import database_url, has_channel, open_database
     from inbox.engine.verification import Verifier
     from inbox.ui import single_instance, smoke
-    from inbox.ui.app import ensure_app
+    from inbox.ui.application import ensure_app
 
     smoke.arm_from_env(ensure_app())  # hidden self-check for packaged builds (INBOX_SMOKE_TEST=1)
     instance = single_instance.claim(database_url(args.db))  # held until the window closes
@@ -120,7 +121,7 @@ def _agent_name(args: argparse.Namespace, saved: str | None) -> str:
 def _first_run(service: InboxService) -> str | None:
     """Show the setup wizard; returns "channel", "demo" or None (closed)."""
     from inbox.ui import theme
-    from inbox.ui.app import ensure_app
+    from inbox.ui.application import ensure_app
     from inbox.ui.setup.wizard import for_service
 
     app = ensure_app()

@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBarController(self.statusBar(), service, self)
         self.notifier = Notifier(self)
-        self.refresher = Refresher(self)
+        self.refresher = Refresher(self, parent=self)
         self._shortcuts = shortcuts.install(self, lambda name: getattr(self, name))
         self._build_menus()
         self.about_action = about.install(self, self.menus["help"])  # Help › About Inbox, F1

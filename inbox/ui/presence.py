@@ -16,11 +16,11 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QStatusBar
 
 from inbox.core.presence import (
     HEARTBEAT_SECONDS,
@@ -36,8 +36,17 @@ from inbox.engine.service import InboxService
 from inbox.ui import ops
 from inbox.ui.qt_compat import emit
 
-if TYPE_CHECKING:
-    from inbox.ui.main_window import MainWindow
+
+class PresentWindow(Protocol):
+    """What `attach` wires: the main window's service, panes and status bar (named as a Protocol so
+    this module need not import the window that imports it)."""
+
+    service: InboxService
+    thread_pane: Any  # its header (set_here), composer (edit) and conversation_id
+    list_pane: Any  # its conversation_selected signal and set_here
+
+    def statusBar(self) -> QStatusBar: ...
+
 
 POLL_MS = 2000
 
@@ -235,11 +244,11 @@ class PresenceTracker(QObject):
             self.tick()
 
 
-def attach(window: MainWindow) -> PresenceTracker:
+def attach(window: PresentWindow) -> PresenceTracker:
     """Wire presence into the main window: the open conversation and the composer's keystrokes go
     out, who is here comes back to the thread header, the list rows and the status bar."""
     pane = window.thread_pane
-    tracker = PresenceTracker(window.service, window, viewing=lambda: pane.conversation_id)
+    tracker = PresenceTracker(window.service, window.statusBar(), viewing=lambda: pane.conversation_id)
     team = QLabel("", window.statusBar())
     team.setTextFormat(Qt.TextFormat.PlainText)
     team.setAccessibleName("Team presence")

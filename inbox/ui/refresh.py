@@ -13,16 +13,37 @@ A change feed's "everything changed" (a desktop that fell too far behind) reload
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSettings
 
 from inbox.core.models import ConversationSummary, Message
 from inbox.core.verification import VerificationStatus
 from inbox.ui import ops, settings
 
 if TYPE_CHECKING:
-    from inbox.ui.main_window import MainWindow
+    from inbox.engine.service import InboxService
+    from inbox.engine.verification import Verifier
+    from inbox.ui.conversations.pane import ConversationListPane
+    from inbox.ui.notifications import Notifier
+    from inbox.ui.status import StatusBarController
+    from inbox.ui.thread.pane import ThreadPane
+
+
+class RefreshedWindow(Protocol):
+    """What the refresher reads and updates of the main window (which creates it: naming the window
+    class here would make the two modules import each other)."""
+
+    service: InboxService
+    verifier: Verifier | None
+    settings: QSettings
+    list_pane: ConversationListPane
+    thread_pane: ThreadPane
+    notifier: Notifier
+    status: StatusBarController
+
+    def show_verification(self, cid: int, st: VerificationStatus | None) -> None: ...
+
 
 # Long enough to catch the events one commit publishes back to back (messages, then conversations),
 # short enough to be invisible next to the change feed's own delay.
@@ -57,8 +78,8 @@ class Snapshot:
 class Refresher(QObject):
     """Coalesces the main window's change events into one job per burst."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: RefreshedWindow, parent: QObject) -> None:
+        super().__init__(parent)
         self._window = window
         self._burst = _Burst()
         self._scheduled = False

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QSize
 from PySide6.QtWidgets import QWidget
 
 from inbox.ui import ops, theme
-from inbox.ui.app import ensure_app
+from inbox.ui.application import ensure_app
 
 SIZES = ((1440, 900), (1024, 700))
 

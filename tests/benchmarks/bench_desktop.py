@@ -177,7 +177,7 @@ def child(args: argparse.Namespace) -> dict:
     from inbox.engine.service import InboxService
     from inbox.store.db import Database
     from inbox.ui import ops, theme
-    from inbox.ui.app import ensure_app
+    from inbox.ui.application import ensure_app
     from inbox.ui.main_window import MainWindow
 
     import_s = time.perf_counter() - t_import

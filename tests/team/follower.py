@@ -32,7 +32,7 @@ def main() -> int:
     from inbox.engine.service import InboxService
     from inbox.store.db import Database
     from inbox.store.feed import latest_seq
-    from inbox.ui.app import ensure_app
+    from inbox.ui.application import ensure_app
     from inbox.ui.conversations.model import PreviewRole
     from inbox.ui.live import LiveUpdates
     from inbox.ui.main_window import MainWindow

@@ -15,7 +15,7 @@ def shoot(outdir, render, settle) -> list:
     from inbox.engine.sample import engagement
     from inbox.engine.sample.temporary import TemporaryInbox
     from inbox.ui import theme
-    from inbox.ui.app import ensure_app
+    from inbox.ui.application import ensure_app
     from inbox.ui.engagement.window import EngagementWindow
 
     app = ensure_app()

@@ -17,7 +17,7 @@ def shoot(outdir, render, settle) -> list:
     from inbox.reports import review, team
     from inbox.reports.team import Role
     from inbox.ui import theme
-    from inbox.ui.app import ensure_app
+    from inbox.ui.application import ensure_app
     from inbox.ui.supervisor.window import SupervisorWindow
 
     app = ensure_app()
