@@ -1,4 +1,5 @@
-"""`inbox channel add|list`: the provider numbers Inbox polls and sends from.
+"""`inbox channel add|list|set`: the provider numbers Inbox polls and sends from, and how their
+new conversations are assigned.
 
 Adding goes through `engine/setup.add_channel`, the door the desktop's set-up uses too: it
 validates, writes the audit entry and publishes `ChannelHealthChanged`.
@@ -11,8 +12,8 @@ import getpass
 import os
 import sys
 
-from inbox.cli.command import CliError, database, duration, emit
-from inbox.core import durations, phone
+from inbox.cli.command import CliError, database, duration, emit, refused
+from inbox.core import durations, phone, terminal
 
 
 def cmd_channel_add(args: argparse.Namespace) -> int:
@@ -87,6 +88,37 @@ def cmd_channel_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_channel_set(args: argparse.Namespace) -> int:
+    from inbox.core.presence import InvalidAssignmentSetting
+    from inbox.engine import assignment
+    from inbox.store.agents import PermissionDenied, UnknownAgent
+
+    db = database(args)
+    try:
+        saved = assignment.configure(
+            db,
+            args.name,
+            auto_assign=None if args.auto_assign is None else args.auto_assign == "on",
+            capacity=args.capacity,
+            when_offline=args.when_offline,
+            actor=args.agent,
+        )
+    except (InvalidAssignmentSetting, assignment.ChannelNotFound) as exc:
+        raise CliError(str(exc)) from None
+    except (PermissionDenied, UnknownAgent) as exc:
+        return refused(str(exc), args)
+
+    def human() -> None:
+        state = "on" if saved.auto_assign else "off"
+        print(
+            f"Channel {terminal.visible(args.name)}: auto-assign {state}, capacity {saved.capacity} open "
+            f"per agent, when an agent goes offline: {saved.when_offline.value}"
+        )
+
+    emit(args, saved, human)
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add `inbox channel ...` to the main parser."""
     channel = subparsers.add_parser("channel", help="provider numbers", parents=[common])
@@ -116,3 +148,17 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     add.set_defaults(func=cmd_channel_add)
     lst = channel_sub.add_parser("list", help="list numbers", parents=[common])
     lst.set_defaults(func=cmd_channel_list)
+    st = channel_sub.add_parser("set", help="change how a channel assigns new conversations", parents=[common])
+    st.add_argument("name", help="the channel's name (see `inbox channel list`)")
+    st.add_argument(
+        "--auto-assign",
+        choices=["on", "off"],
+        help="assign new and reopened conversations round robin to agents who are online (default off)",
+    )
+    st.add_argument("--capacity", metavar="N", help="open conversations an agent holds before being skipped (1-1000)")
+    st.add_argument(
+        "--when-offline",
+        metavar="keep|unassign",
+        help="what happens to an agent's open conversations when they go offline (default keep)",
+    )
+    st.set_defaults(func=cmd_channel_set)

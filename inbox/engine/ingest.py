@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from inbox.core import phone
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
 from inbox.core.models import Channel, InboundMessage, PollCursor
-from inbox.engine import automation, screening
+from inbox.engine import assignment, automation, screening
 from inbox.providers.base import InboundBatch
 from inbox.store import arrivals, conversations, cursors, health, messages
 from inbox.store import quarantine as quarantined
@@ -217,6 +217,8 @@ def _store_chunk(
     )
     busy = {a.conversation_id for _, _, a, _ in stored if not screening.quiet(state, a)}
     conv_ids = {a.conversation_id for _, _, a, _ in stored}
+    # Read before the messages are applied: which threads they start or reopen (auto-assignment).
+    starting = assignment.awaiting(session, channel.id, conv_ids)
     msg_ids = {msg_id for *_, msg_id in stored}
     touches: dict[int, list[tuple[InboundMessage, int]]] = {}
     for msg, sender, arrival, msg_id in stored:
@@ -238,6 +240,8 @@ def _store_chunk(
         report.replies_queued += len(ctx.queued_ids)
         msg_ids.update(ctx.queued_ids)
     arrivals.touch_inbound_many(session, [_touch(conv_id, run) for conv_id, run in touches.items()])
+    if starting:
+        assignment.assign_arrivals(session, channel.id, starting, datetime.now(UTC))
     return conv_ids, msg_ids
 
 

@@ -22,9 +22,16 @@ from functools import partial
 from sqlalchemy.exc import SQLAlchemyError
 
 from inbox.core import backoff, durations
-from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, Event, EventBus
+from inbox.core.events import (
+    ChannelCredentialsChanged,
+    ChannelHealthChanged,
+    ConversationsChanged,
+    Event,
+    EventBus,
+)
 from inbox.core.models import Channel
 from inbox.engine import replies
+from inbox.engine.assignment import release_offline
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
 from inbox.engine.ingest import IngestReport, ingest, quarantine
@@ -439,6 +446,22 @@ def _lease_every(runner: Runner) -> float:
     return runner.leadership.renew_interval
 
 
+def _presence_job(runner: Runner) -> None:
+    """The channels' "when offline" policy and the clean-up of old presence rows (leader only)."""
+    if not runner.is_leader():
+        return
+    try:
+        _presence_once(runner, SyncReport())
+    except Exception as exc:  # noqa: BLE001 - the job runs again at its next tick
+        log.error("presence job failed (%s)", public_text(exc))
+
+
+def _presence_once(runner: Runner, report: SyncReport) -> None:
+    released = release_offline(runner.db)
+    if released:
+        runner.events.publish(ConversationsChanged(frozenset(released)))
+
+
 JOBS: tuple[Job, ...] = (
     # The lease first: sync_once took it before its phases, start renews it before the first poll.
     Job("lease", _lease_every, Runner._lease_job, with_leadership_only=True),
@@ -452,6 +475,7 @@ JOBS: tuple[Job, ...] = (
     # After the phases that queue replies, so those leave within the same sync_once.
     Job("send", lambda r: r.send_interval, Runner._send_job, Runner._send_once),
     Job("refresh", lambda r: r.refresh_interval, Runner._refresh_job, Runner._refresh_once),
+    Job("presence", lambda r: r.refresh_interval, _presence_job, _presence_once),
     # The change log pruned to its retention; not a phase of sync_once (a one-shot run needs none).
     Job("housekeeping", lambda r: HOUSEKEEPING_SECONDS, Runner._housekeeping_job, at_start=False),
 )

@@ -9,6 +9,7 @@ from inbox.store import (  # noqa: F401 - imported for their table definitions
     models,
     report_tables,
     rule_tables,
+    team_tables,
     verification_tables,
 )
 from inbox.store.models import Base

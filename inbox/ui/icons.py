@@ -53,6 +53,8 @@ NAMES = (
     "tag",
     "x",
     "keyboard",
+    "eye",
+    "pencil",
 )
 
 

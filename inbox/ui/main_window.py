@@ -19,7 +19,7 @@ from inbox.core.models import Channel
 from inbox.core.verification import ChallengeStatus, VerificationStatus
 from inbox.engine import setup
 from inbox.engine.service import InboxService, SearchHit
-from inbox.ui import about, icons, ops, settings, shortcuts, theme
+from inbox.ui import about, icons, ops, presence, settings, shortcuts, theme
 from inbox.ui.bridge import EventBridge
 from inbox.ui.contact.panel import PANEL_WIDTH, ContactPanel
 from inbox.ui.conversations.pane import ConversationListPane
@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.about_action = about.install(self, self.menus["help"])  # Help › About Inbox, F1
         self._wire()
+        self.presence = presence.attach(self)  # who else is here, and this desktop's heartbeat
         self._restore()
         self._set_accessible_names()
         if start:
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         """First loads: the list, channels (for the empty state), health and unread."""
         self.list_pane.start()
         self.status.start()
+        self.presence.start()
         if self.live is not None:
             self.live.start()
         ops.run_op(self, self.service.channels, self._on_channels, label="Loading channels")
@@ -359,6 +361,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_layout()
         self.status.stop()
+        self.presence.stop()
         if self.live is not None:
             self.live.stop()
         self.bridge.close()

@@ -52,7 +52,7 @@ class ElidedLabel(QWidget):
 
         p = QPainter(self)
         t = theme.tokens()
-        p.setPen(t.color("muted") if self.role == "muted" else t.color("text"))
+        p.setPen(t.color(self.role) if self.role in ("muted", "accent") else t.color("text"))
         fm = QFontMetrics(self.font())
         text = fm.elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
         p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)

@@ -11,9 +11,11 @@ from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from inbox.core.models import ConversationSummary
+from inbox.core.presence import Here
 from inbox.ui import humanize, icons, theme
 from inbox.ui.conversations.model import PreviewRole, SummaryRole
 from inbox.ui.painting import paint_avatar, paint_pill
+from inbox.ui.presence import here_line
 
 ROW_HEIGHT = 64
 PAD = 12
@@ -35,8 +37,17 @@ def markers(s: ConversationSummary) -> list[tuple[str, str, str]]:
     return out
 
 
+def presence_marker(here: Here | None) -> list[tuple[str, str, str]]:
+    """The row's marker for colleagues in the conversation: a pencil while one types, else an eye."""
+    if here is None or not here.anyone:
+        return []
+    return [("pencil" if here.typing else "eye", "accent", here_line(here))]
+
+
 class ConversationRowDelegate(QStyledItemDelegate):
-    """Two-line row, 64 px high, on the 4 px grid."""
+    """Two-line row, 64 px high, on the 4 px grid. `here`: who else is in which conversation."""
+
+    here: dict[int, Here] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(280, ROW_HEIGHT)
@@ -99,7 +110,7 @@ class ConversationRowDelegate(QStyledItemDelegate):
             time_text,
         )
 
-        marks = markers(s)
+        marks = markers(s) + presence_marker(self.here.get(s.id))
         marks_w = len(marks) * (MARKER + 4)
         name_room = max(0.0, line1.width() - tw - 8 - marks_w)
         painter.setFont(name_font)

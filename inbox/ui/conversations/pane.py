@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 
 from inbox.core import phone
 from inbox.core.models import ConversationSummary
+from inbox.core.presence import Here
 from inbox.engine.service import ConversationFilter, InboxService
 from inbox.ui import ops, theme
-from inbox.ui.conversations.delegate import ConversationRowDelegate, markers
+from inbox.ui.conversations.delegate import ConversationRowDelegate, markers, presence_marker
 from inbox.ui.conversations.filtering import VIEWS
 from inbox.ui.conversations.model import ConversationListModel, SummaryRole
 from inbox.ui.qt_compat import emit
@@ -42,7 +43,8 @@ class ConversationListView(QListView):
             idx = self.indexAt(event.pos())
             s: ConversationSummary | None = idx.data(SummaryRole) if idx.isValid() else None
             if s is not None:
-                tips = [tip for _i, _c, tip in markers(s)]
+                here = getattr(self.itemDelegate(), "here", {}).get(s.id)
+                tips = [tip for _i, _c, tip in markers(s) + presence_marker(here)]
                 text = " · ".join([phone.display(s.contact_phone), s.status.value.title(), *tips])
                 QToolTip.showText(event.globalPos(), text, self)
                 return True
@@ -126,7 +128,8 @@ class ConversationListPane(QWidget):
         self.view.setObjectName("conversationList")
         self.view.setAccessibleName("Conversations")
         self.view.setModel(self.model)
-        self.view.setItemDelegate(ConversationRowDelegate(self.view))
+        self.delegate = ConversationRowDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
         self.view.setUniformItemSizes(True)
         self.view.setMouseTracking(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -184,6 +187,12 @@ class ConversationListPane(QWidget):
     def start(self) -> None:
         """Load the first page of the default view."""
         self._apply_filter()
+
+    def set_here(self, here: dict[int, Here]) -> None:
+        """Who else is in which conversation (from the presence poll): repaint only if it changed."""
+        if here != self.delegate.here:
+            self.delegate.here = here
+            self.view.viewport().update()
 
     def set_channel_number(self, number: str | None) -> None:
         self._channel_number = number

@@ -47,6 +47,7 @@ from inbox.ui.supervisor.filters_bar import FilterBar
 from inbox.ui.supervisor.formatting import EMPTY, count, duration, percent
 from inbox.ui.supervisor.queue_model import QUEUE_LIMIT, ItemRole, ReviewQueueModel
 from inbox.ui.supervisor.reader import ThreadReader
+from inbox.ui.supervisor.roster import RosterCard
 
 SUPERVISORS_ONLY = "Supervisors only"
 
@@ -263,6 +264,8 @@ class SupervisorWindow(QMainWindow):
         for key, title, tip in CARDS:
             self.cards[key] = self.grid.add(MetricCard(key, title, tip, self.grid))
         lay.addWidget(self.grid)
+        self.roster_card = RosterCard(self.service, inner)  # who is on now, with their load (live)
+        lay.addWidget(self.roster_card)
 
         self.volume_chart = VolumeChart()
         self.histogram_chart = HistogramChart()
@@ -444,6 +447,7 @@ class SupervisorWindow(QMainWindow):
             return
         self.allowed = True
         self.root.setCurrentWidget(self.content)
+        self.roster_card.start()
         db = self.db
         ops.run_op(self, lambda: data.load_options(db), self._on_options, label="Loading filters")
         self.refresh()

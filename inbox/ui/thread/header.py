@@ -13,11 +13,15 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButt
 
 from inbox.core import phone
 from inbox.core.models import ConversationStatus, ConversationSummary
+from inbox.core.presence import Here
 from inbox.core.verification import ChallengeStatus, VerificationStatus
 from inbox.ui import humanize, icons, theme
 from inbox.ui.painting import avatar_pixmap
+from inbox.ui.presence import here_line, here_short
 from inbox.ui.qt_compat import emit
 from inbox.ui.widgets import ElidedLabel
+
+NARROW = 560  # px: below this the header goes compact (icon-only Resolve, no status chip)
 
 
 def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
@@ -68,6 +72,7 @@ class ThreadHeader(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._agent = agent
         self.summary: ConversationSummary | None = None
+        self._here = Here()
 
         self.avatar = QLabel(self)
         self.avatar.setFixedSize(32, 32)
@@ -141,6 +146,12 @@ class ThreadHeader(QWidget):
         self.export_action.triggered.connect(lambda: emit(self.export_requested))
         self.more_button.setMenu(self.more_menu)
         self.more_button.setVisible(False)
+        # "Alice is viewing" / "Alice is typing…": colleagues in this conversation (presence poll).
+        self.here_label = ElidedLabel("", self, role="muted")
+        self.here_label.setFont(theme.meta_font(self.font()))
+        self.here_label.setMaximumWidth(240)
+        self.here_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.here_label.setVisible(False)
         self.verification_chip = chip()
         self.verification_chip.setAccessibleName("Identity verification")
         self.verification_chip.setVisible(False)
@@ -150,6 +161,7 @@ class ThreadHeader(QWidget):
         row.setSpacing(8)
         row.addWidget(self.avatar)
         row.addLayout(texts, 1)
+        row.addWidget(self.here_label)
         row.addWidget(self.verified_icon)
         row.addWidget(self.verification_chip)
         row.addWidget(self.opted_out_chip)
@@ -171,7 +183,8 @@ class ThreadHeader(QWidget):
     def resizeEvent(self, e) -> None:
         """Narrow panes: the name keeps its room; Resolve and the status chip go compact."""
         super().resizeEvent(e)
-        narrow = self.width() < 560
+        narrow = self.width() < NARROW
+        self.set_here(self._here)
         self.resolve_button.setToolButtonStyle(
             Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
         )
@@ -181,6 +194,7 @@ class ThreadHeader(QWidget):
         """Show a conversation (None: clear)."""
         if s is None or self.summary is None or s.id != self.summary.id:
             self.verification_chip.setVisible(False)  # the new conversation's state loads separately
+            self.set_here(Here())  # whoever was in the previous one is not in this one
         self.summary = s
         self.more_button.setVisible(s is not None)  # nothing to export without a conversation
         if s is None:
@@ -211,6 +225,18 @@ class ThreadHeader(QWidget):
         self.resolve_button.setText("Reopen" if reopen else "Resolve")
         self.resolve_button.setAccessibleName(self.resolve_button.text())
         self.resolve_button.setToolTip("Reopen" if reopen else "Resolve (E)")
+
+    def set_here(self, here: Here) -> None:
+        """Who else has this conversation open; typing shows in the accent colour. Hidden when nobody.
+        A narrow pane gets the short form ("Alice +1 typing…"), so the contact's name keeps its room."""
+        self._here = here
+        narrow = self.width() < NARROW
+        text = here_short(here) if narrow else here_line(here)
+        self.here_label.role = "accent" if here.typing else "muted"
+        self.here_label.setMaximumWidth(120 if narrow else 240)
+        self.here_label.setText(text)
+        self.here_label.setToolTip(here_line(here))
+        self.here_label.setVisible(bool(text))
 
     def set_verification(self, short: str | None, tone: str = "", detail: str = "") -> None:
         """The identity state of the open conversation: a chip ("Verified", "Code sent", "Locked"…)
