@@ -5,7 +5,7 @@
     uv run pytest -o addopts="" -s tests/benchmarks/bench_search.py
 
 Needs a PostgreSQL URL (``INBOX_BENCH_POSTGRES_URL``, else ``INBOX_TEST_POSTGRES_URL``). The data
-set is the one ``inbox seed`` writes (``engine.seed``: 100,000 conversations, 1,000,000 messages in
+set is the one ``inbox seed`` writes (``engine.sample.bulk``: 100,000 conversations, 1,000,000 messages in
 many languages; ``--messages`` for another size) into its own schema, named after a hash of the
 migrations, the models, the generator and the plan, and kept for the next run (drop the schema to
 force a reseed, several minutes).
@@ -70,7 +70,7 @@ def url() -> str | None:
 def cache_key(messages: int) -> str:
     h = hashlib.sha256(f"{messages // 10}/{messages}".encode())
     sources = sorted((ROOT / "inbox/store/migrations/versions").glob("*.py"))
-    sources += [ROOT / "inbox/store/models.py", ROOT / "inbox/engine/seed.py"]
+    sources += [ROOT / "inbox/store/models.py", ROOT / "inbox/engine/sample/bulk.py"]
     for path in sources:
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -86,7 +86,7 @@ def seeded_database(base: str, messages: int = MESSAGES, log=print):  # type: ig
     """A Database on the cached seeded schema (seeding it when missing or incomplete)."""
     from sqlalchemy import create_engine, text
 
-    from inbox.engine.seed import SeedPlan, seed
+    from inbox.engine.sample.bulk import SeedPlan, seed
     from inbox.store.db import Database
 
     schema = f"bench_search_{cache_key(messages)}"
