@@ -1,7 +1,7 @@
 """The left pane: filter segments, sort, the paged list, and a teaching empty state.
 
 Why: one widget owns the list so the main window only wires signals. The filter row is a compact
-segmented control (Ctrl+1…7) because agents flip views all day.
+segmented control (Ctrl+1…8) because agents flip views all day.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class ConversationListPane(QWidget):
 
     # -- filters -------------------------------------------------------------------------------
     def set_view(self, view: str) -> None:
-        """Switch the segmented filter (also used by Ctrl+1…7)."""
+        """Switch the segmented filter (also used by Ctrl+1…8)."""
         self.filter_buttons[view].setChecked(True)
         label = dict(VIEWS)[view] if view in MORE_VIEWS else "More"
         self.more_button.setText(f"{label} ▾")
@@ -204,6 +204,9 @@ class ConversationListPane(QWidget):
             view = self.current_view()
             if view == "all":
                 self._teach()
+            elif view == "mentions":
+                me = self._service.agent
+                self.empty.setText(f"No mentions to read.\nA colleague's note with @{me} brings its conversation here.")
             else:
                 self.empty.setText(f"Nothing in {dict(VIEWS)[view]}.\nPress Ctrl+7 to see all conversations.")
                 ops.run_op(
