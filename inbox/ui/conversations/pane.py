@@ -33,6 +33,7 @@ from inbox.ui.conversations.model import ConversationListModel, SummaryRole
 from inbox.ui.qt_compat import emit
 
 MORE_VIEWS = ("pending", "snoozed", "resolved")  # behind "More ▾" so the row fits 320 px
+SHORT_LABELS = {"mentions": "@Me"}  # what a segment says when its name would not fit the row
 
 
 class ConversationListView(QListView):
@@ -92,10 +93,12 @@ class ConversationListPane(QWidget):
         for n, (view, label) in enumerate(VIEWS, start=1):
             b = QToolButton(bar)
             b.setObjectName("segment")
-            b.setText(label)
+            b.setText(SHORT_LABELS.get(view, label))
             b.setCheckable(True)
             b.setToolTip(f"{label} (Ctrl+{n})")
-            b.setAccessibleName(f"Show {label.lower()} conversations")
+            b.setAccessibleName(
+                "Show conversations that mention me" if view == "mentions" else f"Show {label.lower()} conversations"
+            )
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             b.setFont(theme.meta_font(b.font()))
             self.filter_group.addButton(b)
