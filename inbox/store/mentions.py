@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from inbox.core.mentions import key
@@ -60,11 +60,15 @@ def _unseen_of(agent: str) -> ColumnElement[bool]:
 
 
 def unseen_in_conversation(agent: str) -> ColumnElement[bool]:
-    """Condition on `ConversationRow`: it holds a note mentioning `agent` that they have not seen."""
-    return exists(
-        select(NoteMentionRow.message_id)
-        .join(MessageRow, MessageRow.id == NoteMentionRow.message_id)
-        .where(MessageRow.conversation_id == ConversationRow.id, _unseen_of(agent))
+    """Condition on `ConversationRow`: it holds a note mentioning `agent` that they have not seen.
+
+    An IN over the agent's unseen rows (few, found by `ix_note_mentions_agent_seen`), not a
+    correlated EXISTS: walking the list's activity index with a subquery per conversation would
+    visit every conversation of the inbox to fill one page."""
+    return ConversationRow.id.in_(
+        select(MessageRow.conversation_id)
+        .join(NoteMentionRow, NoteMentionRow.message_id == MessageRow.id)
+        .where(_unseen_of(agent))
     )
 
 
