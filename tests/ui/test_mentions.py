@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import pytest
+from PySide6.QtCore import Qt
 
 from inbox.core.events import EventBus
 from inbox.core.models import Channel, InboundMessage
@@ -59,6 +60,12 @@ def _notes(w: MainWindow) -> list[str]:
 def _listed(w: MainWindow) -> list[int]:
     model = w.list_pane.model
     return [s.id for r in range(model.rowCount()) if (s := model.summary(r)) is not None]
+
+
+def _spoken(w: MainWindow, row: int) -> str:
+    """What a screen reader says for a row."""
+    model = w.list_pane.model
+    return str(model.data(model.index(row), Qt.ItemDataRole.AccessibleTextRole))
 
 
 @pytest.fixture
@@ -134,9 +141,11 @@ def test_opening_a_mentioned_conversation_marks_it_seen(qtbot, team: Team) -> No
     off_gui(lambda: team.carol.add_note(first, "@alice look"))
     w.show_view("mentions")
     qtbot.waitUntil(lambda: _listed(w) == [first], timeout=5000)
+    assert "a note mentions you" in _spoken(w, 0)
     w.list_pane.step(0)  # open it
     qtbot.waitUntil(lambda: _listed(w) == [], timeout=5000)
     assert off_gui(team.alice.my_mentions) == []
     assert "No mentions to read" in w.list_pane.empty.text()
     w.show_view("all")
     qtbot.waitUntil(lambda: sorted(_listed(w)) == [first, second], timeout=5000)
+    assert not any("mentions you" in _spoken(w, r) for r in range(2))

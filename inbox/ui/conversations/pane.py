@@ -44,8 +44,9 @@ class ConversationListView(QListView):
             idx = self.indexAt(event.pos())
             s: ConversationSummary | None = idx.data(SummaryRole) if idx.isValid() else None
             if s is not None:
-                here = getattr(self.itemDelegate(), "here", {}).get(s.id)
-                tips = [tip for _i, _c, tip in markers(s) + presence_marker(here)]
+                delegate = self.itemDelegate()
+                here = getattr(delegate, "here", {}).get(s.id)
+                tips = [tip for _i, _c, tip in markers(s, getattr(delegate, "me", "")) + presence_marker(here)]
                 text = " · ".join([phone.display(s.contact_phone), s.status.value.title(), *tips])
                 QToolTip.showText(event.globalPos(), text, self)
                 return True
@@ -132,6 +133,7 @@ class ConversationListPane(QWidget):
         self.view.setAccessibleName("Conversations")
         self.view.setModel(self.model)
         self.delegate = ConversationRowDelegate(self.view)
+        self.delegate.me = service.agent
         self.view.setItemDelegate(self.delegate)
         self.view.setUniformItemSizes(True)
         self.view.setMouseTracking(True)
