@@ -131,3 +131,15 @@ def test_without_any_names_the_literal_handle_is_recorded(db) -> None:
     assert _recorded(db) == [(note.id, "dana")]
     assert _mentions_view(db, "Dana") == ids  # matched case-insensitively
     assert InboxService(db, agent="Dana").mark_mentions_seen(ids[0]) == 1
+
+
+def test_erasing_the_customer_takes_the_mentions_of_their_notes_along(db, team) -> None:
+    from inbox.store import retention
+
+    InboxService(db, agent="carol").add_note(team[0], "@alice look")
+    with db.write() as s:
+        conv = conversations.summary(s, team[0])
+        assert conv is not None
+        retention.erase_contact(s, conv.contact_id)
+    assert _recorded(db) == []
+    assert InboxService(db, agent="alice").my_mentions() == []
