@@ -1,4 +1,4 @@
-"""`inbox send|conversations|show`: the agent's side of the inbox from a terminal.
+"""`inbox send|conversations|show|mentions`: the agent's side of the inbox from a terminal.
 
 They go through `engine/service.InboxService`, the object the desktop's windows use.
 """
@@ -87,6 +87,21 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mentions(args: argparse.Namespace) -> int:
+    """The current agent's unseen mentions, newest first (they stay until the conversation is opened)."""
+    rows = _service(args).my_mentions()
+
+    def human() -> None:
+        if not rows:
+            print("No unseen mentions.")
+        for m in rows:
+            who = terminal.visible(m.author or "?")
+            print(f"#{m.conversation_id:<5} {m.created_at:%Y-%m-%d %H:%M}  {who}: {terminal.visible(m.body[:90])}")
+
+    emit(args, rows, human)
+    return 0
+
+
 def _find_contact(s, query: str):
     from inbox.store import contacts
 
@@ -142,7 +157,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add `inbox send`, `inbox conversations` and `inbox show` to the main parser."""
+    """Add `inbox send`, `inbox conversations`, `inbox mentions` and `inbox show` to the main parser."""
     send = subparsers.add_parser("send", help="queue a reply as an agent", parents=[common])
     send.add_argument("--channel", required=True)
     send.add_argument("--to", required=True)
@@ -161,6 +176,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     convs.add_argument("--status", choices=[s.value for s in ConversationStatus] + ["all", "mine", "unassigned"])
     convs.add_argument("--limit", type=int, default=50)
     convs.set_defaults(func=cmd_conversations)
+
+    mentions = subparsers.add_parser(
+        "mentions", help="private notes that mention you (@name) and you have not seen", parents=[common]
+    )
+    mentions.set_defaults(func=cmd_mentions)
 
     show = subparsers.add_parser("show", help="a contact's thread", parents=[common])
     show.add_argument("contact", help="phone number or contact id")

@@ -127,6 +127,13 @@ class ConversationSummary:
     labels: tuple[str, ...] = ()
     # The agent who wrote the preview line when an agent did ("Alice: …", "You: …"), else None.
     last_message_author: str | None = None
+    # The agents with a note here mentioning them that they have not seen (as recorded, see
+    # inbox.core.mentions): the "Mentions" view.
+    mentioned: tuple[str, ...] = ()
+
+    def mentions_unseen_by(self, me: str) -> bool:
+        """Whether a note here mentions `me` and `me` has not opened the conversation since."""
+        return me in self.mentioned or me.casefold() in self.mentioned
 
     def preview_for(self, me: str) -> str:
         """The last message on one line, saying who wrote it when the team did: "You: …" for the

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from inbox.core import mentions as mention_rule
 from inbox.core import phone, segments, typed_text, unseen
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
 from inbox.core.models import (
@@ -25,7 +26,18 @@ from inbox.core.models import (
     OptOutState,
     SearchHit,
 )
-from inbox.store import agents, audit, channels, contacts, conversations, health, messages, optouts, search
+from inbox.store import (
+    agents,
+    audit,
+    channels,
+    contacts,
+    conversations,
+    health,
+    mentions,
+    messages,
+    optouts,
+    search,
+)
 from inbox.store.agents import PermissionDenied, Role
 from inbox.store.db import Database
 from inbox.store.models import MessageRow, max_length
@@ -71,9 +83,9 @@ class StaleReply(SendRefused):
 
 @dataclass(frozen=True, slots=True)
 class ConversationFilter:
-    # "mine", "unassigned", "open", "pending", "snoozed", "resolved", "all"
+    # "mine", "mentions", "unassigned", "open", "pending", "snoozed", "resolved", "all"
     view: str = "open"
-    agent: str | None = None  # for "mine"
+    agent: str | None = None  # for "mine" and "mentions"
     sort: str = "activity"  # "activity" (newest first) or "waiting" (longest wait first)
     channel_id: int | None = None
 
@@ -308,6 +320,8 @@ class InboxService:
         return msg
 
     def add_note(self, conversation_id: int, body: str) -> Message:
+        """Store a private note and, in the same transaction, whom its `@name`s mention
+        (`inbox.core.mentions` has the rule; `store.mentions.known_names` the names)."""
         text = body.strip()
         if not text:
             raise SendRefused("The note is empty")
@@ -318,6 +332,8 @@ class InboxService:
             new_id = messages.add_note(
                 s, channel_id=conv.channel_id, conversation_id=conversation_id, body=text, author=self.agent
             )
+            named = mention_rule.mentioned(text, mentions.known_names(s), author=self.agent)
+            mentions.record(s, new_id, named)
             msg = messages.get_many(s, [new_id])[0]
         self._changed(conversation_id, new_id)
         return msg
@@ -365,6 +381,24 @@ class InboxService:
             )
             audit.record(s, self.agent, "status", f"conversation:{conversation_id}", status=status.value)
         self._changed(conversation_id)
+
+    def mentions_of_me(self, message_ids: list[int]) -> set[int]:
+        """Which of these messages are notes by someone else that mention this agent (the notifier's question)."""
+        with self.db.read() as s:
+            return mentions.mentioning(s, message_ids, self.agent)
+
+    def my_mentions(self) -> list[mentions.Mention]:
+        """This agent's unseen mentions, newest first (`inbox mentions`)."""
+        with self.db.read() as s:
+            return mentions.unseen(s, self.agent)
+
+    def mark_mentions_seen(self, conversation_id: int) -> int:
+        """The agent opened the conversation: its notes mentioning them are seen (it leaves "Mentions")."""
+        with self.db.write() as s:
+            marked = mentions.mark_seen(s, conversation_id, self.agent, datetime.now(UTC))
+        if marked:
+            self._changed(conversation_id)
+        return marked
 
     def mark_read(self, conversation_id: int) -> None:
         with self.db.write() as s:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from inbox.core.models import AuthorKind, ConversationStatus, ConversationSummary, Direction
+from inbox.store import mentions
 from inbox.store.models import (
     ChannelRow,
     ContactRow,
@@ -165,9 +166,12 @@ def _to_summary(
 
 
 def _with_labels(session: Session, rows: list[ConversationSummary]) -> list[ConversationSummary]:
-    """One extra query per page (not per row) so list rows can show labels."""
+    """Two extra queries per page (not per row) so list rows can show labels and unseen mentions."""
     if not rows:
         return rows
+    mentioned = mentions.unseen_by_conversation(session, [r.id for r in rows])
+    if mentioned:
+        rows = [replace(r, mentioned=tuple(mentioned[r.id])) if r.id in mentioned else r for r in rows]
     found: dict[int, list[str]] = {}
     stmt = (
         select(ConversationLabelRow.conversation_id, ConversationLabelRow.label)
@@ -190,6 +194,8 @@ def _filtered(stmt: Select, view: str, agent: str | None, channel_id: int | None
         stmt = stmt.where(ConversationRow.assignee.is_(None)).where(
             ConversationRow.status.in_([ConversationStatus.OPEN.value, ConversationStatus.PENDING.value])
         )
+    elif view == "mentions":
+        stmt = stmt.where(mentions.unseen_in_conversation(agent or ""))
     elif view in _VIEW_STATUSES:
         stmt = stmt.where(ConversationRow.status == _VIEW_STATUSES[view].value)
     elif view != "all":

@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
             self.thread_pane.open_id(conversation_id)
 
     def show_view(self, view: str) -> None:
-        """Ctrl+1…7: one of the list's views ("mine", "unassigned", … "all")."""
+        """Ctrl+1…8: one of the list's views ("mine", "unassigned", … "all", "mentions")."""
         self.list_pane.set_view(view)
 
     def next_conversation(self) -> None:

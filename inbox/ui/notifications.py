@@ -2,7 +2,8 @@
 
 Why: agents work in other windows too. When the inbox is not focused and a customer texts, a
 notification names the contact (name or formatted number) with a short preview — never a masked
-code — and the tray icon shows the unread count.
+code — and the tray icon shows the unread count. A colleague's private note that mentions this
+agent (`@alice`) notifies too, naming who wrote it; the agent's own notes never do.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from PySide6.QtGui import QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from inbox.core import phone
-from inbox.core.models import ConversationSummary, Direction, Message
+from inbox.core.models import AuthorKind, ConversationSummary, Direction, Message
 from inbox.ui import humanize, icons, settings, theme
 
 PREVIEW_CHARS = 80
@@ -51,12 +52,21 @@ def badge_pixmap(count: int, size: int = 64) -> QPixmap:
 def notification_text(m: Message, s: ConversationSummary | None) -> tuple[str, str]:
     """(title, body) for a new inbound message: name or formatted number, short preview."""
     title = humanize.contact_title(s) if s else phone.display("")
-    if m.masked:
-        body = "New message"
-    else:
-        text = humanize.one_line(m.body)
-        body = text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+    body = "New message" if m.masked else _preview(m.body)
     return title or "New message", body
+
+
+def mention_text(m: Message, s: ConversationSummary | None) -> tuple[str, str]:
+    """(title, body) for a colleague's note mentioning me: who and where, then the note."""
+    who = " ".join((m.author or "A colleague").split())
+    where = humanize.contact_title(s) if s else ""
+    title = f"{who} mentioned you" + (f" · {where}" if where else "")
+    return title, _preview(m.body)
+
+
+def _preview(body: str) -> str:
+    text = humanize.one_line(body)
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
 class Notifier:
@@ -89,21 +99,30 @@ class Notifier:
         self._seen.update(new)
         return new
 
-    def notify_loaded(self, msgs: list[Message], summaries: list[ConversationSummary]) -> None:
-        """Notify the fresh inbound among ``msgs`` (read with their conversations' summaries)."""
+    def notify_loaded(
+        self, msgs: list[Message], summaries: list[ConversationSummary], mentions_me: set[int] | None = None
+    ) -> None:
+        """Notify the fresh inbound among ``msgs`` (read with their conversations' summaries) and
+        the fresh notes among them that ``mentions_me`` names (the service left out my own)."""
         cutoff = datetime.now(UTC) - FRESH
+        mentioned = mentions_me or set()
         by_id = {s.id: s for s in summaries}
-        inbound = sorted(
-            (m for m in msgs if m.direction == Direction.INBOUND and m.created_at >= cutoff),
+        wanted = sorted(
+            (
+                m
+                for m in msgs
+                if m.created_at >= cutoff
+                and (m.direction == Direction.INBOUND or (m.author_kind == AuthorKind.NOTE and m.id in mentioned))
+            ),
             key=lambda m: (m.created_at, m.id),
         )
-        self._notify([(m, by_id.get(m.conversation_id)) for m in inbound])
+        self._notify([(m, by_id.get(m.conversation_id)) for m in wanted])
 
     def _notify(self, items: list[tuple[Message, ConversationSummary | None]]) -> None:
         if not items or self._window.isActiveWindow():
             return
         m, s = items[-1]
-        title, body = notification_text(m, s)
+        title, body = (mention_text if m.author_kind == AuthorKind.NOTE else notification_text)(m, s)
         if len(items) > 1:
             title = f"{title} (+{len(items) - 1} more)"
         self.shown.append((title, body))

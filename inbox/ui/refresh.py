@@ -73,6 +73,7 @@ class Snapshot:
     messages: list[Message]
     unread: int | None
     verification: VerificationStatus | None
+    mentions_me: set[int] = field(default_factory=set)  # of the notes to notify, those mentioning me
 
 
 class Refresher(QObject):
@@ -139,6 +140,7 @@ class Refresher(QObject):
                 messages=service.messages(mids) if mids else [],
                 unread=service.unread_total() if cids else None,
                 verification=identity() if identity is not None else None,
+                mentions_me=service.mentions_of_me(sorted(notify_mids)) if notify_mids else set(),
             )
 
         def apply(snap: Snapshot) -> None:
@@ -149,7 +151,9 @@ class Refresher(QObject):
             if thread_mids:
                 w.thread_pane.model.apply_messages([m for m in snap.messages if m.id in thread_mids], thread_gen)
             if notify_mids:
-                w.notifier.notify_loaded([m for m in snap.messages if m.id in notify_mids], snap.summaries)
+                w.notifier.notify_loaded(
+                    [m for m in snap.messages if m.id in notify_mids], snap.summaries, snap.mentions_me
+                )
             if snap.unread is not None:
                 w.status.set_unread(snap.unread)
             if identity is not None and open_id is not None:

@@ -48,6 +48,7 @@ BINDINGS: tuple[Binding, ...] = (
                 ("snoozed", "Snoozed"),
                 ("resolved", "Resolved"),
                 ("all", "All"),
+                ("mentions", "Mentions"),
             ),
             start=1,
         )

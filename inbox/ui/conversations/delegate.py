@@ -23,9 +23,11 @@ AVATAR = 32
 MARKER = 14
 
 
-def markers(s: ConversationSummary) -> list[tuple[str, str, str]]:
-    """(icon, colour token, tooltip) for each marker the row shows."""
+def markers(s: ConversationSummary, me: str = "") -> list[tuple[str, str, str]]:
+    """(icon, colour token, tooltip) for each marker the row shows to agent `me`."""
     out = []
+    if me and s.mentions_unseen_by(me):
+        out.append(("note", "accent", "A note here mentions you"))
     if s.opted_out:
         out.append(("ban", "danger", "Opted out"))
     if s.flagged:
@@ -45,9 +47,11 @@ def presence_marker(here: Here | None) -> list[tuple[str, str, str]]:
 
 
 class ConversationRowDelegate(QStyledItemDelegate):
-    """Two-line row, 64 px high, on the 4 px grid. `here`: who else is in which conversation."""
+    """Two-line row, 64 px high, on the 4 px grid. `here`: who else is in which conversation;
+    `me`: the agent looking (a row with a note mentioning them says so)."""
 
     here: dict[int, Here] = {}
+    me: str = ""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(280, ROW_HEIGHT)
@@ -110,7 +114,7 @@ class ConversationRowDelegate(QStyledItemDelegate):
             time_text,
         )
 
-        marks = markers(s) + presence_marker(self.here.get(s.id))
+        marks = markers(s, self.me) + presence_marker(self.here.get(s.id))
         marks_w = len(marks) * (MARKER + 4)
         name_room = max(0.0, line1.width() - tw - 8 - marks_w)
         painter.setFont(name_font)

@@ -21,6 +21,7 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("snoozed", "Snoozed"),
     ("resolved", "Resolved"),
     ("all", "All"),
+    ("mentions", "Mentions"),
 )
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
@@ -37,6 +38,8 @@ def matches(flt: ConversationFilter, s: ConversationSummary, agent: str | None) 
         return (
             s.assignee is not None and s.assignee == (flt.agent or agent) and (s.status != ConversationStatus.RESOLVED)
         )
+    if view == "mentions":
+        return s.mentions_unseen_by(flt.agent or agent or "")
     if view == "unassigned":
         return s.assignee is None and s.status in (ConversationStatus.OPEN, ConversationStatus.PENDING)
     return s.status == view

@@ -68,7 +68,8 @@ class ConversationListModel(QAbstractListModel):
             return s.preview_for(self._service.agent)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             unread = f", {s.unread_count} unread" if s.unread_count else ""
-            return f"{humanize.contact_title(s)}{unread}: {s.preview_for(self._service.agent)}"
+            mention = ", a note mentions you" if s.mentions_unseen_by(self._service.agent) else ""
+            return f"{humanize.contact_title(s)}{unread}{mention}: {s.preview_for(self._service.agent)}"
         return None
 
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008

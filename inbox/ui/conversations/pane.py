@@ -1,7 +1,7 @@
 """The left pane: filter segments, sort, the paged list, and a teaching empty state.
 
 Why: one widget owns the list so the main window only wires signals. The filter row is a compact
-segmented control (Ctrl+1…7) because agents flip views all day.
+segmented control (Ctrl+1…8) because agents flip views all day.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from inbox.ui.conversations.model import ConversationListModel, SummaryRole
 from inbox.ui.qt_compat import emit
 
 MORE_VIEWS = ("pending", "snoozed", "resolved")  # behind "More ▾" so the row fits 320 px
+SHORT_LABELS = {"mentions": "@Me"}  # what a segment says when its name would not fit the row
 
 
 class ConversationListView(QListView):
@@ -43,8 +44,9 @@ class ConversationListView(QListView):
             idx = self.indexAt(event.pos())
             s: ConversationSummary | None = idx.data(SummaryRole) if idx.isValid() else None
             if s is not None:
-                here = getattr(self.itemDelegate(), "here", {}).get(s.id)
-                tips = [tip for _i, _c, tip in markers(s) + presence_marker(here)]
+                delegate = self.itemDelegate()
+                here = getattr(delegate, "here", {}).get(s.id)
+                tips = [tip for _i, _c, tip in markers(s, getattr(delegate, "me", "")) + presence_marker(here)]
                 text = " · ".join([phone.display(s.contact_phone), s.status.value.title(), *tips])
                 QToolTip.showText(event.globalPos(), text, self)
                 return True
@@ -92,10 +94,12 @@ class ConversationListPane(QWidget):
         for n, (view, label) in enumerate(VIEWS, start=1):
             b = QToolButton(bar)
             b.setObjectName("segment")
-            b.setText(label)
+            b.setText(SHORT_LABELS.get(view, label))
             b.setCheckable(True)
             b.setToolTip(f"{label} (Ctrl+{n})")
-            b.setAccessibleName(f"Show {label.lower()} conversations")
+            b.setAccessibleName(
+                "Show conversations that mention me" if view == "mentions" else f"Show {label.lower()} conversations"
+            )
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             b.setFont(theme.meta_font(b.font()))
             self.filter_group.addButton(b)
@@ -129,6 +133,7 @@ class ConversationListPane(QWidget):
         self.view.setAccessibleName("Conversations")
         self.view.setModel(self.model)
         self.delegate = ConversationRowDelegate(self.view)
+        self.delegate.me = service.agent
         self.view.setItemDelegate(self.delegate)
         self.view.setUniformItemSizes(True)
         self.view.setMouseTracking(True)
@@ -166,7 +171,7 @@ class ConversationListPane(QWidget):
 
     # -- filters -------------------------------------------------------------------------------
     def set_view(self, view: str) -> None:
-        """Switch the segmented filter (also used by Ctrl+1…7)."""
+        """Switch the segmented filter (also used by Ctrl+1…8)."""
         self.filter_buttons[view].setChecked(True)
         label = dict(VIEWS)[view] if view in MORE_VIEWS else "More"
         self.more_button.setText(f"{label} ▾")
@@ -204,6 +209,9 @@ class ConversationListPane(QWidget):
             view = self.current_view()
             if view == "all":
                 self._teach()
+            elif view == "mentions":
+                me = self._service.agent
+                self.empty.setText(f"No mentions to read.\nA colleague's note with @{me} brings its conversation here.")
             else:
                 self.empty.setText(f"Nothing in {dict(VIEWS)[view]}.\nPress Ctrl+7 to see all conversations.")
                 ops.run_op(

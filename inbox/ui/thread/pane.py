@@ -134,6 +134,9 @@ class ThreadPane(QWidget):
         if s.unread_count:
             cid = s.id
             ops.run_op(self, lambda: self._service.mark_read(cid), label="Marking as read")
+        if s.mentions_unseen_by(self._service.agent):
+            cid = s.id
+            ops.run_op(self, lambda: self._service.mark_mentions_seen(cid), label="Marking mentions seen")
 
     def open_id(self, conversation_id: int) -> None:
         """Open by id (search results, notifications): fetch the summary first."""
