@@ -32,8 +32,7 @@ from inbox.ui.conversations.filtering import VIEWS
 from inbox.ui.conversations.model import ConversationListModel, SummaryRole
 from inbox.ui.qt_compat import emit
 
-MORE_VIEWS = ("pending", "snoozed", "resolved")  # behind "More ▾" so the row fits 320 px
-SHORT_LABELS = {"mentions": "@Me"}  # what a segment says when its name would not fit the row
+MORE_VIEWS = ("pending", "snoozed", "resolved", "mentions")  # behind "More ▾" so the row fits 320 px
 
 
 class ConversationListView(QListView):
@@ -87,14 +86,14 @@ class ConversationListPane(QWidget):
         self.more_button.setObjectName("segment")
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_button.setAccessibleName("More filters")
-        self.more_button.setToolTip("Pending (Ctrl+4), Snoozed (Ctrl+5), Resolved (Ctrl+6)")
+        self.more_button.setToolTip("Pending (Ctrl+4), Snoozed (Ctrl+5), Resolved (Ctrl+6), Mentions (Ctrl+8)")
         self.more_button.setFont(theme.meta_font(self.more_button.font()))
         more_menu = QMenu(self.more_button)
         self.more_button.setMenu(more_menu)
         for n, (view, label) in enumerate(VIEWS, start=1):
             b = QToolButton(bar)
             b.setObjectName("segment")
-            b.setText(SHORT_LABELS.get(view, label))
+            b.setText(label)
             b.setCheckable(True)
             b.setToolTip(f"{label} (Ctrl+{n})")
             b.setAccessibleName(
