@@ -26,8 +26,13 @@ def _postgres_schema_url() -> Iterator[str]:
     with admin.connect() as conn:
         # Search's pg_trgm, once for the database in its default schema, as an administrator would:
         # created by the first migration instead, it would live in (and be dropped with) one test's schema.
-        if conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")) is None:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        # Test workers run side by side: one creates it, the others wait for it (IF NOT EXISTS alone races).
+        conn.execute(text("SELECT pg_advisory_lock(72457)"))
+        try:
+            if conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")) is None:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(72457)"))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in POSTGRES_URL else "?"
     try:
