@@ -161,6 +161,24 @@ def moment(text: str | None, zone: tzinfo = UTC, *, day_end: bool = False) -> da
 
 
 # -- argparse types and options --------------------------------------------------------------------
+ID_MAX = 2**63 - 1  # the largest id either backend stores (PostgreSQL bigint)
+
+
+def id_number(what: str, minimum: int = 1) -> Callable[[str], int]:
+    """An argparse type for a row's number as Inbox prints it: ASCII digits, `minimum`..ID_MAX.
+    Python's int() also takes "٣" and "1_000", and a number past bigint reaches the driver as an
+    OverflowError: both are refused here, with what is needed."""
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        if digits.isascii() and digits.isdigit() and minimum <= int(digits) <= ID_MAX:
+            return int(digits)
+        raise argparse.ArgumentTypeError(f"{what} is needed ({minimum} or more, as Inbox prints them), not {text!r}")
+
+    parse.__name__ = what
+    return parse
+
+
 def duration(bounds: durations.Bounds) -> Callable[[str], float]:
     """An argparse type for a duration option: a number within `bounds` (README states them)."""
 

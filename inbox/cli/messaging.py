@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from inbox.cli.command import EXIT_REFUSED, CliError, database, emit, refused
+from inbox.cli.command import EXIT_REFUSED, CliError, database, emit, id_number, refused
 from inbox.core import phone, terminal
 from inbox.core.events import EventBus
 from inbox.core.models import ConversationStatus
@@ -163,7 +163,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     send.add_argument("--to", required=True)
     send.add_argument(
         "--after",
-        type=int,
+        type=id_number("a message id"),
         metavar="MESSAGE_ID",
         help="the newest message you read (see `inbox show`): if the customer wrote or someone else "
         f"answered since, nothing is sent and the exit code is {EXIT_REFUSED}",

@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from inbox.cli.command import CliError, database
+from inbox.cli.command import CliError, database, id_number
 from inbox.core import changes as kinds
 from inbox.core import terminal
 
@@ -31,17 +31,7 @@ _STATE_NOTES = {
 HEADER = f"{'SEQ':<10} {'AT':<25} {'KIND':<22} {'CONVERSATION':<13} MESSAGE"
 
 
-def change_number(text: str) -> int:
-    """The --since type: a change number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            f"a change number is needed (0 or more, as `inbox watch` prints them), not {text!r}"
-        )
-    return value
+change_number = id_number("a change number", minimum=0)  # the --since type
 
 
 def as_json(change: Change) -> dict[str, Any]:

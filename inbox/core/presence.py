@@ -143,10 +143,8 @@ class AssignmentPolicy:
 
 def check_capacity(value: object) -> int:
     text = str(value).strip()
-    try:
-        number = int(text)
-    except ValueError:
-        number = None
+    # ASCII digits only: int() would also take "٣" and "1_0", which nobody means as a capacity.
+    number = int(text) if text.isascii() and text.isdigit() else None
     if number is None or not 1 <= number <= MAX_CAPACITY:
         raise InvalidAssignmentSetting(
             f"The capacity must be a whole number of open conversations from 1 to {MAX_CAPACITY:,}, not {text!r}"

@@ -98,6 +98,8 @@ def test_an_after_from_another_conversation_is_a_usage_error(sqlite_db, sqlite_u
     wrong = _send(sqlite_url, "--after", "999999", "Hi")
     assert wrong.returncode == 2, wrong.stderr
     assert "not in this conversation" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
-    bad = _send(sqlite_url, "--after", "latest", "Hi")
-    assert bad.returncode == 2 and "--after" in bad.stderr
+    for not_an_id in ("latest", "999999999999999999999", "-1", "٣"):  # past bigint: no OverflowError
+        bad = _send(sqlite_url, "--after", not_an_id, "Hi")
+        assert bad.returncode == 2 and "a message id is needed" in bad.stderr, bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1
     assert _outbound(sqlite_db) == []

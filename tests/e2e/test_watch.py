@@ -89,9 +89,10 @@ def test_watch_once_prints_what_is_there_and_refuses_a_bad_since(db, capsys) -> 
     assert main(["--db", db.url, "watch", "--since", str(latest + 5)]) == 2
     err = capsys.readouterr().err.strip()
     assert f"after the newest change ({latest})" in err and "\n" not in err
-    with pytest.raises(SystemExit) as exited:
-        main(["--db", db.url, "watch", "--since", "yesterday"])
-    assert exited.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert "a change number is needed" in err and "\n" not in err
+    for not_a_number in ("yesterday", "-5", "٣", "99999999999999999999"):
+        with pytest.raises(SystemExit) as exited:
+            main(["--db", db.url, "watch", "--since", not_a_number])
+        assert exited.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert "a change number is needed" in err and "\n" not in err
     assert feed.latest_seq(db) == latest  # refusing changed nothing

@@ -47,7 +47,7 @@ def test_the_turn_goes_round_in_name_order_skipping_the_full_and_wraps() -> None
     assert next_in_turn([], None, {}, 10) is None
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "1001", "2.5", "", "ten"])
+@pytest.mark.parametrize("value", ["0", "-3", "1001", "2.5", "", "ten", "٣", "1_0", "99999999999999999999"])
 def test_capacity_must_be_a_whole_number_in_range(value: str) -> None:
     with pytest.raises(InvalidAssignmentSetting):
         check_capacity(value)
