@@ -368,19 +368,45 @@ class InboxService:
 
     def set_status(
         self, conversation_id: int, status: ConversationStatus, snoozed_until: datetime | None = None
-    ) -> None:
+    ) -> StatusChange:
+        """Open, resolve, snooze…; returns what it was before, which ``undo_status`` puts back."""
         if status is ConversationStatus.SNOOZED and snoozed_until is None:
             raise ValueError("snoozing needs a time to wake up")
+        until = snoozed_until if status is ConversationStatus.SNOOZED else None
         with self.db.write() as s:
-            self._check(s, conversation_id)
-            conversations.set_fields(
-                s,
-                conversation_id,
-                status=status.value,
-                snoozed_until=snoozed_until if status is ConversationStatus.SNOOZED else None,
-            )
+            conv = conversations.summary(s, conversation_id)
+            if conv is None:
+                raise LookupError(f"no conversation {conversation_id}")
+            self._may_work_on(s, conv)
+            conversations.set_fields(s, conversation_id, status=status.value, snoozed_until=until)
             audit.record(s, self.agent, "status", f"conversation:{conversation_id}", status=status.value)
         self._changed(conversation_id)
+        return StatusChange(conversation_id, conv.status, conv.snoozed_until, status, until)
+
+    def undo_status(self, change: StatusChange) -> bool:
+        """Put a conversation back as it was before ``change`` — only if nothing moved it since (a new
+        text reopening a resolved conversation, a colleague snoozing it): False then, nothing written."""
+        with self.db.write() as s:
+            conv = (
+                conversations.summary(s, change.conversation_id)
+                if conversations.lock(s, change.conversation_id)
+                else None
+            )
+            if (
+                conv is None
+                or conv.status is not change.after
+                or not _same_time(conv.snoozed_until, change.after_until)
+            ):
+                return False
+            self._may_work_on(s, conv)
+            conversations.set_fields(
+                s, change.conversation_id, status=change.before.value, snoozed_until=change.before_until
+            )
+            audit.record(
+                s, self.agent, "status", f"conversation:{change.conversation_id}", status=change.before.value, undo=True
+            )
+        self._changed(change.conversation_id)
+        return True
 
     def mentions_of_me(self, message_ids: list[int]) -> set[int]:
         """Which of these messages are notes by someone else that mention this agent (the notifier's question)."""
@@ -460,6 +486,24 @@ class InboxService:
         if message_id is not None:
             self.events.publish(MessagesChanged(frozenset({conversation_id}), frozenset({message_id})))
         self.events.publish(ConversationsChanged(frozenset({conversation_id})))
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A status change an agent made: before and after, so it can be undone (``undo_status``)."""
+
+    conversation_id: int
+    before: ConversationStatus
+    before_until: datetime | None
+    after: ConversationStatus
+    after_until: datetime | None
+
+
+def _same_time(a: datetime | None, b: datetime | None) -> bool:
+    """Equal instants; SQLite hands timestamps back naive (UTC), the caller's may be aware."""
+    if a is None or b is None:
+        return a is b
+    return a.replace(tzinfo=a.tzinfo or UTC) == b.replace(tzinfo=b.tzinfo or UTC)
 
 
 def opted_out_reason(state: OptOutState) -> str:

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMainWindow, QSplitter, QToolButton, QWidget
 
@@ -29,6 +29,7 @@ from inbox.ui.search.dialog import SearchDialog
 from inbox.ui.status import StatusBarController
 from inbox.ui.thread.header import verification_chip
 from inbox.ui.thread.pane import ThreadPane
+from inbox.ui.undo_bar import UndoBar
 
 if TYPE_CHECKING:
     from inbox.engine.verification import Verifier
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 0)
         self.setCentralWidget(self.splitter)
         self.help_overlay = shortcuts.HelpOverlay(self)
+        self.undo_bar = UndoBar(self, self._undo_anchor)
 
         self.status = StatusBarController(self.statusBar(), service, self)
         self.notifier = Notifier(self)
@@ -117,6 +119,8 @@ class MainWindow(QMainWindow):
         self.thread_pane.contact_panel_toggled.connect(self.toggle_contact_panel)
         self.thread_pane.status_message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.thread_pane.escaped.connect(self.go_back)
+        self.thread_pane.status_changed.connect(self.undo_bar.offer)
+        self.undo_bar.undo_requested.connect(self.undo)
         self.contact_panel.rename_requested.connect(self.rename_contact)
         self.contact_panel.conversation_requested.connect(self.open_conversation)
         self.contact_panel.verify_requested.connect(self.verify_identity)
@@ -222,7 +226,7 @@ class MainWindow(QMainWindow):
         self.token_action = inbox_menu.addAction("Enter auth token…", lambda: self._ask_for_tokens())
         self.token_action.setVisible(False)
         inbox_menu.addSeparator()
-        inbox_menu.addAction("Quit", self.close)
+        _shown_key(inbox_menu.addAction("Quit", self.quit_app), "Ctrl+Q")
         conv_menu = bar.addMenu("&Conversation")
         for label, slot, key in (
             ("Search messages…", self.open_search, "Ctrl+K"),
@@ -388,6 +392,8 @@ class MainWindow(QMainWindow):
         super().resizeEvent(e)
         if self.help_overlay.isVisible():
             self.help_overlay.setGeometry(self.rect())
+        if self.undo_bar.isVisible():
+            self.undo_bar.place()
 
     # -- shortcut targets (names are in shortcuts.BINDINGS) ------------------------------------
     def open_search(self) -> None:
@@ -440,6 +446,33 @@ class MainWindow(QMainWindow):
 
     def snooze(self) -> None:
         self.thread_pane.snooze_menu()
+
+    def undo(self) -> None:
+        """Ctrl+Z (or the bar's Undo): put back the conversation the last E or S moved, while the
+        bar shows; the service refuses if something moved it since, and the bar says so."""
+        change = self.undo_bar.take()
+        if change is None:
+            self.statusBar().showMessage("Nothing to undo", 3000)
+            return
+        ops.run_op(
+            self,
+            lambda: self.service.undo_status(change),
+            lambda done: self.statusBar().showMessage(
+                "Undone" if done else "Not undone: the conversation changed meanwhile", 4000
+            ),
+            label="Undoing",
+        )
+
+    def _undo_anchor(self) -> QRect:
+        """The thread's messages (or the whole thread pane when none is open), in window coordinates."""
+        target = self.thread_pane.view if self.thread_pane.view.isVisible() else self.thread_pane
+        return QRect(target.mapTo(self, QPoint(0, 0)), target.size())
+
+    def quit_app(self) -> None:
+        """Ctrl+Q (Inbox ▸ Quit): close this window — it saves the layout and stops the feed — and
+        leave the event loop, even while another top-level window (the demo's phone) is open."""
+        if self.close():
+            QApplication.quit()
 
     def toggle_contact_panel(self) -> None:
         self.contact_panel.setVisible(not self.contact_panel.isVisible())

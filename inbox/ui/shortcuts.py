@@ -2,6 +2,11 @@
 
 Why: one table means the help overlay can never drift from what the keys actually do. Single-key
 shortcuts (J, K, A, E…) do not fire while typing: Qt lets text editors claim printable keys first.
+
+One rule for windows (``install_close_keys``): every secondary window (Supervisor, Engagement, the
+demo's Customer phone) closes with Esc or Ctrl+W, as dialogs do. The main window is not one of
+them: there Esc goes back to the list, Ctrl+Q quits, and Ctrl+W does nothing — closing the main
+window quits Inbox, which a reflex meant for a secondary window must not do.
 """
 
 from __future__ import annotations
@@ -59,9 +64,14 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("Ctrl+Shift+S",), "Supervisor view (metrics, review, exports)", "open_supervisor"),
     Binding(("Ctrl+Shift+E",), "Engagement: polls, broadcasts, contests", "open_engagement"),
     Binding(("Esc",), "Back to the list", "go_back"),
+    Binding(("Esc", "Ctrl+W"), "Close Supervisor, Engagement, a dialog", "go_back", display_only=True),
+    Binding(("Ctrl+Z",), "Undo resolve / snooze (for a few seconds)", "undo"),
     Binding(("?",), "Show this help", "toggle_help"),
     Binding(("F1",), "About Inbox", "show_about", display_only=True),
+    Binding(("Ctrl+Q",), "Quit Inbox", "quit_app"),
 )
+
+CLOSE_KEYS = ("Esc", "Ctrl+W")
 
 # Keys that must not steal arrows/Enter from the focused list or editor.
 _LIST_ONLY = {"Down", "Up", "Return"}
@@ -82,6 +92,17 @@ def install(window: QWidget, resolve: Callable[[str], Callable[..., None]]) -> l
             target = resolve(b.action)
             sc.activated.connect(target if b.argument is None else functools.partial(target, b.argument))
             made.append(sc)
+    return made
+
+
+def install_close_keys(window: QWidget) -> list[QShortcut]:
+    """Esc and Ctrl+W close a secondary window (the rule in this module's docstring)."""
+    made = []
+    for key in CLOSE_KEYS:
+        sc = QShortcut(QKeySequence(key), window)
+        sc.setContext(Qt.ShortcutContext.WindowShortcut)
+        sc.activated.connect(window.close)
+        made.append(sc)
     return made
 
 
@@ -115,47 +136,81 @@ class HelpOverlay(QWidget):
     def mousePressEvent(self, _e) -> None:
         self.hide()
 
+    def sheet(self) -> Sheet:
+        """Where the card and each row go at the overlay's size: the key column as wide as its widest
+        chip, the label column as wide as its longest label, as many columns as the height needs.
+        Labels are elided only if the window is too small for even that (below the minimum size)."""
+        font = QFont(self.font())
+        fm, km = QFontMetricsF(font), QFontMetricsF(theme.semibold(font))
+        rows = [(" / ".join(_pretty(k) for k in b.keys), b.label) for b in BINDINGS]
+        key_w = max(km.horizontalAdvance(k) for k, _ in rows) + 16
+        label_w = max(fm.horizontalAdvance(label) for _, label in rows) + 4
+        margin, gap, line, title = 16.0, 8.0, 28.0, 56.0
+        col_w = key_w + gap + label_w + margin
+        room_w, room_h = self.width() - 16.0, self.height() - 32.0
+        cols = 1
+        while cols < 3 and title + 16 + line * -(-len(rows) // cols) > room_h and col_w * (cols + 1) + margin <= room_w:
+            cols += 1
+        per_col = -(-len(rows) // cols)
+        line = max(20.0, min(line, (room_h - title - 16) / per_col))
+        if col_w * cols + margin > room_w:  # narrower than the minimum window: labels give way
+            col_w = max(key_w + gap + 40, (room_w - margin) / cols)
+        w, h = col_w * cols + margin, title + 16 + line * per_col
+        card = QRectF((self.width() - w) / 2, max(16.0, (self.height() - h) / 2), w, h)
+        placed = []
+        for i, (keys, label) in enumerate(rows):
+            left = card.left() + margin + col_w * (i // per_col)
+            y = card.top() + title + line * (i % per_col)
+            chip = QRectF(left, y + 2, km.horizontalAdvance(keys) + 16, line - 6)
+            text = QRectF(left + key_w + gap, y, col_w - key_w - gap - margin, line - 2)
+            placed.append(SheetRow(keys, label, chip, text))
+        return Sheet(card, tuple(placed))
+
     def paintEvent(self, _e: QPaintEvent) -> None:
         t = theme.tokens()
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        shade = QColor(0, 0, 0, 140)
-        p.fillRect(self.rect(), shade)
-        rows = [(" / ".join(_pretty(k) for k in b.keys), b.label) for b in BINDINGS]
+        p.fillRect(self.rect(), QColor(0, 0, 0, 140))
+        sheet = self.sheet()
         font = QFont(self.font())
         key_font = theme.semibold(font)
         fm = QFontMetricsF(font)
-        line = 28
-        col_w = 460.0
-        # One column when it fits; otherwise two side by side (small windows, many shortcuts).
-        cols = 1 if 72 + line * len(rows) <= self.height() - 32 or self.width() < 2 * col_w + 32 else 2
-        per_col = -(-len(rows) // cols)
-        w, h = col_w * cols, 72.0 + line * per_col
-        card = QRectF((self.width() - w) / 2, max(16.0, (self.height() - h) / 2), w, h)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(t.color("surface"))
-        p.drawRoundedRect(card, 12, 12)
+        p.drawRoundedRect(sheet.card, 12, 12)
         p.setPen(t.color("text"))
         p.setFont(theme.semibold(QFont(font.family(), int(font.pointSizeF() + 3))))
         p.drawText(
-            card.adjusted(24, 16, -24, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, "Keyboard shortcuts"
+            sheet.card.adjusted(16, 16, -16, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            "Keyboard shortcuts",
         )
-        for i, (keys, label) in enumerate(rows):
-            left = card.left() + col_w * (i // per_col)
-            y = card.top() + 56 + line * (i % per_col)
+        for row in sheet.rows:
             p.setFont(key_font)
-            kw = QFontMetricsF(key_font).horizontalAdvance(keys) + 16
-            chip = QRectF(left + 24, y + 2, kw, line - 6)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(t.color("chip_bg"))
-            p.drawRoundedRect(chip, 6, 6)
+            p.drawRoundedRect(row.chip, 6, 6)
             p.setPen(t.color("text"))
-            p.drawText(chip, Qt.AlignmentFlag.AlignCenter, keys)
+            p.drawText(row.chip, Qt.AlignmentFlag.AlignCenter, row.keys)
             p.setFont(font)
             p.setPen(t.color("muted"))
             p.drawText(
-                QRectF(left + 200, y, col_w - 224, line - 2),
+                row.label_rect,
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                fm.elidedText(label, Qt.TextElideMode.ElideRight, col_w - 224),
+                fm.elidedText(row.label, Qt.TextElideMode.ElideRight, row.label_rect.width()),
             )
         p.end()
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    keys: str
+    label: str
+    chip: QRectF
+    label_rect: QRectF
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    card: QRectF
+    rows: tuple[SheetRow, ...]

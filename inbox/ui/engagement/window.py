@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from inbox.engine.campaigns import Engagement
 from inbox.engine.service import InboxService
-from inbox.ui import icons, theme
+from inbox.ui import icons, shortcuts, theme
 from inbox.ui.bridge import EventBridge
 from inbox.ui.engagement import parts
 from inbox.ui.engagement.broadcasts import BroadcastsPage
@@ -102,7 +102,7 @@ class EngagementWindow(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         hl.addWidget(self.refresh_button)
         QShortcut(QKeySequence("F5"), self).activated.connect(self.reload)
-        QShortcut(QKeySequence("Esc"), self).activated.connect(self.close)
+        shortcuts.install_close_keys(self)  # Esc and Ctrl+W, as every secondary window
 
         self.stack = QStackedWidget(self)
         for name in PAGES:

@@ -38,7 +38,7 @@ from inbox.reports import review
 from inbox.reports.dashboard import Dashboard, Options
 from inbox.reports.metrics import Metrics, MetricsReport
 from inbox.reports.review import ReviewFilter, ReviewItem
-from inbox.ui import icons, ops, theme
+from inbox.ui import icons, ops, shortcuts, theme
 from inbox.ui.cards import Card, CardGrid
 from inbox.ui.supervisor.cards import CARD_MIN_WIDTH, MetricCard, card_stylesheet, chevron
 from inbox.ui.supervisor.charts import AgentBarsChart, HistogramChart, VolumeChart
@@ -201,7 +201,7 @@ class SupervisorWindow(QMainWindow):
         self.setCentralWidget(self.root)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=lambda: self.open_export())
         QShortcut(QKeySequence("F5"), self, activated=self.refresh)
-        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
+        shortcuts.install_close_keys(self)  # Esc and Ctrl+W, as every secondary window
         self.restyle()
         theme.state().changed.connect(self.restyle)
         self.start()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QStackedWidget,
 
 from inbox.core import unseen
 from inbox.core.models import ConversationStatus, ConversationSummary, Message, OptOutSource, OptOutState
-from inbox.engine.service import ContactDetails, InboxService, SendRefused, StaleReply
+from inbox.engine.service import ContactDetails, InboxService, SendRefused, StaleReply, StatusChange
 from inbox.ui import humanize, ops
 from inbox.ui.composer.widget import Composer
 from inbox.ui.qt_compat import emit
@@ -57,12 +57,15 @@ class ThreadPane(QWidget):
         contact_panel_toggled(): the header's panel button.
         status_message(str): something to show in the status bar.
         escaped(): Esc in the composer (go back to the list).
+        status_changed(str, object): resolved or snoozed — what to say ("Resolved · Maria") and the
+            service's ``StatusChange``, for the main window's undo bar.
     """
 
     contact_details_loaded = Signal(object)
     contact_panel_toggled = Signal()
     status_message = Signal(str)
     escaped = Signal()
+    status_changed = Signal(str, object)
 
     def __init__(self, service: InboxService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -282,11 +285,22 @@ class ThreadPane(QWidget):
             self.assign_to_me(self.summary.assignee != self._service.agent)
 
     def set_status(self, status: ConversationStatus, until: datetime | None = None) -> None:
-        self._act(
-            "Updating status",
-            lambda cid: self._service.set_status(cid, status, until),
-            {"resolved": "Resolved", "open": "Reopened", "snoozed": "Snoozed", "pending": "Pending"}[status],
-        )
+        """Resolve, snooze, reopen…; a resolve or a snooze is offered for undo (``status_changed``)."""
+        s = self.summary
+        if s is None:
+            return
+        cid, who = s.id, humanize.contact_title(s)
+        done = {"resolved": "Resolved", "open": "Reopened", "snoozed": "Snoozed", "pending": "Pending"}[status]
+        if status is ConversationStatus.SNOOZED and until is not None:
+            done = f"Snoozed until {humanize.short_date(until)} {humanize.local(until):%H:%M}"
+
+        def changed(change: StatusChange) -> None:
+            if status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
+                emit(self.status_changed, f"{done} · {who}", change)
+            else:
+                emit(self.status_message, done)
+
+        ops.run_op(self, lambda: self._service.set_status(cid, status, until), changed, label="Updating status")
 
     def resolve(self) -> None:
         self.set_status(ConversationStatus.RESOLVED)
