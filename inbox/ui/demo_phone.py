@@ -218,7 +218,7 @@ class DemoPhoneWindow(QWidget):
         self.input.returnPressed.connect(self.send)
         self.send_button = QPushButton()
         self.send_button.setObjectName("phoneSend")
-        self.send_button.setIcon(icons.icon("send", t.accent_text))
+        self.send_button.setIcon(icons.icon("send", "accent_text"))
         self.send_button.setFixedSize(36, 36)
         self.send_button.setToolTip("Send (Enter)")
         self.send_button.setAccessibleName("Send as the customer")

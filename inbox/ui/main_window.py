@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         self._style_menu_bar()
         theme.state().changed.connect(self._style_menu_bar)
         inbox_menu = bar.addMenu("&Inbox")
-        act = inbox_menu.addAction(icons.icon("gear", theme.tokens().text), "Settings…", self.open_settings)
+        act = inbox_menu.addAction(icons.icon("gear", "text"), "Settings…", self.open_settings)
         _shown_key(act, "Ctrl+,")
         self.token_action = inbox_menu.addAction("Enter auth token…", lambda: self._ask_for_tokens())
         self.token_action.setVisible(False)
@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
         ):
             _shown_key(conv_menu.addAction(label, slot), key)
         self.verify_action = conv_menu.addAction(
-            icons.icon("shield-check", theme.tokens().text), "Verify identity…", self.verify_identity
+            icons.icon("shield-check", "text"), "Verify identity…", self.verify_identity
         )
         _shown_key(self.verify_action, "Ctrl+Shift+V")
         self.verify_action.setVisible(self.verifier is not None)
@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
 
         self.gear = QToolButton(self)
         self.gear.setObjectName("action")
-        self.gear.setIcon(icons.icon("gear", theme.tokens().muted))
+        self.gear.setIcon(icons.icon("gear", "muted"))
         self.gear.setToolTip("Settings (Ctrl+,)")
         self.gear.setAutoRaise(True)
         self.gear.clicked.connect(self.open_settings)

@@ -103,7 +103,7 @@ class SettingsDialog(QDialog):
         self.nav.setIconSize(QSize(16, 16))
         t = theme.tokens()
         for name, icon in zip(PAGES, PAGE_ICONS, strict=True):
-            item = QListWidgetItem(icons.icon(icon, t.muted), name)
+            item = QListWidgetItem(icons.icon(icon, "muted"), name)
             self.nav.addItem(item)
         self.stack = QStackedWidget()
         self.stack.addWidget(self._general())

@@ -236,7 +236,10 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> Tokens:
     is_dark = system_is_dark() if dark is None else dark
     t = DARK if is_dark else LIGHT
     st.tokens = t
-    app.setStyle("Fusion")
+    from inbox.ui import icons  # icons tint themselves from these tokens: imported here, not at the top
+
+    if app.style() is not icons.monochrome_style():
+        app.setStyle(icons.monochrome_style())
     app.setPalette(_palette(t))
     font = QFont(app.font())
     if font.pointSizeF() < 10:

@@ -149,7 +149,7 @@ class Composer(QWidget):
         self.note_toggle.setObjectName("action")
         self.note_toggle.setCheckable(True)
         self.note_toggle.setText("Note")
-        self.note_toggle.setIcon(icons.icon("note", theme.tokens().muted))
+        self.note_toggle.setIcon(icons.icon("note", "muted"))
         self.note_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.note_toggle.setToolTip("Private note, only agents see it (N)")
         self.note_toggle.setAccessibleName("Private note mode")
@@ -185,7 +185,7 @@ class Composer(QWidget):
 
         self.send_button = QPushButton(self)
         self.send_button.setObjectName("primary")
-        self.send_button.setIcon(icons.icon("send", theme.tokens().accent_text))
+        self.send_button.setIcon(icons.icon("send", "accent_text"))
         self.send_button.setAccessibleName("Send")
         self.send_button.clicked.connect(self.submit)
 

@@ -149,7 +149,7 @@ class EngagementWindow(QWidget):
     def apply_theme(self) -> None:
         t = theme.tokens()
         self.setStyleSheet(parts.stylesheet(t))
-        self.refresh_button.setIcon(icons.icon("retry", t.muted))
+        self.refresh_button.setIcon(icons.icon("retry", "muted"))
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def showEvent(self, e: QShowEvent) -> None:

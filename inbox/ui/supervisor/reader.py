@@ -123,7 +123,7 @@ class ThreadReader(QWidget):
         theme.state().changed.connect(self.restyle)
 
     def restyle(self) -> None:
-        self.pdf_button.setIcon(icons.icon("note", theme.tokens().muted))
+        self.pdf_button.setIcon(icons.icon("note", "muted"))
 
     @property
     def conversation_id(self) -> int | None:

@@ -429,7 +429,7 @@ class SupervisorWindow(QMainWindow):
             f"QListWidget {{ background: {t.surface_alt}; border: 1px solid {t.border}; border-radius: 6px; }}"
             f"QWidget#queuePane {{ background: {t.surface}; }}"
         )
-        self.refresh_button.setIcon(icons.icon("retry", t.muted))
+        self.refresh_button.setIcon(icons.icon("retry", "muted"))
         self.denied_icon.setPixmap(icons.pixmap("ban", 40, t.muted))
 
     # -- access ------------------------------------------------------------------------------------

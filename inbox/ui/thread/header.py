@@ -109,7 +109,7 @@ class ThreadHeader(QWidget):
             b = QToolButton(self)
             b.setObjectName("action")
             b.setText(text)
-            b.setIcon(icons.icon(icon, theme.tokens().text if with_text else theme.tokens().muted))
+            b.setIcon(icons.icon(icon, "text" if with_text else "muted"))
             b.setToolButtonStyle(
                 Qt.ToolButtonStyle.ToolButtonTextBesideIcon if with_text else Qt.ToolButtonStyle.ToolButtonIconOnly
             )
@@ -214,11 +214,11 @@ class ThreadHeader(QWidget):
         self.verified_icon.setVisible(s.verified and self.verification_chip.isHidden())
         self.verified_icon.setPixmap(icons.pixmap("shield-check", 16, theme.tokens().success))
         self.flag_button.setVisible(s.flagged)
-        self.flag_button.setIcon(icons.icon("flag", theme.tokens().warning))
+        self.flag_button.setIcon(icons.icon("flag", "warning"))
         mine = s.assignee == self._agent
         self.assign_button.setText("Unassign" if mine else "Assign to me")
         self.assign_button.setToolTip("Unassign (A)" if mine else "Assign to me (A)")
-        self.assign_button.setIcon(icons.icon("user", theme.tokens().accent if mine else theme.tokens().muted))
+        self.assign_button.setIcon(icons.icon("user", "accent" if mine else "muted"))
         self.assign_button.setAccessibleName(self.assign_button.text())
         resolved = s.status == ConversationStatus.RESOLVED
         reopen = resolved or s.status == ConversationStatus.SNOOZED
