@@ -12,15 +12,16 @@ buttons text-only.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QProxyStyle, QStyle
-
-from inbox.ui import theme
 
 
 def _icon_dir() -> Path:
@@ -88,13 +89,31 @@ def _renderer(name: str, colour: str, stroke: float) -> QSvgRenderer:
     return QSvgRenderer(QByteArray(text.encode()))
 
 
+# Where roles get their colours: ``theme`` hands over its ``tokens`` when it loads (this module
+# imports nothing of it, so the two can never import each other). Until then, plain ink.
+_INK = SimpleNamespace(**{**dict.fromkeys(ROLES, "#1b1e24"), "muted": "#6b7280"})
+
+
+def _ink() -> Any:
+    return _INK
+
+
+_palette: Callable[[], Any] = _ink
+
+
+def follow(palette: Callable[[], Any]) -> None:
+    """Take role colours from ``palette()`` (``theme.tokens``) each time an icon is drawn."""
+    global _palette
+    _palette = palette
+
+
 def _resolve(colour: QColor | str | None) -> str:
     """A fixed colour as is; a palette role (or None: "text") as the theme has it now."""
     if colour is None:
-        return theme.tokens().text
+        return _palette().text
     if isinstance(colour, QColor):
         return colour.name()
-    return getattr(theme.tokens(), colour) if colour in ROLES else colour
+    return getattr(_palette(), colour) if colour in ROLES else colour
 
 
 def paint(painter: QPainter, name: str, rect: QRectF, colour: QColor | str, stroke: float = 2) -> None:
@@ -128,7 +147,7 @@ class _PaletteEngine(QIconEngine):
         self.colour = colour.name() if isinstance(colour, QColor) else (colour or "text")
 
     def _colour(self, mode: QIcon.Mode) -> str:
-        return theme.tokens().muted if mode is QIcon.Mode.Disabled else _resolve(self.colour)
+        return _palette().muted if mode is QIcon.Mode.Disabled else _resolve(self.colour)
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         side = min(rect.width(), rect.height())

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from inbox.ui import icons
 from inbox.ui.qt_compat import emit
 
 GRID = 4
@@ -136,6 +137,9 @@ def tokens() -> Tokens:
     return state().tokens
 
 
+icons.follow(tokens)  # icons given a role ("text", "muted"…) are tinted with these, as they change
+
+
 def system_is_dark() -> bool:
     app = QGuiApplication.instance()
     if app is None:
@@ -236,8 +240,6 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> Tokens:
     is_dark = system_is_dark() if dark is None else dark
     t = DARK if is_dark else LIGHT
     st.tokens = t
-    from inbox.ui import icons  # icons tint themselves from these tokens: imported here, not at the top
-
     if app.style() is not icons.monochrome_style():
         app.setStyle(icons.monochrome_style())
     app.setPalette(_palette(t))
