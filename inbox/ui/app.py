@@ -33,7 +33,8 @@ def run_app(
         service: the one backend handle every window uses (the real engine, or a sample inbox).
         title: window title (the demo shows its database there).
         on_close: called when the main window closes (stop the engine's scheduler).
-        extra_windows: other top-level windows to show too (the simulator's demo phone).
+        extra_windows: other top-level windows to show beside it, each reopened from View ▸ its
+            accessible name (the simulator's demo phone: "Customer phone").
         verifier: enables "Verify identity" (``inbox.engine.verification.Verifier``).
         live: the database's change feed (``inbox.ui.live``): other processes' changes show too.
     """
@@ -43,8 +44,9 @@ def run_app(
     window = MainWindow(service, title=title, on_close=on_close, verifier=verifier, live=live)
     window.show()
     extras = list(extra_windows)
-    for w in extras:
-        w.show()
+    for w in extras:  # each on View ▸ its name, opened beside the inbox
+        window.add_companion(w, w.accessibleName() or w.windowTitle())
+        window.show_companion(w)
     app.setQuitOnLastWindowClosed(True)
     try:
         return app.exec()

@@ -17,10 +17,15 @@ def run_demo(args: argparse.Namespace) -> int:
     # Everything that touches the database or the network starts before Qt, off the GUI's watch.
     env = DemoEnvironment(agent=getattr(args, "agent", None) or "demo-agent").start()
     try:
+        from PySide6.QtCore import QSettings
+
+        # Window layout, theme, canned replies…: the demo's own, in its temporary folder, so trying
+        # the demo never rewrites the real app's settings file (and goes with the folder).
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(env.folder / "settings"))
         from inbox.engine.live import newest_change
         from inbox.ui.app import run_app
         from inbox.ui.application import ensure_app
-        from inbox.ui.demo_phone import DemoPhoneWindow
+        from inbox.ui.demo_phone import DemoPhoneWindow, demo_people
         from inbox.ui.live import LiveUpdates
 
         since = newest_change(env.db)  # before the first loads: nothing committed after is missed
@@ -29,7 +34,9 @@ def run_demo(args: argparse.Namespace) -> int:
         from inbox.ui import smoke
 
         smoke.arm_from_env(app)  # hidden self-check for packaged builds (INBOX_SMOKE_TEST=1)
-        phone = DemoPhoneWindow(env.phone, DEMO_NUMBER)
+        from inbox.engine.sample import conversations
+
+        phone = DemoPhoneWindow(env.phone, DEMO_NUMBER, people=demo_people(conversations.DEMO))
 
         def on_close() -> None:
             phone.close()

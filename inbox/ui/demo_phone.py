@@ -9,6 +9,7 @@ bubble — so a person trying the demo instantly knows which side they are playi
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -30,11 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import phone as phones
+from inbox.engine.sample.history import Script
 from inbox.simulator.client import SimulatorClient
-from inbox.ui import humanize, icons, ops, theme
+from inbox.ui import humanize, icons, ops, shortcuts, theme
 from inbox.ui.text_layout import lay_out
 
 PRESET_PHONES = ("+15557654321", "+15551230001", "+447700900123", "+971501234567")
+NEW_CUSTOMER = "New customer"  # what "I am" calls a number the inbox has never heard from
 REFRESH_MS = 1000
 PAD_X, PAD_Y, RADIUS, SIDE, MAX_FRACTION = 12, 8, 16, 12, 0.78
 _Index = QModelIndex | QPersistentModelIndex
@@ -143,6 +146,20 @@ class PhoneBubbleDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def who_label_for(number: str, name: str | None) -> str:
+    """ "Maria García · +1 555-123-0001" — who you play, and the number the inbox will see."""
+    return f"{name or NEW_CUSTOMER} · {phones.display(number)}"
+
+
+def demo_people(scripts: Sequence[Script], fresh: str = PRESET_PHONES[0]) -> list[tuple[str, str | None]]:
+    """A never-seen number first (to try a first contact), then each demo contact by name."""
+    people: list[tuple[str, str | None]] = [(fresh, None)]
+    for script in scripts:
+        if script.phone not in {p for p, _ in people}:
+            people.append((script.phone, script.name))
+    return people
+
+
 class DemoPhoneWindow(QWidget):
     """A small handset: pick who you are, type, send; the thread refreshes every second."""
 
@@ -153,7 +170,10 @@ class DemoPhoneWindow(QWidget):
         parent: QWidget | None = None,
         *,
         refresh_ms: int = REFRESH_MS,
+        people: Sequence[tuple[str, str | None]] = (),
     ) -> None:
+        """``people``: (number, name) of the customers to offer under "I am" (the demo's
+        contacts); without them, a few numbers. A name shows beside its number."""
         super().__init__(parent)
         self.client = client
         self.business_number = business_number
@@ -165,7 +185,9 @@ class DemoPhoneWindow(QWidget):
         t = theme.tokens()
 
         self.who = QComboBox(editable=True)
-        self.who.addItems(PRESET_PHONES)
+        for number, name in people or [(n, None) for n in PRESET_PHONES]:
+            self.who.addItem(who_label_for(number, name), number)
+        self.who.setMinimumContentsLength(24)
         self.who.setAccessibleName("This phone's number")
         self.who.setToolTip("Pretend to be this customer; type another number to be someone new")
         self.who.currentTextChanged.connect(lambda _t: self.refresh(force=True))
@@ -269,20 +291,33 @@ class DemoPhoneWindow(QWidget):
         self.setStyleSheet(_style())
         theme.state().changed.connect(lambda: self.setStyleSheet(_style()))
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.send)
+        shortcuts.install_close_keys(self)  # Esc and Ctrl+W, as every secondary window
         self.setTabOrder(self.who, self.input)
         self.setTabOrder(self.input, self.send_button)
         self._show_empty(True)
         self.input.setFocus()
 
+        self._refresh_ms = refresh_ms
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         if refresh_ms > 0:
             self._timer.start(refresh_ms)
         self.refresh(force=True)
 
+    def showEvent(self, event) -> None:
+        """Reopened from View ▸ Customer phone: catch up at once and keep refreshing."""
+        super().showEvent(event)
+        if self._refresh_ms > 0 and not self._timer.isActive():
+            self._timer.start(self._refresh_ms)
+            self.refresh(force=True)
+
     @property
     def number(self) -> str:
-        return self.who.currentText().strip()
+        """The number this phone texts from: the chosen person's, or whatever was typed."""
+        text = self.who.currentText().strip()
+        index = self.who.findText(text)
+        data = self.who.itemData(index) if index >= 0 else None
+        return str(data) if data else text
 
     def send(self) -> None:
         body = self.input.text()

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMainWindow, QSplitter, QToolButton, QWidget
 
@@ -19,7 +19,7 @@ from inbox.core.models import Channel
 from inbox.core.verification import ChallengeStatus, VerificationStatus
 from inbox.engine import setup
 from inbox.engine.service import InboxService, SearchHit
-from inbox.ui import about, icons, ops, presence, settings, shortcuts, theme
+from inbox.ui import about, icons, ops, placement, presence, settings, shortcuts, theme
 from inbox.ui.bridge import EventBridge
 from inbox.ui.contact.panel import PANEL_WIDTH, ContactPanel
 from inbox.ui.conversations.pane import ConversationListPane
@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         _shown_key(view_menu.addAction("Supervisor", self.open_supervisor), "Ctrl+Shift+S")
         _shown_key(view_menu.addAction("Engagement", self.open_engagement), "Ctrl+Shift+E")
+        self.companions: dict[str, QWidget] = {}
         help_menu = bar.addMenu("&Help")
         _shown_key(help_menu.addAction("Keyboard shortcuts", self.toggle_help), "?")
         self.menus = {"inbox": inbox_menu, "conversation": conv_menu, "view": view_menu, "help": help_menu}
@@ -482,6 +483,26 @@ class MainWindow(QMainWindow):
             self.help_overlay.hide()
             return
         self.list_pane.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def add_companion(self, window: QWidget, label: str) -> QAction:
+        """A window that lives beside this one (the demo's Customer phone): View ▸ ``label`` brings
+        it back after it was closed, beside this window and on screen."""
+        self.companions[label] = window
+        return self.menus["view"].addAction(label, lambda: self.show_companion(window))
+
+    def show_companion(self, window: QWidget) -> None:
+        if not window.isVisible():
+            screen = self.screen().availableGeometry()
+            clear_below = self.geometry().top() + self.menuBar().height()
+            frame = window.frameGeometry()
+            size = window.size() + (frame.size() - window.geometry().size() if window.isWindow() else QSize())
+            spot = placement.beside(self.frameGeometry(), size, screen, clear_below)
+            window.move(spot.topLeft())
+            if spot.height() < size.height():
+                window.resize(window.width(), window.height() - (size.height() - spot.height()))
+        window.show()
+        window.raise_()
+        window.activateWindow()
 
     def open_supervisor(self) -> None:
         """Ctrl+Shift+S: the Supervisor window (it checks the role itself and refuses agents)."""
