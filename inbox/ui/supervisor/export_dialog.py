@@ -42,7 +42,15 @@ KINDS = (
     ("metrics", "Metrics summary"),
     ("transcript", "Thread transcript"),
 )
-FORMATS = (("csv", "CSV (Excel, Sheets)"), ("xlsx", "Excel workbook (XLSX)"))
+FORMATS = (("csv", "CSV (Excel, Sheets)"), ("xlsx", "Excel workbook (XLSX)"), ("pdf", "PDF document"))
+# What each export can be written as: the Format box offers these and nothing else (a transcript
+# showed a greyed "CSV" while it wrote a PDF).
+KIND_FORMATS = {
+    "messages": ("csv", "xlsx"),
+    "conversations": ("csv", "xlsx"),
+    "metrics": ("xlsx",),
+    "transcript": ("pdf",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +131,6 @@ class ExportDialog(QDialog):
                 continue
             self.kind.addItem(label, key)
         self.fmt = QComboBox(self)
-        for key, label in FORMATS:
-            self.fmt.addItem(label, key)
         self.scope = QLabel(describe_filter if conversation_id is None else f"Conversation #{conversation_id}", self)
         self.scope.setProperty("role", "muted")
         self.scope.setTextFormat(Qt.TextFormat.PlainText)
@@ -190,10 +196,17 @@ class ExportDialog(QDialog):
 
     # -- choices -------------------------------------------------------------------------------
     def _kind_changed(self) -> None:
-        kind = self.kind.currentData()
-        self.fmt.setEnabled(kind in ("messages", "conversations"))
-        if kind == "metrics":
-            self.fmt.setCurrentIndex(self.fmt.findData("xlsx"))
+        """The Format box lists what this export can be (kept if still possible), greyed when one."""
+        allowed = KIND_FORMATS[self.kind.currentData()]
+        keep = self.fmt.currentData()
+        self.fmt.blockSignals(True)
+        self.fmt.clear()
+        for key, label in FORMATS:
+            if key in allowed:
+                self.fmt.addItem(label, key)
+        self.fmt.setCurrentIndex(max(0, self.fmt.findData(keep)))
+        self.fmt.blockSignals(False)
+        self._kind_changed_keep_path()
         self._suggest_path()
 
     def _suggest_path(self) -> None:
@@ -207,8 +220,7 @@ class ExportDialog(QDialog):
             self.path.setText(chosen)
 
     def request(self) -> ExportRequest:
-        kind = self.kind.currentData()
-        fmt = "pdf" if kind == "transcript" else ("xlsx" if kind == "metrics" else self.fmt.currentData())
+        kind, fmt = self.kind.currentData(), self.fmt.currentData()
         return ExportRequest(kind, fmt, Path(self.path.text()), self._flt, self._period, self._tz, self.conversation_id)
 
     # -- running -------------------------------------------------------------------------------
@@ -260,7 +272,7 @@ class ExportDialog(QDialog):
         self._kind_changed_keep_path()
 
     def _kind_changed_keep_path(self) -> None:
-        self.fmt.setEnabled(self.kind.currentData() in ("messages", "conversations"))
+        self.fmt.setEnabled(self.fmt.count() > 1)
 
     def _on_done(self, result: ExportResult) -> None:
         self.result = result
