@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QHelpEvent
+from PySide6.QtWidgets import QStyleOptionViewItem, QToolTip
 
 from inbox.ui import settings, theme
-from inbox.ui.composer import canned
+from inbox.ui.composer import canned, canned_popup
 from inbox.ui.main_window import MainWindow
 from tests.ui.conftest import wait_ops
 
@@ -87,3 +88,36 @@ def test_slash_search_is_fuzzy_and_best_first():
     assert canned.rank("ORDER", replies)[:2] == [ORDER, replies[2]]  # ties keep the saved order
     assert canned.rank("zzz", replies) == []
     assert canned.fill("{{literal}} {agent}", {"agent": "Dana"}) == "{{literal}} Dana"
+
+
+LONG = (
+    "Thanks for your patience! Your refund of the full amount was approved today and will reach the card "
+    "you paid with within five working days; you will get a text from us the moment it is on its way."
+)
+
+
+def test_the_popup_shows_replies_wrapped_not_cut_after_one_line(qtbot, service, inbox):
+    w = _window(qtbot, inbox, "Ada Lovelace")
+    settings.set_canned_replies(["Short one.", LONG])
+    w.apply_preferences(theme_too=False)
+    comp = w.thread_pane.composer
+    comp.edit.setFocus()
+    comp.set_text("/refund")
+    popup = comp.edit.completer.popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    index = popup.model().index(0, 0)
+    assert index.data() == LONG
+    width = popup.viewport().width() - 2 * canned_popup.PAD_X
+    lines = canned_popup.shown_lines(LONG, popup.font(), width)
+    fm = QFontMetricsF(popup.font())
+    assert fm.horizontalAdvance(LONG) > width  # one line would have cut it
+    assert len(lines) > 1 and all(fm.horizontalAdvance(line) <= width + 1 for line in lines)
+    shown = " ".join(lines)
+    assert shown == LONG or (len(lines) == canned_popup.MAX_LINES and shown.endswith("…"))
+    assert popup.sizeHintForRow(0) >= len(lines) * fm.lineSpacing()  # the row is as tall as its lines
+    delegate = popup.itemDelegate()
+    assert isinstance(delegate, canned_popup.CannedPopupDelegate)
+    center = popup.visualRect(index).center()
+    event = QHelpEvent(QEvent.Type.ToolTip, center, popup.viewport().mapToGlobal(center))
+    assert delegate.helpEvent(event, popup, QStyleOptionViewItem(), index)
+    assert QToolTip.text() == LONG

@@ -27,6 +27,7 @@ from inbox.core import segments
 from inbox.core.models import ConversationSummary
 from inbox.ui import icons, settings, theme
 from inbox.ui.composer import canned as canned_replies
+from inbox.ui.composer.canned_popup import CannedPopupDelegate
 from inbox.ui.composer.counter import counter_state
 from inbox.ui.composer.highlighter import Ucs2Highlighter
 from inbox.ui.composer.hold_bar import HoldBar
@@ -380,6 +381,11 @@ class Composer(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         completer.setWidget(self.edit)
+        popup = completer.popup()
+        popup.setItemDelegate(CannedPopupDelegate(popup))  # wrapped, not cut after one line
+        popup.setUniformItemSizes(False)
+        popup.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        completer.setMaxVisibleItems(6)
         completer.activated.connect(self._insert_canned)
         self.edit.completer = completer
 
@@ -397,7 +403,7 @@ class Composer(QWidget):
             completer.setCompletionPrefix("")
             completer.setCurrentRow(0)
             rect = self.edit.cursorRect()
-            rect.setWidth(max(320, self.edit.width() // 2))
+            rect.setWidth(max(360, min(self.edit.width(), 640)))
             if self.edit.isVisible():
                 completer.complete(rect)
                 # The best match is preselected: Tab or Enter inserts it straight away.
