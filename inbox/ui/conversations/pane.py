@@ -222,8 +222,40 @@ class ConversationListPane(QWidget):
             self.stack.setCurrentWidget(self.empty)
         else:
             self.stack.setCurrentWidget(self.view)
-        more = "+" if not self.model.exhausted else ""
-        self.count_label.setText(f"{rows}{more} conversation{'s' if rows != 1 else ''}")
+        self._show_count()
+
+    def _show_count(self) -> None:
+        """ "1,000 conversations": the rows when all are loaded; otherwise the view's count from the
+        service (one COUNT, re-asked when rows come or go, never two at once)."""
+        rows = self.model.rowCount()
+        if self.model.exhausted:
+            self._counted = (self.model.generation, rows)
+            self.count_label.setText(_conversations(rows))
+            return
+        gen, known = self._counted
+        if gen == self.model.generation:
+            self.count_label.setText(_conversations(max(known, rows)))
+        if getattr(self, "_counting", False):
+            self._count_again = True
+            return
+        self._counting, self._count_again = True, False
+        flt, gen = self.model.filter, self.model.generation
+
+        def counted(n: int) -> None:
+            self._counting = False
+            if gen == self.model.generation:
+                self._counted = (gen, n)
+                self.count_label.setText(_conversations(max(n, self.model.rowCount())))
+            if self._count_again or gen != self.model.generation:
+                self._show_count()
+
+        def failed(_exc: BaseException) -> None:
+            self._counting = False
+
+        count = self._service.conversations_count
+        ops.run_op(self, lambda: count(flt), counted, failed, label="Counting conversations")
+
+    _counted: tuple[int, int] = (-1, 0)  # (list generation, conversations in its view)
 
     def _teach(self) -> None:
         number = phone.display(self._channel_number) if self._channel_number else "your number"
@@ -262,3 +294,7 @@ class ConversationListPane(QWidget):
         self.view.scrollTo(idx)
         if row >= rows - 2 and self.model.canFetchMore():
             self.model.fetchMore()
+
+
+def _conversations(n: int) -> str:
+    return f"{n:,} conversation{'s' if n != 1 else ''}"
