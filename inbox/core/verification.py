@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Iterable
@@ -247,6 +248,13 @@ def ago(now: datetime, then: datetime) -> str:
     return f"{seconds // 86400} days ago"
 
 
+def time_left(remaining: timedelta) -> str:
+    """ "10 min", "1 min", "40 s": rounded up, so a code just sent for 10 minutes says 10 (the
+    text the customer received says so too), and "0 s" only once it is over."""
+    seconds = max(0, math.ceil(remaining.total_seconds()))
+    return f"{seconds} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
+
+
 def describe(challenge: Challenge | None, now: datetime) -> str:
     """One line for people: 'verified (2 min ago, by code)', 'locked after 5 wrong codes', ..."""
     if challenge is None:
@@ -256,9 +264,8 @@ def describe(challenge: Challenge | None, now: datetime) -> str:
     if status is ChallengeStatus.VERIFIED and challenge.verified_at is not None:
         return f"verified ({ago(now, challenge.verified_at)}, {how})"
     if status is ChallengeStatus.PENDING:
-        left = max(0, int((challenge.expires_at - now).total_seconds()))
         waiting = "code sent, waiting for the reply" if challenge.kind is ChallengeKind.SEND else "waiting for the code"
-        mins = f"{left // 60} min" if left >= 60 else f"{left} s"
+        mins = time_left(challenge.expires_at - now)
         tries = f"; {challenge.attempts} wrong attempt(s)" if challenge.attempts else ""
         return f"{waiting} (expires in {mins}{tries})"
     when = ago(now, challenge.ended_at) if challenge.ended_at else ""

@@ -191,6 +191,18 @@ def test_status_lines_people_read() -> None:
     assert otp.describe(None, T0) == "not verified (no verification started)"
 
 
+def test_time_left_rounds_up_so_a_fresh_ten_minute_code_says_ten() -> None:
+    fresh = _challenge()  # expires ten minutes after T0
+    assert fresh.expires_at - T0 == timedelta(minutes=10)
+    just_after = T0 + timedelta(milliseconds=300)  # the time it takes the screen to show it
+    assert otp.describe(fresh, just_after) == "code sent, waiting for the reply (expires in 10 min)"
+    assert otp.time_left(timedelta(minutes=9, seconds=1)) == "10 min"
+    assert otp.time_left(timedelta(minutes=1)) == "1 min"
+    assert otp.time_left(timedelta(seconds=59.2)) == "1 min"
+    assert otp.time_left(timedelta(seconds=40)) == "40 s"
+    assert otp.time_left(timedelta(seconds=-3)) == "0 s"
+
+
 # -- the installation key ----------------------------------------------------------------------------------
 def test_key_falls_back_to_a_private_file_that_persists(tmp_path, monkeypatch) -> None:
     import stat
