@@ -85,11 +85,27 @@ class _RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class _SchedulerRoutine(logging.Filter):
+    """Drops APScheduler's notes on what the runner means to happen: a tick that found the previous
+    run of its job still going ("maximum number of running instances reached") or came late after a
+    busy moment or a suspended laptop ("was missed by") — jobs run one at a time and coalesce."""
+
+    ROUTINE = ("maximum number of running instances", "was missed by")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("apscheduler") or record.levelno > logging.WARNING:
+            return True
+        message = record.getMessage()
+        return not any(part in message for part in self.ROUTINE)
+
+
 def configure_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        if verbose < 3:
+            handler.addFilter(_SchedulerRoutine())
     # Third-party request logs carry URLs with phone numbers (To=...): keep them out of INFO.
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 3 else logging.DEBUG)

@@ -94,6 +94,18 @@ def is_gui_thread() -> bool:
     return QThread.currentThread() == app.thread()
 
 
+def expected(exc: BaseException) -> bool:
+    """Failures that are part of using the app, not bugs: a refusal that carries its ``reason``
+    (SendRefused and friends), a permission, a missing row, bad input, the network or database
+    being away. They are logged in one line; anything else keeps its traceback."""
+    if isinstance(getattr(exc, "reason", None), str):
+        return True
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(
+        names & {"PermissionDenied", "InvalidText", "InvalidPhoneNumber", "OperationalError", "HTTPError"}
+    ) or isinstance(exc, PermissionError | LookupError | ValueError | OSError)
+
+
 def describe(exc: BaseException) -> str:
     """A one-line sentence for the status bar; SendRefused-like errors carry a ``reason``."""
     reason = getattr(exc, "reason", None)
@@ -138,7 +150,12 @@ def run_op(
         try:
             result = fn()
         except BaseException as exc:
-            log.exception("op failed: %s", label or getattr(fn, "__name__", "op"))
+            what = label or getattr(fn, "__name__", "op")
+            if expected(exc):  # a refusal or an outage, said in one line; the traceback only with -vv
+                log.warning("%s failed: %s: %s", what, type(exc).__name__, exc)
+                log.debug("%s failed at:", what, exc_info=True)
+            else:
+                log.exception("op failed: %s", what)
             failure = exc
 
             def deliver_failure() -> None:

@@ -81,3 +81,22 @@ def test_guard_catches_http_on_the_gui_thread(gui_io_guard):
     with pytest.raises(GuiThreadIO), httpx.Client(transport=transport) as client:
         client.get("http://127.0.0.1:9/")
     assert gui_io_guard.violations
+
+
+def test_expected_failures_log_one_line_and_bugs_keep_their_traceback(qtbot, caplog):
+    from inbox.engine.service import SendRefused
+
+    def refused():
+        raise SendRefused("Can't send: this customer opted out on 24 Nov (STOP)")
+
+    def bug():
+        raise TypeError("unsupported operand")
+
+    with caplog.at_level("DEBUG", logger="inbox.ui.ops"):
+        ops.run_op(None, refused, label="Sending")
+        ops.run_op(None, bug, label="Loading")
+        wait_ops(qtbot)
+    shown = [r for r in caplog.records if r.name == "inbox.ui.ops" and r.levelno >= 30]
+    assert [(r.levelname, r.exc_info is not None) for r in shown] == [("WARNING", False), ("ERROR", True)]
+    assert shown[0].getMessage() == "Sending failed: SendRefused: Can't send: this customer opted out on 24 Nov (STOP)"
+    assert any(r.levelname == "DEBUG" and r.exc_info for r in caplog.records)  # the traceback, with -vv
