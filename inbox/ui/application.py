@@ -11,6 +11,8 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from inbox.ui import shortcuts
+
 
 def ensure_app() -> QApplication:
     app = QApplication.instance()
@@ -20,4 +22,5 @@ def ensure_app() -> QApplication:
         app.setOrganizationName("Inbox")
         app.setDesktopFileName("io.github.inbox.Inbox")  # matches packaging/linux/*.desktop (Wayland app id)
     assert isinstance(app, QApplication)
+    shortcuts.close_dialogs_with_ctrl_w(app)  # Esc and Ctrl+W close every secondary window
     return app

@@ -15,9 +15,9 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QKeySequence, QPainter, QPaintEvent, QShortcut
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from inbox.ui import theme
 
@@ -104,6 +104,30 @@ def install_close_keys(window: QWidget) -> list[QShortcut]:
         sc.activated.connect(window.close)
         made.append(sc)
     return made
+
+
+class _DialogCloser(QObject):
+    """Ctrl+W in any dialog does what its Esc does (reject), so the rule holds for dialogs too."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_W
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+            and isinstance(watched, QWidget)
+        ):
+            window = watched.window()
+            if isinstance(window, QDialog):
+                window.reject()
+                return True
+        return False
+
+
+def close_dialogs_with_ctrl_w(app: QApplication) -> None:
+    """Install the dialogs' Ctrl+W once per application."""
+    if app.findChild(_DialogCloser) is None:
+        app.installEventFilter(_DialogCloser(app))
 
 
 def _pretty(key: str) -> str:

@@ -29,3 +29,11 @@ def test_the_demo_leaves_the_real_settings_file_alone(tmp_path) -> None:
     assert "smoke test: first paint" in done.stderr
     assert real.read_text(encoding="utf-8") == before  # the closing window saved its layout elsewhere
     assert sorted(p.name for p in config.rglob("*") if p.is_file()) == ["inbox.ini"]
+
+
+def test_the_settings_file_is_where_the_readme_says(tmp_path) -> None:
+    """README: `~/.config/Inbox/inbox.ini` on Linux, under $XDG_CONFIG_HOME when set."""
+    code = "from inbox.ui import settings; print(settings.app_settings().fileName())"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == str(tmp_path / "Inbox" / "inbox.ini")

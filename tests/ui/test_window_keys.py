@@ -85,3 +85,18 @@ def test_supervisor_has_no_private_close_keys(qtbot, sqlite_db) -> None:
 
     keys = [sc.key().toString() for sc in win.findChildren(QShortcut)]
     assert keys.count("Esc") == 1 and keys.count("Ctrl+W") == 1
+
+
+def test_ctrl_w_closes_a_dialog_as_esc_does(qtbot, service, qapp) -> None:
+    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+
+    shortcuts.close_dialogs_with_ctrl_w(qapp)
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    edit = QLineEdit(dialog)
+    QVBoxLayout(dialog).addWidget(edit)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)  # even from a text field
+    assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Rejected
