@@ -6,6 +6,7 @@ its name, each with its single-key shortcut in the tooltip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,7 @@ from inbox.ui import humanize, icons, theme
 from inbox.ui.painting import avatar_pixmap
 from inbox.ui.presence import here_line, here_short
 from inbox.ui.qt_compat import emit
+from inbox.ui.thread.snooze_dialog import ask_snooze_time
 from inbox.ui.widgets import ElidedLabel
 
 NARROW = 560  # px: below this the header goes compact (icon-only Resolve, no status chip)
@@ -73,6 +75,7 @@ class ThreadHeader(QWidget):
         self._agent = agent
         self.summary: ConversationSummary | None = None
         self._here = Here()
+        self.ask_snooze_time: Callable[[QWidget], datetime | None] = ask_snooze_time
 
         self.avatar = QLabel(self)
         self.avatar.setFixedSize(32, 32)
@@ -273,3 +276,13 @@ class ThreadHeader(QWidget):
         for label, until in snooze_choices():
             act = self.snooze_menu.addAction(label)
             act.triggered.connect(lambda _=False, u=until: emit(self.status_requested, ConversationStatus.SNOOZED, u))
+        self.snooze_menu.addSeparator()
+        self.snooze_menu.addAction("Custom…").triggered.connect(self.custom_snooze)
+
+    def custom_snooze(self) -> None:
+        """Snooze ▸ Custom…: a day and time from the picker (``ask_snooze_time``; tests replace it)."""
+        if self.summary is None:
+            return
+        until = self.ask_snooze_time(self)
+        if until is not None:
+            emit(self.status_requested, ConversationStatus.SNOOZED, until)
