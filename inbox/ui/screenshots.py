@@ -1,8 +1,8 @@
 """Render the window offscreen to PNG, to look at it (light/dark, two sizes, empty state).
 
 Usage: ``uv run python -m inbox.ui.screenshots OUTDIR`` (offscreen by default). Produces, light and
-dark: the main window at 1440×900 and 1024×700 (list, long thread, RTL, opted out, shortcuts
-overlay), empty and verified states, the demo's customer phone over a real short-lived simulator
+dark: the main window at 1440×900 and 1024×700 (1,000 conversations, list, long thread, RTL, opted
+out, shortcuts overlay), empty and verified states, the demo's customer phone over a real short-lived simulator
 (chat, opted out, empty), the first-run wizard (welcome, connect) and the Settings dialog.
 """
 
@@ -48,16 +48,29 @@ def render(window_or_widget: QWidget, path: str | os.PathLike[str]) -> Path:
 
 
 def shoot(outdir: Path) -> list[Path]:
-    from inbox.engine.sample.temporary import empty_inbox, preview_inbox
+    from inbox.engine.sample.temporary import crowded_inbox, empty_inbox, preview_inbox
     from inbox.ui.main_window import MainWindow
     from inbox.ui.settings import app_settings
 
     app = ensure_app()
     made: list[Path] = []
+    crowded = crowded_inbox(1000)  # UX.md "Check it": the list with 1,000 conversations
     for dark in (False, True):
         theme.apply_theme(app, dark=dark)
         scheme = "dark" if dark else "light"
         for w, h in SIZES:
+            s = app_settings()
+            s.clear()
+            win = MainWindow(crowded.service(), qsettings=s)
+            win.resize(QSize(w, h))
+            win.list_pane.set_view("all")
+            win.show()
+            settle()
+            win.list_pane.step(0)
+            settle()
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-1000.png"))
+            win.close()
+            settle()
             s = app_settings()
             s.clear()
             inbox = preview_inbox()
@@ -82,6 +95,9 @@ def shoot(outdir: Path) -> list[Path]:
             win.toggle_help()
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-shortcuts.png"))
             win.toggle_help()
+            win.resolve()  # last: it changes the sample inbox
+            settle()
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-undo.png"))
             win.close()
             settle()
             inbox.close()
@@ -107,6 +123,7 @@ def shoot(outdir: Path) -> list[Path]:
         win.close()
         settle()
         inbox.close()
+    crowded.close()
     made += shoot_phone(outdir)
     made += shoot_setup(outdir)
     made += shoot_supervisor(outdir)
@@ -119,10 +136,11 @@ def shoot_phone(outdir: Path) -> list[Path]:
     import secrets
 
     from inbox.core.models import OutboundRequest
+    from inbox.engine.sample import conversations
     from inbox.providers.twilio import TwilioProvider
     from inbox.simulator.client import SimulatorClient
     from inbox.simulator.server import SimulatorConfig, SimulatorServer
-    from inbox.ui.demo_phone import DemoPhoneWindow
+    from inbox.ui.demo_phone import DemoPhoneWindow, demo_people
 
     business, customer, quitter = "+15550001111", "+15557654321", "+15551230001"
     config = SimulatorConfig(
@@ -155,7 +173,7 @@ def shoot_phone(outdir: Path) -> list[Path]:
         for dark in (False, True):
             theme.apply_theme(app, dark=dark)
             scheme = "dark" if dark else "light"
-            phone = DemoPhoneWindow(client, business, refresh_ms=0)
+            phone = DemoPhoneWindow(client, business, refresh_ms=0, people=demo_people(conversations.DEMO))
             made.append(render(phone, outdir / f"phone-{scheme}.png"))
             phone.who.setCurrentText(quitter)
             settle()

@@ -20,7 +20,7 @@ from inbox.core.models import Channel
 from inbox.engine import setup
 from inbox.engine.sample import conversations, history
 from inbox.engine.service import InboxService
-from inbox.store import health
+from inbox.store import channels, health
 from inbox.store.db import Database
 
 MAIN_NUMBER = "+15550001111"
@@ -86,4 +86,18 @@ def empty_inbox(folder: Path | None = None) -> TemporaryInbox:
     """A channel and no conversation yet: the window must teach what to do."""
     inbox = TemporaryInbox(folder)
     inbox.add_channel()
+    return inbox
+
+
+def crowded_inbox(conversations_count: int = 1000, folder: Path | None = None) -> TemporaryInbox:
+    """The list at scale (UX.md "Check it": 1,000 conversations): generated threads on their own
+    channel, written in a few big transactions by the load-test generator."""
+    from inbox.engine.sample import bulk
+
+    inbox = TemporaryInbox(folder)
+    plan = bulk.SeedPlan(conversations=conversations_count, messages=conversations_count * 4, long_thread=200)
+    bulk.seed(inbox.db, plan)
+    with inbox.db.write() as s:
+        inbox.channels.extend(channels.all_active(s))
+        health.poll_ok(s, inbox.channels[0].id, datetime.now(UTC) - timedelta(seconds=4))
     return inbox
