@@ -4,7 +4,7 @@ Customer phone, and "I am" names the demo's customers."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 
 from inbox.engine.sample import conversations
 from inbox.ui import placement
@@ -77,8 +77,11 @@ def test_view_menu_reopens_a_closed_phone_beside_the_inbox(qtbot, service) -> No
     assert action in main.menus["view"].actions() and action.text() == "Customer phone"
     main.show_companion(phone)
     assert phone.isVisible()
-    phone.close()
-    assert not phone.isVisible()
+    qtbot.waitExposed(phone)
+    phone.activateWindow()
+    qtbot.waitUntil(phone.isActiveWindow, timeout=2000)
+    qtbot.keyClick(phone.input, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)  # as every secondary window
+    qtbot.waitUntil(lambda: not phone.isVisible(), timeout=2000)
     action.trigger()
     assert phone.isVisible()
     menu_bar = QRect(main.menuBar().mapToGlobal(QPoint(0, 0)), main.menuBar().size())
