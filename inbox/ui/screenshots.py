@@ -120,6 +120,11 @@ def shoot(outdir: Path) -> list[Path]:
         win.list_pane.select_id(_find(svc, "Tom"))
         settle()
         made.append(render(win, outdir / f"inbox-{scheme}-verified.png"))
+        from inbox.ui.thread.snooze_dialog import SnoozeDialog
+
+        snooze = SnoozeDialog(win)
+        made.append(render(snooze, outdir / f"snooze-{scheme}-custom.png"))
+        snooze.close()
         win.close()
         settle()
         inbox.close()
