@@ -121,3 +121,10 @@ def test_the_popup_shows_replies_wrapped_not_cut_after_one_line(qtbot, service, 
     event = QHelpEvent(QEvent.Type.ToolTip, center, popup.viewport().mapToGlobal(center))
     assert delegate.helpEvent(event, popup, QStyleOptionViewItem(), index)
     assert QToolTip.text() == LONG
+
+    comp.set_text("/")  # every reply: rows of different heights, laid out without overlapping
+    qtbot.waitUntil(lambda: popup.model().rowCount() == 2, timeout=2000)
+    rects = [popup.visualRect(popup.model().index(i, 0)) for i in range(2)]
+    assert [r.height() for r in rects] == [popup.sizeHintForRow(i) for i in range(2)]
+    assert rects[0].bottom() < rects[1].top() and rects[1].height() > rects[0].height()
+    assert popup.viewport().height() >= rects[1].bottom()  # the popup is as tall as its rows: nothing hidden

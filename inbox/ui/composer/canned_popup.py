@@ -8,9 +8,17 @@ replies whole; a longer one ends in "…" and shows in full on hover.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetricsF, QHelpEvent, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
 
 from inbox.ui import theme
 from inbox.ui.text_layout import lay_out
@@ -67,3 +75,17 @@ class CannedPopupDelegate(QStyledItemDelegate):
             QToolTip.showText(event.globalPos(), str(index.data() or ""), view)
             return True
         return super().helpEvent(event, view, option, index)
+
+
+def fit_popup(popup: QListView, visible: int, anchor: QWidget) -> None:
+    """After ``QCompleter.complete`` (which sizes the popup as if every row were as tall as the
+    first): lay the rows out at the popup's width and make it as tall as its first ``visible`` rows,
+    keeping the edge that touches the composer where it is."""
+    popup.doItemsLayout()
+    rows = min(visible, popup.model().rowCount())
+    if rows <= 0:
+        return
+    height = sum(popup.sizeHintForRow(i) for i in range(rows)) + 2 * popup.frameWidth()
+    g = popup.geometry()
+    above = g.top() < anchor.mapToGlobal(QPoint(0, 0)).y()  # QCompleter put it over the editor, not under
+    popup.setGeometry(g.left(), g.bottom() + 1 - height if above else g.top(), g.width(), height)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
     QLabel,
+    QListView,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -27,7 +28,7 @@ from inbox.core import segments
 from inbox.core.models import ConversationSummary
 from inbox.ui import icons, settings, theme
 from inbox.ui.composer import canned as canned_replies
-from inbox.ui.composer.canned_popup import CannedPopupDelegate
+from inbox.ui.composer.canned_popup import CannedPopupDelegate, fit_popup
 from inbox.ui.composer.counter import counter_state
 from inbox.ui.composer.highlighter import Ucs2Highlighter
 from inbox.ui.composer.hold_bar import HoldBar
@@ -384,6 +385,7 @@ class Composer(QWidget):
         popup = completer.popup()
         popup.setItemDelegate(CannedPopupDelegate(popup))  # wrapped, not cut after one line
         popup.setUniformItemSizes(False)
+        popup.setResizeMode(QListView.ResizeMode.Adjust)  # rows re-wrap at the popup's real width
         popup.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         completer.setMaxVisibleItems(6)
         completer.activated.connect(self._insert_canned)
@@ -406,6 +408,7 @@ class Composer(QWidget):
             rect.setWidth(max(360, min(self.edit.width(), 640)))
             if self.edit.isVisible():
                 completer.complete(rect)
+                fit_popup(completer.popup(), completer.maxVisibleItems(), self.edit)
                 # The best match is preselected: Tab or Enter inserts it straight away.
                 completer.popup().setCurrentIndex(completer.completionModel().index(0, 0))
         elif completer.popup().isVisible():
