@@ -346,6 +346,7 @@ class Composer(QWidget):
             self.counter.setText(st.text)
             self.counter.setProperty("role", "warning" if st.ucs2 else "muted")
             self.replace_button.setVisible(st.replaceable)
+            self.highlighter.set_script(st.script)
         self.counter.style().unpolish(self.counter)
         self.counter.style().polish(self.counter)
         names = list(dict.fromkeys(f"{{{n}}}" for _s, _e, n in canned_replies.unfilled(text)))
