@@ -110,7 +110,7 @@ def cards_text(m: Metrics, rep: MetricsReport) -> dict[str, tuple[str, str, str]
     failures = m.undelivered + m.failed
     out = {
         "mo": (count(m.mo), "messages from customers", ""),
-        "mt": (count(m.mt), " · ".join([f"{m.agent_replies:,} by agents", *automated_by(m)]), ""),
+        "mt": (count(m.mt), f"{m.agent_replies:,} by agents · {m.automated_replies:,} automatic", ""),
         "new": (count(m.new_conversations), "conversations started", ""),
         "first": (
             duration(m.first_response.median),
@@ -134,7 +134,7 @@ def cards_text(m: Metrics, rep: MetricsReport) -> dict[str, tuple[str, str, str]
         ),
         "automation": (
             percent(m.automation_share),
-            f"{m.automated_replies:,} of {replies:,} replies automatic" if replies else "no replies yet",
+            " · ".join(automated_by(m)) or "no automatic replies" if replies else "no replies yet",
             "",
         ),
         "optouts": (count(m.opt_outs), f"{m.opt_ins:,} opted back in", ""),
