@@ -76,7 +76,9 @@ def shoot(outdir: Path) -> list[Path]:
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-long.png"))
             win.list_pane.select_id(_find(svc, "ليلى"))
             settle()
+            win.thread_pane.composer.set_text("شكراً لك، سنرسل لك موعد التسليم الجديد اليوم")  # Unicode, said neutrally
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-rtl.png"))
+            win.thread_pane.composer.set_text("")
             win.list_pane.select_id(_find(svc, "Greg"))
             settle()
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-optout.png"))

@@ -31,6 +31,7 @@ from inbox.ui.composer.counter import counter_state
 from inbox.ui.composer.highlighter import Ucs2Highlighter
 from inbox.ui.composer.hold_bar import HoldBar
 from inbox.ui.qt_compat import emit
+from inbox.ui.widgets import EllipsisLabel
 
 MAX_LINES = 6
 
@@ -155,9 +156,8 @@ class Composer(QWidget):
         self.note_toggle.setAccessibleName("Private note mode")
         self.note_toggle.toggled.connect(self._on_note_toggled)
 
-        self.counter = QLabel(self)
+        self.counter = EllipsisLabel("", self)
         self.counter.setProperty("role", "muted")
-        self.counter.setTextFormat(Qt.TextFormat.PlainText)
         self.counter.setAccessibleName("Length and segments")
         self.counter.setFont(theme.meta_font(self.font()))
 
