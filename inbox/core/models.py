@@ -170,6 +170,7 @@ class Message:
     delivered_at: datetime | None = None
     masked: bool = False  # a verification code: show bullets, never the text
     kind: MessageKind | None = None  # what an automatic message is (set by the engine that wrote it)
+    author_label: str | None = None  # an automatic author in words ("Poll “Lunch?”"), set by the service
 
 
 @dataclass(frozen=True, slots=True)

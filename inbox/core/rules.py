@@ -297,8 +297,8 @@ class Preview:
 
     @property
     def warning(self) -> str | None:
-        if not self.ucs2_chars:
-            return None
+        if not self.ucs2_chars or any(segments.script_char(c) for c in self.ucs2_chars):
+            return None  # none, or the reply's own script needs Unicode: nothing to fix
         shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in self.ucs2_chars)
         return f"{shown} forces UCS-2: 70 characters per segment instead of 160"
 

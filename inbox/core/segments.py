@@ -8,6 +8,7 @@ part, and a surrogate pair (most emoji) never straddles a part.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 GSM7_BASIC = frozenset(
@@ -36,6 +37,18 @@ class SegmentInfo:
     ucs2_chars: tuple[str, ...]  # distinct characters that forced UCS-2, in order of appearance
 
     @property
+    def written_in_unicode(self) -> bool:
+        """The text's own script needs Unicode (Hindi, Arabic, Chinese, ą, á…): a letter, mark or
+        digit GSM-7 lacks. Nothing to warn about then: no edit makes it GSM-7."""
+        return any(script_char(ch) for ch in self.ucs2_chars)
+
+    @property
+    def avoidable_chars(self) -> tuple[str, ...]:
+        """The characters worth a warning: those that alone make an otherwise GSM-7 text Unicode
+        (a curly quote, a dash, an emoji, an invisible space), none when the script needs it anyway."""
+        return () if self.written_in_unicode else self.ucs2_chars
+
+    @property
     def remaining(self) -> int:
         """Units left before the next segment starts."""
         return self.segments * self.per_segment - self.units if self.units else self.per_segment
@@ -51,6 +64,11 @@ def _utf16_units(ch: str) -> int:
 
 def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def script_char(ch: str) -> bool:
+    """A letter, combining mark or digit outside GSM-7: part of how a language is written."""
+    return ch not in GSM7_BASIC and ch not in GSM7_EXTENDED and unicodedata.category(ch)[0] in "LMN"
 
 
 def ucs2_forcing_chars(text: str) -> tuple[str, ...]:

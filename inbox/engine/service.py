@@ -7,11 +7,12 @@ from the GUI thread. Results are frozen core dataclasses, safe to hand to any th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from inbox.core import attribution, phone, segments, typed_text, unseen
 from inbox.core import mentions as mention_rule
-from inbox.core import phone, segments, typed_text, unseen
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
 from inbox.core.models import (
     AuthorKind,
@@ -29,6 +30,7 @@ from inbox.core.models import (
 from inbox.store import (
     agents,
     audit,
+    authors,
     channels,
     contacts,
     conversations,
@@ -41,6 +43,9 @@ from inbox.store import (
 from inbox.store.agents import PermissionDenied, Role
 from inbox.store.db import Database
 from inbox.store.models import MessageRow, max_length
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 AGENT_NAME_MAX = max_length(MessageRow.author)
 
@@ -118,6 +123,20 @@ class SendPreview:
     ucs2_chars: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _labelled(s: Session, msgs: list[Message]) -> list[Message]:
+    """Automatic messages with their author in words ("Poll “Lunch?”", not "poll:1")."""
+    auto = {m.author for m in msgs if m.author_kind == AuthorKind.AUTOMATION and m.author}
+    if not auto:
+        return msgs
+    names = authors.names(s, auto)
+    return [
+        replace(m, author_label=attribution.label(m.author, names.get(m.author)))
+        if m.author_kind == AuthorKind.AUTOMATION and m.author
+        else m
+        for m in msgs
+    ]
+
+
 class InboxService:
     """Agent-facing use cases. Thread-safe: each call opens its own session."""
 
@@ -161,11 +180,11 @@ class InboxService:
     def thread_page(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
         """Up to `limit` messages older than `before_id` (newest page when None), oldest first."""
         with self.db.read() as s:
-            return messages.page(s, conversation_id, before_id, limit)
+            return _labelled(s, messages.page(s, conversation_id, before_id, limit))
 
     def messages(self, ids: list[int]) -> list[Message]:
         with self.db.read() as s:
-            return messages.get_many(s, ids)
+            return _labelled(s, messages.get_many(s, ids))
 
     def contact_details(self, contact_id: int) -> ContactDetails:
         with self.db.read() as s:

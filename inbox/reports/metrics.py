@@ -19,6 +19,7 @@ from itertools import groupby
 from sqlalchemy import Integer, String, column, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 
+from inbox.core import attribution
 from inbox.core.models import AuthorKind, ConversationStatus, Direction, MessageStatus
 from inbox.reports import team
 from inbox.reports.filters import ReportFilter, conversation_ids, narrow
@@ -111,6 +112,9 @@ class Metrics:
     delivery_success_rate: float | None
     failure_reasons: tuple[FailureReason, ...]
     segments_sent: int
+    # What wrote the automatic messages, most first: (("keywords", 2), ("polls", 1)) — see
+    # core.attribution.category. The demo said "2 by rules" with no rule at all.
+    automated_by: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,7 @@ class _Acc:
     failed: int = 0
     reasons: Counter = field(default_factory=Counter)
     segments: int = 0
+    auto_by: Counter = field(default_factory=Counter)
 
     def merge(self, other: _Acc) -> None:
         for name in ("mo", "mt", "new", "agent", "auto", "opt_out", "opt_in", "verif", "verif_ok"):
@@ -162,6 +167,7 @@ class _Acc:
         self.response += other.response
         self.resolution += other.resolution
         self.reasons.update(other.reasons)
+        self.auto_by.update(other.auto_by)
 
     def freeze(self, start: datetime, end: datetime, has_verification: bool) -> Metrics:
         replies = self.agent + self.auto
@@ -192,6 +198,7 @@ class _Acc:
                 for (code, message), n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], str(kv[0])))
             ),
             segments_sent=self.segments,
+            automated_by=tuple(sorted(self.auto_by.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
 
 
@@ -323,6 +330,7 @@ def _accumulate(s: Session, flt: ReportFilter, edges: list[datetime]) -> tuple[l
             MessageRow.num_segments,
             MessageRow.error_code,
             MessageRow.error_message,
+            MessageRow.author,
         )
         .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
         .where(relevant)
@@ -331,7 +339,7 @@ def _accumulate(s: Session, flt: ReportFilter, edges: list[datetime]) -> tuple[l
     ).execution_options(yield_per=5000)
     for conv_id, rows in groupby(s.execute(stmt), key=lambda r: r[0]):
         history = list(rows)
-        for _cid, direction, kind, at, status, segs, code, message in history:
+        for _cid, direction, kind, at, status, segs, code, message, author in history:
             acc = bucket(at)
             if acc is None:
                 continue
@@ -345,6 +353,7 @@ def _accumulate(s: Session, flt: ReportFilter, edges: list[datetime]) -> tuple[l
                 acc.agent += 1
             elif kind == AuthorKind.AUTOMATION.value:
                 acc.auto += 1
+                acc.auto_by[attribution.category(author)] += 1
             if status in _BILLED:
                 acc.segments += segs or 0
             if status == MessageStatus.DELIVERED.value:

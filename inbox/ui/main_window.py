@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
     def _on_channels(self, channels: list[Channel]) -> None:
         self.list_pane.set_channel_number(channels[0].number if channels else None)
         self.status.set_providers({c.id: c.provider for c in channels})
+        self.status.set_poll_every(min((c.poll_interval_seconds for c in channels), default=None))
         self._channels = channels
         self._ask_for_tokens(only_new=True)
 

@@ -22,7 +22,7 @@ from inbox.core.verification import VerificationStatus
 from inbox.ui import ops, settings
 
 if TYPE_CHECKING:
-    from inbox.engine.service import InboxService
+    from inbox.engine.service import ChannelHealth, InboxService
     from inbox.engine.verification import Verifier
     from inbox.ui.conversations.pane import ConversationListPane
     from inbox.ui.notifications import Notifier
@@ -74,6 +74,7 @@ class Snapshot:
     unread: int | None
     verification: VerificationStatus | None
     mentions_me: set[int] = field(default_factory=set)  # of the notes to notify, those mentioning me
+    health: list[ChannelHealth] | None = None  # read when messages changed: the outbox may have drained
 
 
 class Refresher(QObject):
@@ -133,6 +134,8 @@ class Refresher(QObject):
             else None
         )
         list_gen, thread_gen = w.list_pane.model.generation, w.thread_pane.model.generation
+        # A message changed (queued, sent, delivered): "1 waiting to send" must go with the ✓✓.
+        outbox_moved = bool(burst.message_conversations)
 
         def load() -> Snapshot:
             return Snapshot(
@@ -141,6 +144,7 @@ class Refresher(QObject):
                 unread=service.unread_total() if cids else None,
                 verification=identity() if identity is not None else None,
                 mentions_me=service.mentions_of_me(sorted(notify_mids)) if notify_mids else set(),
+                health=service.channel_health() if outbox_moved else None,
             )
 
         def apply(snap: Snapshot) -> None:
@@ -158,6 +162,8 @@ class Refresher(QObject):
                 w.status.set_unread(snap.unread)
             if identity is not None and open_id is not None:
                 w.show_verification(open_id, snap.verification)
+            if snap.health is not None:
+                w.status.show_health(snap.health)
 
         self.reloads += 1
         ops.run_op(w, load, apply, label="Refreshing")

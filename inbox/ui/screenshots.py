@@ -3,7 +3,8 @@
 Usage: ``uv run python -m inbox.ui.screenshots OUTDIR`` (offscreen by default). Produces, light and
 dark: the main window at 1440×900 and 1024×700 (1,000 conversations, list, long thread, RTL, opted
 out, shortcuts overlay), empty and verified states, the demo's customer phone over a real short-lived simulator
-(chat, opted out, empty), the first-run wizard (welcome, connect) and the Settings dialog.
+(chat, opted out, empty), the first-run wizard (welcome, connect, Advanced open with and without an
+error line) and the Settings dialog.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def shoot(outdir: Path) -> list[Path]:
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-long.png"))
             win.list_pane.select_id(_find(svc, "ليلى"))
             settle()
+            win.thread_pane.composer.set_text("شكراً لك، سنرسل لك موعد التسليم الجديد اليوم")  # Unicode, said neutrally
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-rtl.png"))
+            win.thread_pane.composer.set_text("")
             win.list_pane.select_id(_find(svc, "Greg"))
             settle()
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-optout.png"))
@@ -251,6 +254,7 @@ def shoot_setup(outdir: Path) -> list[Path]:
             wizard.form.show_result("✓ Connected to api.twilio.com — the account answered", "success")
             made.append(render(wizard, outdir / f"wizard-{scheme}-connect.png"))
             wizard.close()
+            made += _wizard_advanced(outdir, scheme)
             from inbox.ui.setup.token_prompt import TokenPrompt
 
             prompt = TokenPrompt(uk, lambda _c, _t: "")
@@ -268,6 +272,29 @@ def shoot_setup(outdir: Path) -> list[Path]:
             made += rules_preview.shoot(dialog, outdir, scheme, render, settle)
             dialog.close()
         inbox.close()
+    return made
+
+
+def _wizard_advanced(outdir: Path, scheme: str) -> list[Path]:
+    """The connect page with Advanced open (no keyring, as on a server), without and with an error
+    line; and on a 1024×700 screen, where the dialog may grow no taller than the screen."""
+    from inbox.ui.setup.wizard import SetupWizard
+
+    made: list[Path] = []
+    for screen_h in (900, 700):
+        wizard = SetupWizard(lambda d: None, lambda d: "", keyring_ok=False)  # type: ignore[arg-type,return-value]
+        wizard.show_connect()
+        wizard.max_height = screen_h - 80  # title bar and panels
+        wizard.form.sid.setText("AC3f9a27c1d04b8e6a5f1c2d3e4b5a6978")
+        wizard.form.number.setText("12345")
+        wizard.form.advanced_button.setChecked(True)
+        suffix = "" if screen_h == 900 else "-1024x700"
+        made.append(render(wizard, outdir / f"wizard-{scheme}-advanced{suffix}.png"))
+        wizard.form.show_result(
+            "Not a phone number: 12345 — enter it with its country code, e.g. +1 555 000 1111", "danger"
+        )
+        made.append(render(wizard, outdir / f"wizard-{scheme}-advanced-error{suffix}.png"))
+        wizard.close()
     return made
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
@@ -151,6 +153,18 @@ class SettingsDialog(QDialog):
             f"QListWidget#cannedList {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 6px; }}"
         )
         self.load()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in a field belongs to the field, never to Save.
+
+        QLineEdit passes Enter on to its dialog after ``returnPressed``, and QDialog answers it by
+        clicking the default button: typing a test message and pressing Enter (as the page says)
+        saved and closed Settings. Save stays a click, or Enter on the focused button itself.
+        """
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(self.focusWidget(), QAbstractButton):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- pages ---------------------------------------------------------------------------------
     def _general(self) -> QWidget:

@@ -57,3 +57,28 @@ class ElidedLabel(QWidget):
         text = fm.elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
         p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         p.end()
+
+
+class EllipsisLabel(QLabel):
+    """A plain-text QLabel that elides at the right rather than ask its layout for its whole width
+    (the composer's counter line pushed the pane splitter); the stylesheet still colours it by
+    role, and the tooltip holds the whole text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(24, super().minimumSizeHint().height())
+
+    def paintEvent(self, _e: QPaintEvent) -> None:
+        p = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        self.style().drawItemText(p, rect, align, self.palette(), self.isEnabled(), shown, self.foregroundRole())
+        p.end()

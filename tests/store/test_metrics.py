@@ -32,6 +32,8 @@ def test_totals_match_the_hand_worked_answers(db, seeded) -> None:
     assert (m.response.count, m.response.median, m.response.p90) == (3, 1200, 1680)
     assert (m.resolution.count, m.resolution.median) == (1, 7200)
     assert (m.agent_replies, m.automated_replies, m.automation_share) == (3, 2, 0.4)
+    # by what answered: the compliance step (a keyword) and an unattributed automation, no rule
+    assert m.automated_by == (("automation", 1), ("keywords", 1))
     assert (m.opt_outs, m.opt_ins) == (1, 1)
     assert (m.delivered, m.undelivered, m.failed, m.delivery_success_rate) == (2, 1, 1, 0.5)
     assert [(r.error_code, r.count) for r in m.failure_reasons] == [(30003, 1), (30005, 1)]

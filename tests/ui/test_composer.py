@@ -23,6 +23,8 @@ from tests.ui.conftest import wait_ops
         ("It’s here", "9 / 70 · UCS-2 · 1 segment — ’ forces Unicode"),
         ("It’s “here” " + "x" * 60, "72 / 134 · UCS-2 · 2 segments — ’ “ ” force Unicode"),
         ("ok 🎉", "5 / 70 · UCS-2 · 1 segment — 🎉 forces Unicode"),
+        ("नमस्ते! आपका ऑर्डर कल पहुँच जाएगा। " * 3, "105 / 134 · Unicode · 2 segments"),
+        ("मैं ठीक हूँ, it’s fine", "22 / 70 · Unicode · 1 segment"),
     ],
 )
 def test_counter_text(text, expected):
@@ -44,6 +46,27 @@ def test_composer_live_counter_and_replace(qtbot):
     assert c.text() == "It's fine"
     assert c.counter.text() == "9 / 160 · 1 segment · GSM-7"
     assert c.replace_button.isHidden()
+
+
+def _marked(c: Composer) -> int:
+    """Characters the highlighter underlines (formats on the document's blocks)."""
+    block, n = c.edit.document().begin(), 0
+    while block.isValid():
+        n += sum(r.length for r in block.layout().formats())
+        block = block.next()
+    return n
+
+
+def test_a_hindi_reply_is_unicode_without_a_warning_but_a_stray_curly_quote_is_marked(qtbot):
+    c = Composer()
+    qtbot.addWidget(c)
+    c.set_text("It’s fine")
+    assert c.counter.property("role") == "warning" and _marked(c) == 1
+    c.set_text("आपका ऑर्डर भेज दिया गया है")
+    assert c.counter.text() == "26 / 70 · Unicode · 1 segment"
+    assert c.counter.property("role") == "muted" and _marked(c) == 0 and c.replace_button.isHidden()
+    c.set_text("It’s fine\nthanks")  # back to English on two lines: the quote is marked again
+    assert c.counter.property("role") == "warning" and _marked(c) == 1
 
 
 def test_enter_sends_shift_enter_newline(qtbot):

@@ -145,6 +145,31 @@ def test_poll_results_update_live_close_and_export(qtbot, db, events, window, tm
     assert rows == [["option", "label", "votes", "share"], ["A", "Pizza", "3", "0.5"], ["B", "Burger", "3", "0.5"]]
 
 
+def test_an_open_poll_card_ticks_and_closes_on_time(qtbot, db, window) -> None:
+    opened = datetime.now(UTC) - timedelta(minutes=1)
+
+    def make() -> int:
+        with db.write() as s:
+            return polls.create(
+                s, channel_id=_channel_id(db), question="Coffee or tea?",
+                options=[PollOption("A", "Coffee"), PollOption("B", "Tea")],
+                opens_at=opened, closes_at=opened + timedelta(hours=2),
+            ).id  # fmt: skip
+
+    poll_id = off_gui(make)
+    page = window.polls
+    page.reload()
+    qtbot.waitUntil(lambda: page.results is not None and page.results.poll.id == poll_id, timeout=WAIT)
+    assert page.window_card.value.text() == "Open" and page.window_card.sub.text().startswith("for 1 min")
+    assert page.clock.isActive()
+    page.now = lambda: opened + timedelta(minutes=25)
+    page.clock.timeout.emit()  # the clock's tick: no reload, the same results redrawn
+    assert page.window_card.sub.text().startswith("for 25 min")
+    page.now = lambda: opened + timedelta(hours=2, minutes=1)
+    page.clock.timeout.emit()
+    assert page.window_card.value.text() == "Closed" and page.state_chip.text() == "Closed"
+
+
 def _closed_at(db: Database, poll_id: int):
     with db.read() as s:
         return polls.get(s, poll_id).closed_at

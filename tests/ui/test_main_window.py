@@ -307,3 +307,27 @@ def test_slash_opens_canned_replies(qtbot, service, inbox):
     assert completer.currentCompletion() == "Could you send us your order number, please?"
     completer.activated.emit(completer.currentCompletion())
     assert comp.text() == "Could you send us your order number, please?"
+
+
+def test_waiting_to_send_goes_with_the_delivery_and_health_is_read_at_the_poll_cadence(qtbot, service, inbox):
+    from inbox.core.events import MessagesChanged
+    from inbox.core.models import MessageStatus
+    from inbox.store import messages
+
+    cid = inbox.add_conversation("+14155550160", "Rita")
+    reply = inbox.add_message(
+        cid, "On its way", inbound=False, author_kind=AuthorKind.AGENT, status=MessageStatus.SENDING
+    )
+    w = _window(qtbot, service)
+    assert w.status.poll.interval() == 5000  # the channel polls every 5 s: so is its health read
+    assert w.status.health.text().endswith("· 1 waiting to send")
+
+    def delivered() -> None:
+        with inbox.db.write() as s:
+            messages.set_fields(s, reply.id, status=MessageStatus.DELIVERED.value)
+
+    off_gui(delivered)
+    w.status.poll.stop()  # only the change event may bring the news
+    service.events.publish(MessagesChanged(frozenset({cid}), frozenset({reply.id})))
+    qtbot.waitUntil(lambda: "waiting to send" not in w.status.health.text(), timeout=2000)
+    assert re.fullmatch(r"Twilio · main · synced \d+ s ago", w.status.health.text())

@@ -7,6 +7,7 @@ its dialogs may only reach the store through ``ops.run_op``.
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from inbox.core.rules import ActionKind, MatchMode
 from inbox.engine.service import InboxService
@@ -165,3 +166,21 @@ def test_each_action_shows_only_its_fields(qtbot, page):
     dialog.reply.setPlainText("Merci d’avoir rejoint {list}")
     assert "UCS-2" in dialog.preview.text() and "’" in dialog.preview.text()
     dialog.reject()
+
+
+def test_enter_in_the_test_box_runs_the_test_and_settings_stays_open(qtbot, page, db):
+    dialog = page.add_rule()
+    fill_reply_rule(dialog, "hours", "HOURS", "Open 9-5.")
+    dialog.submit()
+    wait_ops(qtbot)
+    settings_dialog = page.window()
+    settings_dialog.show()
+    qtbot.waitExposed(settings_dialog)
+    page.test_input.setFocus()
+    qtbot.keyClicks(page.test_input, "hours?")
+    qtbot.keyClick(page.test_input, Qt.Key.Key_Return)
+    wait_ops(qtbot)
+    assert settings_dialog.isVisible() and settings_dialog.result() == 0
+    assert "Rule “hours” (version 1) fires" in page.test_result.text()
+    qtbot.keyClick(page.test_input, Qt.Key.Key_Enter)
+    assert settings_dialog.isVisible()

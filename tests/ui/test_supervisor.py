@@ -60,13 +60,13 @@ def test_cards_and_charts_show_the_hand_worked_answers(qtbot, sqlite_db, seeded)
     win = _window(qtbot, sqlite_db)
     _seed_range(qtbot, win)
     cards = {k: (c.value.text(), c.sub.text()) for k, c in win.cards.items()}
-    assert cards["mo"][0] == "7" and cards["mt"] == ("5", "3 by agents · 2 by rules")
+    assert cards["mo"][0] == "7" and cards["mt"] == ("5", "3 by agents · 2 automatic")
     assert cards["new"][0] == "3"
     assert cards["first"] == ("15 m", "p90 19 m · 2 answered")  # 600 s and 1200 s
     assert cards["response"] == ("20 m", "p90 28 m · 3 answers")  # 600, 1200, 1800 s
     assert cards["resolution"][0] == "2 h"
     assert cards["waiting"] == ("2", "oldest 1 d 11 h")  # B waits since 13:00 on day 1
-    assert cards["automation"] == ("40 %", "2 of 5 replies by rules")
+    assert cards["automation"] == ("40 %", "1 by automation · 1 by keywords")  # what answered, not "by rules"
     assert cards["optouts"] == ("1", "1 opted back in")
     assert cards["delivery"] == ("50 %", "1 undelivered · 1 failed")
     assert cards["segments"][0] == "5"

@@ -176,3 +176,37 @@ def test_delivery_marks_and_failed_meta(service, inbox):
     }
     failed = inbox.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="30007")
     assert meta_text(failed).endswith("Not delivered — Retry")
+
+
+def test_automatic_messages_name_the_poll_rule_or_step_that_wrote_them(qtbot, service, inbox):
+    from inbox.core.engagement import PollOption
+    from inbox.store import polls
+    from inbox.ui.thread.bubbles import header_text
+    from tests.ui.conftest import off_gui
+
+    def make_poll() -> int:
+        with inbox.db.write() as s:
+            options = [PollOption("A", "Pizza"), PollOption("B", "Burger")]
+            return polls.create(
+                s, channel_id=inbox.channel.id, question="Lunch: pizza or burger?", options=options,
+                opens_at=datetime.now(UTC),
+            ).id  # fmt: skip
+
+    poll_id = off_gui(make_poll)
+    cid = inbox.add_conversation("+14155550109", "Val")
+    authors = (f"poll:{poll_id}", "rule:hours", "compliance:opt-out", "poll:999999")
+    for n, author in enumerate(authors):
+        inbox.add_message(
+            cid, f"auto {n}", inbound=False, author_kind=AuthorKind.AUTOMATION, author=author,
+            at=datetime(2024, 11, 1, 9, n, tzinfo=UTC),
+        )  # fmt: skip
+    model = ThreadModel(service)
+    with qtbot.waitSignal(model.loaded):
+        model.load(cid)
+    heads = [header_text(model.message(r)) for r in range(model.rowCount())]
+    assert heads == [
+        "⚙ Poll “Lunch: pizza or burger?”",
+        "⚙ Rule “hours”",
+        "⚙ Opt-out confirmation",
+        "⚙ Poll 999999",  # deleted since: its number, not a raw key
+    ]

@@ -124,3 +124,60 @@ def test_every_control_has_an_accessible_name(qtbot, database):
     w = _wizard(qtbot, database)
     for widget in w.findChildren(QAbstractButton) + w.findChildren(QLineEdit):
         assert widget.accessibleName(), widget
+
+
+def _rows_overlap(w: SetupWizard) -> list[str]:
+    """Pairs of the form's visible widgets whose rectangles intersect, and widgets shorter than they
+    need (a squeezed QFormLayout draws radio buttons over each other)."""
+    from PySide6.QtCore import QPoint, QRect
+
+    f = w.form
+    widgets = [
+        f.sid,
+        f.token,
+        f.number,
+        f.name,
+        f.store_keyring,
+        f.keyring_note,
+        f.store_session,
+        f.store_env,
+        f.env_var,
+        f.advanced_button,
+        f.base_url,
+        f.base_url_hint,
+        f.handles_stop,
+        f.test_button,
+        f.result,
+    ]
+    shown = [x for x in widgets if x.isVisible()]
+    rect = {x: QRect(x.mapTo(f, QPoint(0, 0)), x.size()) for x in shown}
+    problems = []
+    for x in shown:
+        need = x.heightForWidth(x.width()) if x.hasHeightForWidth() else x.minimumSizeHint().height()
+        if x.height() < need:
+            problems.append(f"{x.accessibleName()} is {x.height()} px tall, needs {need}")
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            if rect[a].intersects(rect[b]):
+                problems.append(f"{a.accessibleName()} overlaps {b.accessibleName()}")
+    return problems
+
+
+def test_advanced_open_with_an_error_grows_or_scrolls_and_nothing_overlaps(qtbot, database):
+    w = _wizard(qtbot, database)
+    w.show_connect()
+    before = w.height()
+    w.form.advanced_button.setChecked(True)
+    w.form.show_result("Twilio rejected the credentials — check the account SID and auth token", "danger")
+    qtbot.waitUntil(lambda: w.height() > before)
+    qtbot.wait(50)
+    assert w.form.base_url.isVisible() and w.form.handles_stop.isVisible()
+    assert _rows_overlap(w) == []
+    # a short screen: the dialog at its minimum size scrolls instead of squeezing the rows
+    w.resize(w.minimumSize())
+    qtbot.wait(50)
+    assert w.scroll.verticalScrollBar().maximum() > 0
+    assert _rows_overlap(w) == []
+    w.form.advanced_button.setChecked(False)
+    qtbot.wait(50)
+    assert not w.form.base_url.isVisible()

@@ -66,6 +66,8 @@ def test_preview_names_the_character_that_forces_ucs2():
     fancy = preview("Your balance is 12.50 € — thanks!")
     assert fancy.encoding == "UCS-2" and "U+2014" in fancy.warning and "€" not in fancy.ucs2_chars
     assert preview("x" * 161).segments == 2
+    hindi = preview("आपका ऑर्डर भेज दिया गया है")
+    assert (hindi.encoding, hindi.warning) == ("UCS-2", None)  # its script needs Unicode: nothing to fix
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,24 @@ def test_encoding_and_forcing_characters() -> None:
     assert segments.analyze(segments.gsm_friendly("It’s ready — thanks")).encoding == "GSM-7"
 
 
+@pytest.mark.parametrize(
+    ("text", "avoidable"),
+    [
+        ("It’s ready — thanks", ("’", "—")),  # an English text made Unicode by look-alikes
+        ("ok 🎉", ("🎉",)),
+        ("नमस्ते, आपका ऑर्डर भेज दिया गया है", ()),  # Hindi: Unicode by nature, nothing to fix
+        ("मैं ठीक हूँ, it’s fine", ()),  # the curly quote costs nothing more in a Hindi text
+        ("مرحبا", ()),
+        ("Está listo", ()),  # á is a letter of the language, not a slip
+        ("plain GSM", ()),
+    ],
+)
+def test_only_characters_that_could_go_are_worth_a_warning(text: str, avoidable: tuple[str, ...]) -> None:
+    info = segments.analyze(text)
+    assert info.avoidable_chars == avoidable
+    assert info.written_in_unicode == (info.encoding == "UCS-2" and not avoidable)
+
+
 def test_extension_character_never_straddles_a_part() -> None:
     # 306 septets would fit two parts of 153 by arithmetic, but the euro's escape pair cannot
     # start at septet 153 of part one, so it moves and a third part is needed.

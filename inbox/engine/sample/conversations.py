@@ -132,7 +132,7 @@ PREVIEW: tuple[Script, ...] = (
             Line(60 * 27, "c", "Hi! I ordered the blue train set last week — any idea when it ships?"),
             Line(
                 60 * 27 - 5 / 60,
-                "r:After hours",
+                "r:fallback:after-hours",
                 "Thanks for your message! We're closed right now and will reply from 9:00.",
             ),
             Line(60 * 20, "a", "Hi Maya, it left our warehouse this morning. You'll get tracking by text shortly."),

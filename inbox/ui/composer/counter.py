@@ -1,7 +1,8 @@
 """The quiet line under the composer: length, segments, encoding, and what forces UCS-2.
 
 Why: one pasted curly quote doubles the cost of a text; agents should see it as they type, with
-the offending characters named and a one-click Replace when a GSM-7 look-alike exists.
+the offending characters named and a one-click Replace when a GSM-7 look-alike exists. A text whose
+script needs Unicode anyway (Hindi, Arabic) gets no warning: only its segments, said neutrally.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from inbox.core import segments
 @dataclass(frozen=True, slots=True)
 class CounterState:
     text: str  # e.g. "42 / 160 · 1 segment · GSM-7"
-    ucs2: bool
+    ucs2: bool  # a warning: characters that could go make the text Unicode
     forcing: tuple[str, ...]
     replaceable: bool  # segments.gsm_friendly would change the text
+    script: bool = False  # the text's own script needs Unicode (no characters to mark)
 
 
 def _visible(ch: str) -> str:
@@ -34,6 +36,8 @@ def counter_state(text: str) -> CounterState:
     cap = n * info.per_segment
     if info.encoding == segments.GSM7:
         return CounterState(f"{info.units} / {cap} · {n} segment{plural} · GSM-7", False, (), False)
+    if info.written_in_unicode:  # Hindi, Arabic…: said plainly, nothing to fix
+        return CounterState(f"{info.units} / {cap} · Unicode · {n} segment{plural}", False, (), False, True)
     shown = " ".join(_visible(c) for c in info.ucs2_chars[:3]) + (" …" if len(info.ucs2_chars) > 3 else "")
     verb = "forces" if len(info.ucs2_chars) == 1 else "force"
     line = f"{info.units} / {cap} · UCS-2 · {n} segment{plural} — {shown} {verb} Unicode"

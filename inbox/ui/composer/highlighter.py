@@ -17,6 +17,13 @@ class Ucs2Highlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
         self.enabled = True
+        self.script = False  # the whole text is in a script that needs Unicode: mark nothing
+
+    def set_script(self, script: bool) -> None:
+        """A Hindi reply is Unicode by nature: underlining every letter warned about nothing."""
+        if script != self.script:
+            self.script = script
+            self.rehighlight()
 
     def set_enabled(self, enabled: bool) -> None:
         if enabled != self.enabled:
@@ -26,7 +33,7 @@ class Ucs2Highlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:
         t = theme.tokens()
         self._mark_unfilled(text, t)
-        if not self.enabled:
+        if not self.enabled or self.script:
             return
         fmt = QTextCharFormat()
         warn = QColor(t.warning)

@@ -33,6 +33,7 @@ from inbox.ui.composer.counter import counter_state
 from inbox.ui.composer.highlighter import Ucs2Highlighter
 from inbox.ui.composer.hold_bar import HoldBar
 from inbox.ui.qt_compat import emit
+from inbox.ui.widgets import EllipsisLabel
 
 MAX_LINES = 6
 
@@ -157,9 +158,8 @@ class Composer(QWidget):
         self.note_toggle.setAccessibleName("Private note mode")
         self.note_toggle.toggled.connect(self._on_note_toggled)
 
-        self.counter = QLabel(self)
+        self.counter = EllipsisLabel("", self)
         self.counter.setProperty("role", "muted")
-        self.counter.setTextFormat(Qt.TextFormat.PlainText)
         self.counter.setAccessibleName("Length and segments")
         self.counter.setFont(theme.meta_font(self.font()))
 
@@ -348,6 +348,7 @@ class Composer(QWidget):
             self.counter.setText(st.text)
             self.counter.setProperty("role", "warning" if st.ucs2 else "muted")
             self.replace_button.setVisible(st.replaceable)
+            self.highlighter.set_script(st.script)
         self.counter.style().unpolish(self.counter)
         self.counter.style().polish(self.counter)
         names = list(dict.fromkeys(f"{{{n}}}" for _s, _e, n in canned_replies.unfilled(text)))

@@ -49,6 +49,8 @@ class ConversationListModel(QAbstractListModel):
         self._loading = False
         self._generation = 0  # bumps on filter change so stale pages are dropped
         self.page_requests = 0
+        self._held = False
+        self._deferred: dict[int, ConversationSummary | None] = {}  # re-placed when the hold ends
 
     # -- Qt model API --------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -110,6 +112,7 @@ class ConversationListModel(QAbstractListModel):
     def set_filter(self, flt: ConversationFilter) -> None:
         """Start over with another view or sort; the first page loads right away."""
         self._generation += 1
+        self._deferred.clear()  # the new view's first page reads the current rows anyway
         self.beginResetModel()
         self._filter = flt
         self._rows = []
@@ -140,11 +143,30 @@ class ConversationListModel(QAbstractListModel):
             label="Refreshing conversations",
         )
 
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def hold(self, held: bool) -> None:
+        """While held (the pointer is over the list, or a button is down) rows keep their places:
+        changes update rows where they stand, and the moves, insertions and removals they call for
+        wait until the hold ends. A new text reordering the rows under the pointer made a click
+        open the wrong conversation."""
+        if held == self._held:
+            return
+        self._held = held
+        if not held and self._deferred:
+            deferred, self._deferred = self._deferred, {}
+            self._settle(deferred)
+
     def apply_summaries(self, ids: list[int], rows: list[ConversationSummary], gen: int | None = None) -> None:
         """Update, move, insert or drop rows so the list matches the filter and its sort."""
         if gen is not None and gen != self._generation:
             return
         fresh = {s.id: s for s in rows}
+        if self._held:
+            self._apply_in_place(ids, fresh)
+            return
         for cid in ids:
             row = self.row_of(cid)
             s = fresh.get(cid)
@@ -165,6 +187,47 @@ class ConversationListModel(QAbstractListModel):
         emit(self.rows_refreshed, frozenset(ids))
 
     # -- internals -----------------------------------------------------------------------------
+    def _apply_in_place(self, ids: list[int], fresh: dict[int, ConversationSummary]) -> None:
+        """The held form of ``apply_summaries``: a row on screen shows its new content where it
+        stands; where it belongs (or whether it belongs at all) is settled when the hold ends."""
+        for cid in ids:
+            s = fresh.get(cid)
+            self._deferred[cid] = s
+            row = self.row_of(cid)
+            if row >= 0 and s is not None:
+                self._rows[row] = s
+                idx = self.index(row)
+                emit(self.dataChanged, idx, idx)
+        emit(self.rows_refreshed, frozenset(ids))
+
+    def _settle(self, deferred: dict[int, ConversationSummary | None]) -> None:
+        """After a hold: drop the rows that left the view, re-sort by moves (several rows may be
+        out of place at once, so one-by-one bisection would misplace them; moves keep the
+        selection on its row), then insert the newcomers."""
+        agent = self._service.agent
+        for cid, s in deferred.items():
+            row = self.row_of(cid)
+            if row >= 0 and (s is None or not matches(self._filter, s, agent)):
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+        target = sorted(self._rows, key=lambda r: sort_key(self._filter, r))
+        for i, want in enumerate(target):
+            j = next(k for k in range(i, len(self._rows)) if self._rows[k].id == want.id)
+            if j != i:
+                self.beginMoveRows(QModelIndex(), j, j, QModelIndex(), i)
+                self._rows.insert(i, self._rows.pop(j))
+                self.endMoveRows()
+        for cid, s in deferred.items():
+            if s is not None and self.row_of(cid) < 0 and matches(self._filter, s, agent):
+                pos = self._insert_position(s)
+                if pos == len(self._rows) and not self._exhausted:
+                    continue  # belongs further down: a later page will bring it
+                self.beginInsertRows(QModelIndex(), pos, pos)
+                self._rows.insert(pos, s)
+                self.endInsertRows()
+        emit(self.rows_refreshed, frozenset(deferred))
+
     def _insert_position(self, s: ConversationSummary, skip: int = -1) -> int:
         """Where ``s`` sorts among the rows, ignoring row ``skip`` (its own old place)."""
         keys = [sort_key(self._filter, r) for i, r in enumerate(self._rows) if i != skip]

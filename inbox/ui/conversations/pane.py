@@ -6,7 +6,7 @@ segmented control (Ctrl+1…8) because agents flip views all day.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -33,6 +33,63 @@ from inbox.ui.conversations.model import ConversationListModel, SummaryRole
 from inbox.ui.qt_compat import emit
 
 MORE_VIEWS = ("pending", "snoozed", "resolved", "mentions")  # behind "More ▾" so the row fits 320 px
+QUIET_MS = 2000  # a pointer resting this long over the list lets the rows settle
+
+
+class RowHold(QObject):
+    """Holds the list's rows in place while the pointer is over it or a button is down.
+
+    Why: rows re-sort as texts arrive; under a moving pointer that turns a click into a click on
+    another conversation. The rows settle when the pointer leaves, or once it has rested for
+    ``QUIET_MS`` with no button down (a pointer parked over the list must not freeze it forever);
+    any movement holds them again. The row under the pointer at press stays there until release.
+    """
+
+    _EVENTS = (
+        QEvent.Type.Enter,
+        QEvent.Type.HoverEnter,
+        QEvent.Type.Leave,
+        QEvent.Type.MouseMove,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.Wheel,
+    )
+
+    def __init__(self, view: QListView, model: ConversationListModel) -> None:
+        super().__init__(view)
+        self._view = view
+        self._model = model
+        self._pressed = False
+        self.quiet = QTimer(self)
+        self.quiet.setSingleShot(True)
+        self.quiet.setInterval(QUIET_MS)
+        self.quiet.timeout.connect(self._settle)
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in self._EVENTS:
+            return False
+        if kind == QEvent.Type.Leave:
+            if not self._pressed:
+                self.quiet.stop()
+                self._model.hold(False)
+            return False
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+            self._pressed = True
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self._pressed = False
+            if not self._view.viewport().rect().contains(event.position().toPoint()):  # type: ignore[attr-defined]
+                self._model.hold(False)
+                return False
+        self._model.hold(True)
+        self.quiet.start()
+        return False
+
+    def _settle(self) -> None:
+        if not self._pressed:
+            self._model.hold(False)
 
 
 class ConversationListView(QListView):
@@ -141,6 +198,7 @@ class ConversationListPane(QWidget):
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.view.activated.connect(lambda idx: emit(self.conversation_activated, idx.data(SummaryRole)))
+        self.row_hold = RowHold(self.view, self.model)
 
         self.empty = QLabel("", self)
         self.empty.setProperty("role", "empty")

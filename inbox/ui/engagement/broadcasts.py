@@ -458,8 +458,8 @@ class NewBroadcastDialog(QDialog):
         body = self.text.toPlainText()
         info = segments.analyze(body)
         line = f"{len(body)} characters · {info.segments} segment{'s' if info.segments != 1 else ''} · {info.encoding}"
-        if info.encoding == segments.UCS2:
-            chars = " ".join(info.ucs2_chars[:5])
+        if info.encoding == segments.UCS2 and info.avoidable_chars:
+            chars = " ".join(info.avoidable_chars[:5])
             line += f" — {chars} forces Unicode, so each segment holds 70 characters instead of 160"
             self.segments_label.setProperty("role", "warning")
         else:

@@ -7,9 +7,10 @@ votes costs a handful of reads, never one per message and never on the GUI threa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -41,6 +42,8 @@ from inbox.ui.engagement.page import Page
 from inbox.ui.engagement.parts import CardRow, Row, Share, ShareBars, StatCard, heading, muted, set_chip
 from inbox.ui.qt_compat import emit
 
+CLOCK_MS = 20_000  # the detail's "open for 3 min" is minutes: redrawn a few times a minute
+
 
 def poll_state(poll, now: datetime | None = None) -> tuple[str, str]:
     """The chip: Open (accent), Scheduled (not open yet) or Closed."""
@@ -67,7 +70,18 @@ class PollsPage(Page):
         )
         self.new_button = self.add_header_button("New poll", self.new_poll, primary=True)
         self.results: PollResults | None = None
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._build_detail()
+        # "Open · for 1 min" stayed so for an hour: the times in the detail are redrawn from the
+        # results already loaded (no database call), and the chip turns Closed at closes_at.
+        self.clock = QTimer(self)
+        self.clock.setInterval(CLOCK_MS)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start()
+
+    def _tick(self) -> None:
+        if self.results is not None and self.isVisible():
+            self._show(self.results)
 
     # -- layout ------------------------------------------------------------------------------------
     def _build_detail(self) -> None:
@@ -136,7 +150,7 @@ class PollsPage(Page):
     def _show(self, detail: object) -> None:
         assert isinstance(detail, PollResults)
         self.results = detail
-        poll, now = detail.poll, datetime.now(UTC)
+        poll, now = detail.poll, self.now()
         is_open = poll.is_open(now)
         self.question.setText(poll.question)
         set_chip(self.state_chip, *poll_state(poll, now))

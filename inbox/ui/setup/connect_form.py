@@ -60,10 +60,12 @@ class ConnectForm(QWidget):
     Signals:
         channel_created(object): the new ``Channel`` after "Connect" succeeded.
         busy_changed(bool): a test or a save is in flight.
+        grown(): rows appeared (Advanced opened, a result line shown): the dialog may grow to fit.
     """
 
     channel_created = Signal(object)
     busy_changed = Signal(bool)
+    grown = Signal()
 
     def __init__(self, create: Creator, check: Checker, *, keyring_ok: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,7 +102,7 @@ class ConnectForm(QWidget):
         self.keyring_note.setFont(theme.meta_font(self.keyring_note.font()))
         self.set_keyring_available(keyring_ok)
 
-        self.handles_stop = QCheckBox("The provider answers STOP itself (Twilio Advanced Opt-Out)")
+        self.handles_stop = QCheckBox("The provider answers it (Twilio Advanced Opt-Out)")
         self.handles_stop.setChecked(True)
         self.handles_stop.setAccessibleName("The provider answers STOP itself")
         self.advanced_button = QToolButton()
@@ -113,14 +115,7 @@ class ConnectForm(QWidget):
         self.base_url = QLineEdit()
         self.base_url.setPlaceholderText(setup.DEFAULT_BASE_URL)
         self.base_url.setAccessibleName("API base URL")
-        self.advanced = QWidget()
-        adv = QFormLayout(self.advanced)
-        adv.setContentsMargins(0, 0, 0, 0)
-        adv.setSpacing(8)
-        adv.addRow("API base URL", self.base_url)
-        adv.addRow("", plain_label("Only for Twilio-compatible providers or the simulator.", "muted"))
-        adv.addRow("", self.handles_stop)
-        self.advanced.setVisible(False)
+        self.base_url_hint = plain_label("Only for Twilio-compatible providers or the simulator.", "muted")
         self.advanced_button.toggled.connect(self._toggle_advanced)
 
         self.test_button = QPushButton("Test connection")
@@ -152,6 +147,16 @@ class ConnectForm(QWidget):
         store_box.addWidget(self.store_session)
         store_box.addLayout(env_row)
         form.addRow("Keep the token", store_box)
+        # Advanced rows live in the same form, so their fields line up with the ones above; they
+        # are hidden rows, not a squeezed sub-form (the dialog scrolls when they do not fit).
+        form.addRow(self.advanced_button)
+        form.addRow("API base URL", self.base_url)
+        form.addRow("", self.base_url_hint)
+        form.addRow("STOP", self.handles_stop)
+        self._form = form
+        self.advanced = (self.base_url, self.base_url_hint, self.handles_stop)
+        for w in self.advanced:
+            form.setRowVisible(w, False)
 
         test_row = QHBoxLayout()
         test_row.setSpacing(12)
@@ -162,8 +167,6 @@ class ConnectForm(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(12)
         lay.addLayout(form)
-        lay.addWidget(self.advanced_button, 0, Qt.AlignmentFlag.AlignLeft)
-        lay.addWidget(self.advanced)
         lay.addLayout(test_row)
         lay.addStretch(1)
 
@@ -187,8 +190,10 @@ class ConnectForm(QWidget):
             self.keyring_note.show()
 
     def _toggle_advanced(self, on: bool) -> None:
-        self.advanced.setVisible(on)
+        for w in self.advanced:
+            self._form.setRowVisible(w, on)
         self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        emit(self.grown)
 
     # -- values --------------------------------------------------------------------------------
     def draft(self) -> ConnectDraft:
@@ -220,6 +225,8 @@ class ConnectForm(QWidget):
         self.result_role = role
         colour = getattr(theme.tokens(), role or "muted")
         self.result.setStyleSheet(f"color: {colour};")
+        if text:
+            emit(self.grown)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

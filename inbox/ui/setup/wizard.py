@@ -8,13 +8,15 @@ worker, and ``choice`` tells the launcher what to do next ("channel", "demo", or
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -26,7 +28,7 @@ from inbox.ui import icons, theme
 from inbox.ui.setup.connect_form import Checker, ConnectForm, Creator
 from inbox.ui.widgets import plain_label
 
-WIDTH, HEIGHT = 600, 620
+WIDTH, HEIGHT = 620, 620
 
 
 class ChoiceCard(QPushButton):
@@ -75,6 +77,7 @@ QPushButton#choiceCard:hover {{ border-color: {t.accent}; background: {t.surface
 QPushButton#choiceCard:focus {{ border: 2px solid {t.accent}; }}
 QLabel#choiceGlyph {{ background: {t.accent_soft}; border-radius: 20px; }}
 QWidget#setupPage {{ background: {t.window}; }}
+QScrollArea#setupScroll {{ background: {t.window}; border: none; }}
 QWidget#setupFooter {{ background: {t.surface}; border-top: 1px solid {t.border}; }}
 """
 
@@ -99,6 +102,7 @@ class SetupWizard(QDialog):
         self.setMinimumSize(520, 480)
         self.setStyleSheet(_local_style())
         self.choice: str | None = None
+        self.max_height = 0  # the tallest fit_height may grow to (0: the screen's height)
         self.channel: Channel | None = None
 
         self.stack = QStackedWidget(self)
@@ -207,15 +211,42 @@ class SetupWizard(QDialog):
         row.addWidget(self.cancel_button)
         row.addWidget(self.connect_button)
 
+        # The form scrolls rather than squeezes: with Advanced open, a keyring note and a two-line
+        # error it is taller than a small screen, and a squeezed QFormLayout overlaps its rows.
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("setupScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        self.form.grown.connect(lambda: QTimer.singleShot(0, self.fit_height))
+
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        lay.addWidget(body, 1)
+        lay.addWidget(self.scroll, 1)
         lay.addWidget(footer)
         QWidget.setTabOrder(self.form.test_button, self.back_button)
         QWidget.setTabOrder(self.back_button, self.cancel_button)
         QWidget.setTabOrder(self.cancel_button, self.connect_button)
         return page
+
+    def fit_height(self) -> None:
+        """Grow (never shrink) to show the whole form, as far as the screen allows; beyond
+        that the form scrolls."""
+        body = self.scroll.widget()
+        body.adjustSize()
+        need = body.heightForWidth(self.scroll.viewport().width())
+        need = max(need, body.minimumSizeHint().height()) + (self.height() - self.scroll.viewport().height())
+        screen = self.screen()
+        limit = screen.availableGeometry().height() - 48 if screen is not None else need
+        if self.max_height:
+            limit = min(limit, self.max_height)
+        height = min(max(self.height(), need), limit)
+        if height > self.height():
+            self.resize(self.width(), height)
+        if self.form.result.text():
+            self.scroll.ensureWidgetVisible(self.form.result, 0, 12)  # the answer to what was just done
 
     # -- navigation ----------------------------------------------------------------------------
     def show_connect(self) -> None:

@@ -54,13 +54,22 @@ SUPERVISORS_ONLY = "Supervisors only"
 # (key, title, tooltip): the definitions are the README's "Metrics" table, in one line each.
 CARDS = (
     ("mo", "Received", "Messages from customers (MO) received in the range"),
-    ("mt", "Sent", "Messages to customers (MT) created in the range, by agents and rules; notes never count"),
+    (
+        "mt",
+        "Sent",
+        "Messages to customers (MT) created in the range, by agents and by what answered automatically"
+        " (keywords, rules, polls…); notes never count",
+    ),
     ("new", "New conversations", "Conversations created in the range"),
     ("first", "First response", "Median time to the first human answer of a conversation (p90 below)"),
     ("response", "Response time", "Median time a customer waited for a human answer, every turn (p90 below)"),
     ("resolution", "Resolution time", "Median time from the customer's first message to resolved"),
     ("waiting", "Waiting now", "Open conversations whose customer waits for a human answer, now"),
-    ("automation", "Automation share", "Replies written by rules ÷ all replies (rules + agents)"),
+    (
+        "automation",
+        "Automation share",
+        "Automatic replies (keywords, rules, polls…) ÷ all replies (automatic + agents)",
+    ),
     ("optouts", "Opt-outs", "Customers who opted out (STOP, carrier or agent) in the range; opt-ins below"),
     ("verification", "Verification success", "Identity checks that ended verified ÷ those that ended"),
     ("delivery", "Delivery success", "Delivered ÷ messages with a delivery outcome"),
@@ -86,6 +95,14 @@ OPT_OUT_CHOICES = (("Opt-out: any", None), ("Opted out", True), ("Not opted out"
 REVIEWED_CHOICES = (("Reviews: any", None), ("Not reviewed", False), ("Reviewed", True))
 
 
+def automated_by(m: Metrics, shown: int = 2) -> list[str]:
+    """["2 by keywords", "1 by polls"]: what really answered (a demo without rules said "2 by
+    rules"); past ``shown`` kinds the rest are summed ("3 by others")."""
+    parts = [f"{n:,} by {what}" for what, n in m.automated_by[:shown]]
+    rest = sum(n for _what, n in m.automated_by[shown:])
+    return [*parts, f"{rest:,} by others"] if rest else parts
+
+
 def cards_text(m: Metrics, rep: MetricsReport) -> dict[str, tuple[str, str, str]]:
     """(value, line under it, tone) per card, from one report: pure, so tests can pin the wording."""
     replies = m.agent_replies + m.automated_replies
@@ -93,7 +110,7 @@ def cards_text(m: Metrics, rep: MetricsReport) -> dict[str, tuple[str, str, str]
     failures = m.undelivered + m.failed
     out = {
         "mo": (count(m.mo), "messages from customers", ""),
-        "mt": (count(m.mt), f"{m.agent_replies:,} by agents · {m.automated_replies:,} by rules", ""),
+        "mt": (count(m.mt), f"{m.agent_replies:,} by agents · {m.automated_replies:,} automatic", ""),
         "new": (count(m.new_conversations), "conversations started", ""),
         "first": (
             duration(m.first_response.median),
@@ -117,7 +134,7 @@ def cards_text(m: Metrics, rep: MetricsReport) -> dict[str, tuple[str, str, str]
         ),
         "automation": (
             percent(m.automation_share),
-            f"{m.automated_replies:,} of {replies:,} replies by rules" if replies else "no replies yet",
+            " · ".join(automated_by(m)) or "no automatic replies" if replies else "no replies yet",
             "",
         ),
         "optouts": (count(m.opt_outs), f"{m.opt_ins:,} opted back in", ""),

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
     QTextLine,
 )
 
-from inbox.core import links
+from inbox.core import attribution, links
 from inbox.core.models import AuthorKind, Direction, Message, MessageStatus
 from inbox.ui import humanize, icons, theme
 from inbox.ui.text_layout import lay_out
@@ -226,7 +226,7 @@ def header_text(m: Message, badge: str | None = None) -> str | None:
         who = f" · {m.author}" if m.author else ""
         return f"Note · only agents see this{who}"
     if m.author_kind == AuthorKind.AUTOMATION:
-        return f"⚙ {m.author or 'Automation'}"
+        return f"⚙ {m.author_label or attribution.label(m.author)}"
     if m.author_kind == AuthorKind.PROVIDER:
         return f"⚙ {m.author or 'Provider'} · automatic reply"
     return None

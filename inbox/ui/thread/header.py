@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from inbox.core import phone
@@ -24,6 +25,52 @@ from inbox.ui.thread.snooze_dialog import ask_snooze_time
 from inbox.ui.widgets import ElidedLabel
 
 NARROW = 560  # px: below this the header goes compact (icon-only Resolve, no status chip)
+MIN_WIDTH = 400  # px: the narrowest header; the thread pane never asks the splitter for more
+
+
+def fit_parts(parts: list[tuple[str, int]], width: int, fm: QFontMetrics, sep: str = " · ") -> str:
+    """Join ``(text, importance)`` parts into one line no wider than ``width``, giving up the least
+    important part first: it is elided, or dropped when not even a few letters of it would show.
+    The most important part (the assignee in the header) is the last to lose a letter."""
+    kept = [(i, text, rank) for i, (text, rank) in enumerate(parts) if text]
+
+    def line(items: list[tuple[int, str, int]]) -> str:
+        return sep.join(text for _i, text, _r in items)
+
+    while kept and fm.horizontalAdvance(line(kept)) > width:
+        if len(kept) == 1:
+            return fm.elidedText(kept[0][1], Qt.TextElideMode.ElideRight, width)
+        victim = min(kept, key=lambda k: (k[2], -k[0]))
+        others = [k for k in kept if k is not victim]
+        room = width - fm.horizontalAdvance(line(others) + sep)
+        if room >= fm.horizontalAdvance(victim[1][:3] + "…"):
+            short = fm.elidedText(victim[1], Qt.TextElideMode.ElideRight, room)
+            return line([(i, short if i == victim[0] else t, r) for i, t, r in kept])
+        kept = others
+    return line(kept)
+
+
+class PartsLabel(ElidedLabel):
+    """The header's second line: number · channel · assignee, fitted by importance rather than cut
+    at the right (an elided "demo · Assi…" hid exactly what the agent looks for)."""
+
+    def __init__(self, parent: QWidget | None = None, role: str = "") -> None:
+        super().__init__("", parent, role=role)
+        self._parts: list[tuple[str, int]] = []
+
+    def set_parts(self, parts: list[tuple[str, int]]) -> None:
+        self._parts = parts
+        self.setText(" · ".join(t for t, _r in parts if t))
+
+    def shown_text(self) -> str:
+        return fit_parts(self._parts, self.width(), QFontMetrics(self.font()))
+
+    def paintEvent(self, _e: QPaintEvent) -> None:
+        p = QPainter(self)
+        t = theme.tokens()
+        p.setPen(t.color(self.role) if self.role in ("muted", "accent") else t.color("text"))
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.shown_text())
+        p.end()
 
 
 def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
@@ -80,9 +127,9 @@ class ThreadHeader(QWidget):
         self.avatar = QLabel(self)
         self.avatar.setFixedSize(32, 32)
         self.name = ElidedLabel("", self)
-        self.name.setMinimumWidth(96)
+        self.name.setMinimumWidth(64)
         self.name.setFont(theme.semibold(self.font()))
-        self.sub = ElidedLabel("", self, role="muted")
+        self.sub = PartsLabel(self, role="muted")
         self.sub.setFont(theme.meta_font(self.font()))
 
         texts = QVBoxLayout()
@@ -145,6 +192,13 @@ class ThreadHeader(QWidget):
         self.more_button = action("More actions", "more", "More actions")
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_menu = QMenu(self.more_button)
+        # A narrow header moves Labels and Contact details in here, so the name and assignee keep room.
+        self.labels_action = self.more_menu.addAction(icons.icon("tag", theme.tokens().text), "Edit labels…")
+        self.labels_action.triggered.connect(lambda: emit(self.labels_requested))
+        self.panel_action = self.more_menu.addAction(
+            icons.icon("panel-right", theme.tokens().text), "Contact details\tCtrl+I"
+        )
+        self.panel_action.triggered.connect(lambda: emit(self.contact_panel_toggled))
         self.export_action = self.more_menu.addAction("Export transcript (PDF)…")
         self.export_action.triggered.connect(lambda: emit(self.export_requested))
         self.more_button.setMenu(self.more_menu)
@@ -182,16 +236,34 @@ class ThreadHeader(QWidget):
         ):
             row.addWidget(b)
         self.setFixedHeight(56)
+        self.setMinimumWidth(MIN_WIDTH)
+        self._narrow: bool | None = None
+        self._compact(False)
+
+    def minimumSizeHint(self) -> QSize:
+        """Never more than ``MIN_WIDTH``: the header fits itself to its pane (compact buttons,
+        elided name, fitted second line); it must not push the splitter (the list pane's width
+        jumped with each conversation's header)."""
+        return QSize(MIN_WIDTH, super().minimumSizeHint().height())
 
     def resizeEvent(self, e) -> None:
         """Narrow panes: the name keeps its room; Resolve and the status chip go compact."""
         super().resizeEvent(e)
-        narrow = self.width() < NARROW
+        self._compact(self.width() < NARROW)
         self.set_here(self._here)
-        self.resolve_button.setToolButtonStyle(
-            Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-        )
+
+    def _compact(self, narrow: bool) -> None:
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        style = Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        self.resolve_button.setToolButtonStyle(style)
+        self.flag_button.setToolButtonStyle(style)
         self.status_chip.setVisible(not narrow)
+        self.labels_button.setVisible(not narrow)
+        self.panel_button.setVisible(not narrow)
+        self.labels_action.setVisible(narrow)
+        self.panel_action.setVisible(narrow)
 
     def set_summary(self, s: ConversationSummary | None) -> None:
         """Show a conversation (None: clear)."""
@@ -202,16 +274,17 @@ class ThreadHeader(QWidget):
         self.more_button.setVisible(s is not None)  # nothing to export without a conversation
         if s is None:
             self.name.setText("")
-            self.sub.setText("")
+            self.sub.set_parts([])
             return
         self.avatar.setPixmap(avatar_pixmap(32, s.contact_name, s.contact_phone))
         self.name.setText(humanize.contact_title(s))
         who = f"Assigned to {s.assignee}" if s.assignee else "Unassigned"
-        parts = [phone.display(s.contact_phone), s.channel_name, who]
+        # importance: the assignee, then when a snooze ends, the number, and last the channel
+        parts = [(phone.display(s.contact_phone), 2), (s.channel_name, 1), (who, 4)]
         if s.status == ConversationStatus.SNOOZED and s.snoozed_until:
             local = humanize.local(s.snoozed_until)
-            parts.append(f"snoozed until {humanize.short_date(s.snoozed_until)} {local:%H:%M}")
-        self.sub.setText(" · ".join(parts))
+            parts.append((f"snoozed until {humanize.short_date(s.snoozed_until)} {local:%H:%M}", 3))
+        self.sub.set_parts(parts)
         self.status_chip.setText(s.status.value.title())
         self.opted_out_chip.setVisible(s.opted_out)
         self.verified_icon.setVisible(s.verified and self.verification_chip.isHidden())

@@ -18,6 +18,7 @@ from inbox.engine.service import ContactDetails, InboxService, SendRefused, Stal
 from inbox.ui import humanize, ops
 from inbox.ui.composer.widget import Composer
 from inbox.ui.qt_compat import emit
+from inbox.ui.thread.header import MIN_WIDTH as header_min_width
 from inbox.ui.thread.header import ThreadHeader
 from inbox.ui.thread.model import ThreadModel
 from inbox.ui.thread.view import ThreadView
@@ -77,6 +78,9 @@ class ThreadPane(QWidget):
 
         self.model = ThreadModel(service, self)
         self.header = ThreadHeader(service.agent, self)
+        # The splitter keeps the user's pane widths: nothing inside (a header, a long counter line)
+        # may raise this pane's minimum, or the list pane would shrink to make room.
+        self.setMinimumWidth(header_min_width)
         self.view = ThreadView(self.model, self)
         self.composer = Composer(self)
 
