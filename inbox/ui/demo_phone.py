@@ -289,7 +289,7 @@ class DemoPhoneWindow(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(bottom)
         self.setStyleSheet(_style())
-        theme.state().changed.connect(lambda: self.setStyleSheet(_style()))
+        theme.state().changed.connect(self._restyle)  # a method: disconnected when the window goes
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.send)
         shortcuts.install_close_keys(self)  # Esc and Ctrl+W, as every secondary window
         self.setTabOrder(self.who, self.input)
@@ -374,6 +374,9 @@ class DemoPhoneWindow(QWidget):
             )
         if at_bottom or force:
             self.thread.scrollToBottom()
+
+    def _restyle(self) -> None:
+        self.setStyleSheet(_style())
 
     def _show_empty(self, empty: bool) -> None:
         self.empty.setVisible(empty)
