@@ -168,6 +168,7 @@ def test_an_open_poll_card_ticks_and_closes_on_time(qtbot, db, window) -> None:
     page.now = lambda: opened + timedelta(hours=2, minutes=1)
     page.clock.timeout.emit()
     assert page.window_card.value.text() == "Closed" and page.state_chip.text() == "Closed"
+    assert page.list.rows()[0].chip == "Closed"  # the list's chip too, in place
 
 
 def _closed_at(db: Database, poll_id: int):

@@ -65,7 +65,7 @@ def _traffic(
             for turn in range(rng.choice((1, 1, 2, 2, 3))):
                 lines.append(Line(at, "c", rng.choice(ASKS)))
                 if turn == 0 and rng.random() < 0.45:
-                    lines.append(Line(at + timedelta(seconds=3), "r:auto-ack", ACK))
+                    lines.append(Line(at + timedelta(seconds=3), "r:rule:auto-ack", ACK))
                 at = at + timedelta(seconds=rng.lognormvariate(0, 0.9) * SPEED[agent] * (0.6 if turn else 1))
                 status, error = "delivered", None
                 if rng.random() < 0.04:

@@ -39,7 +39,7 @@ from inbox.ui import humanize, ops, theme
 from inbox.ui.cards import Card
 from inbox.ui.engagement.charts import TimelineChart, VotesChart
 from inbox.ui.engagement.page import Page
-from inbox.ui.engagement.parts import CardRow, Row, Share, ShareBars, StatCard, heading, muted, set_chip
+from inbox.ui.engagement.parts import ROW_ROLE, CardRow, Row, Share, ShareBars, StatCard, heading, muted, set_chip
 from inbox.ui.qt_compat import emit
 
 CLOCK_MS = 20_000  # the detail's "open for 3 min" is minutes: redrawn a few times a minute
@@ -71,6 +71,7 @@ class PollsPage(Page):
         self.new_button = self.add_header_button("New poll", self.new_poll, primary=True)
         self.results: PollResults | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._items: object = ()  # the list as last loaded (the clock redraws its times)
         self._build_detail()
         # "Open · for 1 min" stayed so for an hour: the times in the detail are redrawn from the
         # results already loaded (no database call), and the chip turns Closed at closes_at.
@@ -80,8 +81,15 @@ class PollsPage(Page):
         self.clock.start()
 
     def _tick(self) -> None:
-        if self.results is not None and self.isVisible():
+        if not self.isVisible():
+            return
+        if self.results is not None:
             self._show(self.results)
+        # the list's chips and "opened 5 min ago", redrawn in place: same rows, same order
+        for i, row in enumerate(self._rows(self._items)):
+            item = self.list.item(i)
+            if item is not None and item.data(ROW_ROLE) != row:
+                item.setData(ROW_ROLE, row)
 
     # -- layout ------------------------------------------------------------------------------------
     def _build_detail(self) -> None:
@@ -132,10 +140,11 @@ class PollsPage(Page):
         return self.api.polls()
 
     def _rows(self, items: object) -> list[Row]:
+        self._items = items
         rows = []
         for s in items:  # type: ignore[attr-defined]
             p = s.poll
-            label, tone = poll_state(p)
+            label, tone = poll_state(p, self.now())
             if label == "Scheduled":
                 when = f"opens {_when(p.opens_at)}"
             else:
