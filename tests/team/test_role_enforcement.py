@@ -273,3 +273,11 @@ def test_the_migration_installs_the_rules_on_a_team_set_up_before_them(monkeypat
         finally:
             for db in made.dbs.values():
                 db.dispose()
+
+
+def test_replying_assigns_an_agent_when_the_channel_says_so(team: Team) -> None:
+    from inbox.engine import assignment
+
+    assignment.configure(team.db("adm"), "main", assign_on_reply=True, actor=team.login("adm"))
+    team.service("bob").send_reply(team.free, "on it")
+    assert assignee(team, team.free) == team.login("bob")

@@ -1,6 +1,7 @@
-"""role enforcement: the row rules of `store.row_rules` on a team database set up before them
+"""role enforcement and assign on reply: the row rules of `store.row_rules`; a channel setting
 
-No table or column changes. On a PostgreSQL team database (one with the `team_groups` setting)
+One new column, `assignment_policies.assign_on_reply` (false: replying leaves a conversation
+unassigned, as before). On a PostgreSQL team database (one with the `team_groups` setting)
 the assignment and retention triggers, the presence and note-mention row-level security and the
 erasure-only privileges are installed, as `inbox team init` now does for a new team. Run it with
 the owner's URL (`inbox db upgrade`), like every migration of a team database.
@@ -17,7 +18,10 @@ from alembic import op
 revision = "0021_role_enforcement"
 down_revision = "0001"
 branch_labels = None
-depends_on = "0019_mentions"  # note_mentions (Alembic takes one sibling here; see row_rules.apply for the rest)
+# assignment_policies and presence (Alembic takes one sibling here). note_mentions is 0019's: on a
+# team database older than it, which upgrades both at once, its rules follow at the next `team init`
+# only, so `row_rules.apply` skips a table not there yet.
+depends_on = "0018_presence"
 
 
 def upgrade() -> None:
@@ -25,6 +29,8 @@ def upgrade() -> None:
     from inbox.store.agents import TEAM_SETTING
     from inbox.store.privileges import Groups
 
+    with op.batch_alter_table("assignment_policies") as batch:
+        batch.add_column(sa.Column("assign_on_reply", sa.Boolean(), nullable=False, server_default=sa.false()))
     bind = op.get_bind()
     if bind.dialect.name != "postgresql" or not sa.inspect(bind).has_table("settings"):
         return  # SQLite, or a new database (no team yet: `inbox team init` applies the rules)
@@ -34,6 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("assignment_policies") as batch:
+        batch.drop_column("assign_on_reply")
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
