@@ -69,10 +69,16 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _assignee_guard(groups: Groups) -> str:
+def _pinned(schema: str) -> str:
+    """The functions read tables by name: in this schema, never in a login's temporary tables
+    (which a login may create, and which would otherwise come first)."""
+    return f"SET search_path = {_q(schema)}, pg_temp"
+
+
+def _assignee_guard(groups: Groups, schema: str) -> str:
     agent, supervisor = _literal(groups.agent), _literal(groups.supervisor)
     return f"""
-CREATE OR REPLACE FUNCTION team_assignee_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION team_assignee_guard() RETURNS trigger LANGUAGE plpgsql {_pinned(schema)} AS $$
 DECLARE
     was text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.assignee END;
 BEGIN
@@ -106,10 +112,10 @@ BEGIN
 END $$"""
 
 
-def _body_guard(groups: Groups) -> str:
+def _body_guard(groups: Groups, schema: str) -> str:
     agent, admin = _literal(groups.agent), _literal(groups.admin)
     return f"""
-CREATE OR REPLACE FUNCTION team_body_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION team_body_guard() RETURNS trigger LANGUAGE plpgsql {_pinned(schema)} AS $$
 BEGIN
     IF NEW.body IS NOT DISTINCT FROM OLD.body
        OR NOT pg_has_role(session_user, {agent}, 'MEMBER')
@@ -136,12 +142,13 @@ def _table_of(statement: str) -> str | None:
 def apply(conn: Connection, groups: Groups) -> None:
     """Install the rules for `groups` in the current schema (the owner's connection)."""
     agent, admin = _q(groups.agent), _q(groups.admin)
+    schema = conn.scalar(text("SELECT current_schema()"))
     statements = [
-        _assignee_guard(groups),
+        _assignee_guard(groups, schema),
         "DROP TRIGGER IF EXISTS team_assignee_guard ON conversations",
         "CREATE TRIGGER team_assignee_guard BEFORE INSERT OR UPDATE OF assignee ON conversations "
         "FOR EACH ROW EXECUTE FUNCTION team_assignee_guard()",
-        _body_guard(groups),
+        _body_guard(groups, schema),
         "DROP TRIGGER IF EXISTS team_body_guard ON messages",
         "CREATE TRIGGER team_body_guard BEFORE UPDATE OF body ON messages "
         "FOR EACH ROW EXECUTE FUNCTION team_body_guard()",

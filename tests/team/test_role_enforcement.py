@@ -106,6 +106,12 @@ def test_bob_cannot_reassign_by_sql_what_the_app_does_not_let_an_agent_reassign(
         conn.commit()
     assert [assignee(team, c) for c in (team.free, team.alices, team.bobs)] == [None, team.login("alice"), bob]
 
+    with team.sql("bob") as conn:  # tables of his own, in front of the team's, change nothing
+        conn.execute("CREATE TEMP TABLE assignment_policies (channel_id int, auto_assign bool, when_offline text)")
+        conn.execute("INSERT INTO assignment_policies VALUES (%s, true, 'unassign')", (team.channel_id,))
+        conn.execute("CREATE TEMP TABLE agents (name text, active bool)")
+        conn.execute("INSERT INTO agents VALUES (%s, true)", (carol,))
+        refused(conn, "UPDATE conversations SET assignee = %s WHERE id = %s", carol, team.free)
     with team.sql("bob") as conn:  # what an agent may do, by SQL too
         conn.execute("UPDATE conversations SET assignee = %s WHERE id = %s", (bob, team.free))
         conn.execute("UPDATE conversations SET assignee = NULL WHERE id = %s", (team.bobs,))
