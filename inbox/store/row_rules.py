@@ -28,12 +28,9 @@ server's password verifiers are what an agent cannot read (`store.privileges`, P
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection
 
 INSUFFICIENT_PRIVILEGE = "42501"  # store.problems turns it into "your database login may not do this"
 # Customer records the app deletes only when an admin erases a customer (or by cascade from that).
