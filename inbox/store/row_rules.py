@@ -11,6 +11,9 @@ desktop may lead, an agent's too), so the app never meets them:
   leading desktop runs may still place a free conversation with an active agent on a channel that
   auto-assigns, return conversations to the queue on a channel that does so when agents go
   offline, and assign to whom an admin's enabled keyword rule names. Supervisors and admins: any.
+* status (a trigger on `conversations.status`): an agent resolves, snoozes or sets pending only a
+  free conversation or their own; anyone's may be reopened (a customer's text, a snooze ending),
+  and an admin's enabled keyword rule may set the status it names.
 * presence rows (RLS): a login writes only its own desktop's rows (everyone reads them); the
   leader may forget anyone's row a day stale, as `engine.assignment.release_offline` does.
 * note mentions (RLS): only the author of a note records whom it mentions, and only the mentioned
@@ -109,6 +112,30 @@ BEGIN
 END $$"""
 
 
+def _status_guard(groups: Groups, schema: str) -> str:
+    agent, supervisor = _literal(groups.agent), _literal(groups.supervisor)
+    return f"""
+CREATE OR REPLACE FUNCTION team_status_guard() RETURNS trigger LANGUAGE plpgsql {_pinned(schema)} AS $$
+BEGIN
+    IF NEW.status IS NOT DISTINCT FROM OLD.status
+       OR NOT pg_has_role(session_user, {agent}, 'MEMBER')
+       OR pg_has_role(session_user, {supervisor}, 'MEMBER')
+       OR OLD.assignee IS NULL OR OLD.assignee = session_user
+       OR NEW.status = 'open' THEN
+        RETURN NEW;  -- one's own or a free conversation; reopening (a customer's text, a snooze's end)
+    END IF;
+    IF EXISTS (
+        SELECT 1 FROM keyword_rules r
+        WHERE r.enabled AND (r.channel_id IS NULL OR r.channel_id = NEW.channel_id)
+          AND r.spec::jsonb -> 'action' ->> 'kind' = 'status'
+          AND r.spec::jsonb -> 'action' ->> 'status' = NEW.status) THEN
+        RETURN NEW;  -- an admin's keyword rule sets it
+    END IF;
+    RAISE EXCEPTION 'conversation % is assigned to %: only they or a supervisor change its status',
+        OLD.id, OLD.assignee USING ERRCODE = '{INSUFFICIENT_PRIVILEGE}';
+END $$"""
+
+
 def _body_guard(groups: Groups, schema: str) -> str:
     agent, admin = _literal(groups.agent), _literal(groups.admin)
     return f"""
@@ -145,6 +172,10 @@ def apply(conn: Connection, groups: Groups) -> None:
         "DROP TRIGGER IF EXISTS team_assignee_guard ON conversations",
         "CREATE TRIGGER team_assignee_guard BEFORE INSERT OR UPDATE OF assignee ON conversations "
         "FOR EACH ROW EXECUTE FUNCTION team_assignee_guard()",
+        _status_guard(groups, schema),
+        "DROP TRIGGER IF EXISTS team_status_guard ON conversations",
+        "CREATE TRIGGER team_status_guard BEFORE UPDATE OF status ON conversations "
+        "FOR EACH ROW EXECUTE FUNCTION team_status_guard()",
         _body_guard(groups, schema),
         "DROP TRIGGER IF EXISTS team_body_guard ON messages",
         "CREATE TRIGGER team_body_guard BEFORE UPDATE OF body ON messages "

@@ -118,6 +118,25 @@ def test_bob_cannot_reassign_by_sql_what_the_app_does_not_let_an_agent_reassign(
     assert (assignee(team, team.free), assignee(team, team.bobs)) == (bob, None)
 
 
+def test_bob_cannot_resolve_alices_conversation_by_sql_and_may_work_his_own(team: Team) -> None:
+    from inbox.core.models import ConversationStatus
+
+    with team.sql("bob") as conn:
+        refused(conn, "UPDATE conversations SET status = 'resolved' WHERE id = %s", team.alices)
+        refused(conn, "UPDATE conversations SET status = 'snoozed', snoozed_until = now() WHERE id = %s", team.alices)
+        conn.execute("UPDATE conversations SET status = 'resolved' WHERE id IN (%s, %s)", (team.bobs, team.free))
+        conn.execute("UPDATE conversations SET status = 'open' WHERE id = %s", (team.bobs,))
+    team.service("alice").set_status(team.bobs, ConversationStatus.RESOLVED)  # a supervisor: anyone's
+    with team.sql("adm") as conn:
+        rows = conn.execute("SELECT id, status FROM conversations ORDER BY id").fetchall()
+    assert dict(rows) == {team.free: "resolved", team.alices: "open", team.bobs: "resolved"}
+    team.service("alice").set_status(team.alices, ConversationStatus.RESOLVED)
+    with team.sql("bob") as conn:  # a customer's text reopens anyone's, whichever desktop stores it
+        conn.execute("UPDATE conversations SET status = 'open' WHERE id = %s", (team.alices,))
+    with team.sql("adm") as conn:
+        assert conn.execute("SELECT status FROM conversations WHERE id = %s", (team.alices,)).fetchone() == ("open",)
+
+
 def test_the_app_assigns_as_before_for_agents_and_supervisors(team: Team) -> None:
     bob, carol = team.login("bob"), team.login("carol")
     team.service("bob").assign(team.free, bob)  # take a free one

@@ -48,6 +48,8 @@ def downgrade() -> None:
     for statement in (
         "DROP TRIGGER IF EXISTS team_assignee_guard ON conversations",
         "DROP FUNCTION IF EXISTS team_assignee_guard()",
+        "DROP TRIGGER IF EXISTS team_status_guard ON conversations",
+        "DROP FUNCTION IF EXISTS team_status_guard()",
         "DROP TRIGGER IF EXISTS team_body_guard ON messages",
         "DROP FUNCTION IF EXISTS team_body_guard()",
         "ALTER TABLE presence DISABLE ROW LEVEL SECURITY",
