@@ -101,6 +101,7 @@ def cmd_channel_set(args: argparse.Namespace) -> int:
             auto_assign=None if args.auto_assign is None else args.auto_assign == "on",
             capacity=args.capacity,
             when_offline=args.when_offline,
+            assign_on_reply=args.assign_on_reply,
             actor=args.agent,
         )
     except (InvalidAssignmentSetting, assignment.ChannelNotFound) as exc:
@@ -112,7 +113,8 @@ def cmd_channel_set(args: argparse.Namespace) -> int:
         state = "on" if saved.auto_assign else "off"
         print(
             f"Channel {terminal.visible(args.name)}: auto-assign {state}, capacity {saved.capacity} open "
-            f"per agent, when an agent goes offline: {saved.when_offline.value}"
+            f"per agent, when an agent goes offline: {saved.when_offline.value}; "
+            f"replying to an unassigned conversation assigns it: {'yes' if saved.assign_on_reply else 'no'}"
         )
 
     emit(args, saved, human)
@@ -160,5 +162,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--when-offline",
         metavar="keep|unassign",
         help="what happens to an agent's open conversations when they go offline (default keep)",
+    )
+    st.add_argument(
+        "--assign-on-reply",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="replying to an unassigned conversation assigns it to whoever replied (default: no)",
     )
     st.set_defaults(func=cmd_channel_set)

@@ -139,6 +139,7 @@ class AssignmentPolicy:
     capacity: int = DEFAULT_CAPACITY
     when_offline: OfflinePolicy = OfflinePolicy.KEEP
     last_assignee: str | None = None  # where the round robin stands
+    assign_on_reply: bool = False  # replying to an unassigned conversation assigns it to the replier
 
 
 def check_capacity(value: object) -> int:

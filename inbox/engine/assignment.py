@@ -116,6 +116,7 @@ def configure(
     auto_assign: bool | None = None,
     capacity: object = None,
     when_offline: str | None = None,
+    assign_on_reply: bool | None = None,
     actor: str,
 ) -> AssignmentPolicy:
     """Change a channel's auto-assignment setting (validated first: nothing changes on a bad value).
@@ -124,15 +125,22 @@ def configure(
     PermissionDenied / UnknownAgent unless `actor` is an admin (anyone, before a team is set up)."""
     checked_capacity = check_capacity(capacity) if capacity is not None else None
     checked_policy = check_offline_policy(when_offline) if when_offline is not None else None
-    if auto_assign is None and checked_capacity is None and checked_policy is None:
-        raise InvalidAssignmentSetting("Nothing to change: give --auto-assign, --capacity or --when-offline")
+    if auto_assign is None and checked_capacity is None and checked_policy is None and assign_on_reply is None:
+        raise InvalidAssignmentSetting(
+            "Nothing to change: give --auto-assign, --capacity, --when-offline or --assign-on-reply"
+        )
     with db.write() as s:
         agents.require(agents.actor(s, actor), agents.Role.ADMIN, "Changing how a channel assigns conversations")
         channel = channels.by_name(s, channel_name)
         if channel is None:
             raise ChannelNotFound(f"There is no channel named {channel_name!r} (see `inbox channel list`)")
         saved = assignment.save(
-            s, channel.id, auto_assign=auto_assign, capacity=checked_capacity, when_offline=checked_policy
+            s,
+            channel.id,
+            auto_assign=auto_assign,
+            capacity=checked_capacity,
+            when_offline=checked_policy,
+            assign_on_reply=assign_on_reply,
         )
         audit.record(
             s,
@@ -142,8 +150,20 @@ def configure(
             auto_assign=saved.auto_assign,
             capacity=saved.capacity,
             when_offline=saved.when_offline.value,
+            assign_on_reply=saved.assign_on_reply,
         )
     return saved
+
+
+def claim_on_reply(session: Session, channel_id: int, conversation_id: int, agent: str) -> bool:
+    """In the reply's transaction: the channel says replying assigns, and nobody holds the
+    conversation: it is now `agent`'s (audited). True when it was assigned."""
+    if not assignment.policy(session, channel_id).assign_on_reply:
+        return False
+    if not assignment.assign(session, conversation_id, agent):
+        return False
+    audit.record(session, agent, "assign", f"conversation:{conversation_id}", to=agent, on_reply=True)
+    return True
 
 
 def policy_of(db: Database, channel_id: int) -> AssignmentPolicy:

@@ -27,6 +27,7 @@ from inbox.core.models import (
     OptOutState,
     SearchHit,
 )
+from inbox.engine import assignment
 from inbox.store import (
     agents,
     audit,
@@ -326,6 +327,8 @@ class InboxService:
             at=now,
         )
         assert new_id is not None
+        if conv.assignee is None:
+            assignment.claim_on_reply(s, channel.id, conv.id, self.agent)
         conversations.touch_outbound(s, conv.id, now, text, by_agent=True)
         if conv.status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
             conversations.set_fields(s, conv.id, status=ConversationStatus.OPEN.value, snoozed_until=None)

@@ -26,6 +26,7 @@ def _dto(row: AssignmentPolicyRow) -> AssignmentPolicy:
         capacity=row.capacity,
         when_offline=OfflinePolicy(row.when_offline),
         last_assignee=row.last_assignee,
+        assign_on_reply=row.assign_on_reply,
     )
 
 
@@ -50,6 +51,7 @@ def save(
     auto_assign: bool | None = None,
     capacity: int | None = None,
     when_offline: OfflinePolicy | None = None,
+    assign_on_reply: bool | None = None,
 ) -> AssignmentPolicy:
     """Change the given fields of a channel's policy (the others keep their value)."""
     row = session.get(AssignmentPolicyRow, channel_id)
@@ -68,6 +70,8 @@ def save(
         row.capacity = capacity
     if when_offline is not None:
         row.when_offline = when_offline.value
+    if assign_on_reply is not None:
+        row.assign_on_reply = assign_on_reply
     session.flush()
     return _dto(row)
 

@@ -18,7 +18,9 @@ The matrix, read off the app's own checks:
 * nobody rewrites who wrote a message or deletes or changes an audit event;
 * row-level security: a message, an audit event and a review note may name no agent but the
   session's login (`session_user`, which `SET ROLE` cannot change): bob cannot record a reply,
-  a note or an action as alice.
+  a note or an action as alice;
+* rules that depend on the row (assignment, presence, mentions, retention, erasure of customer
+  records): `store.row_rules`.
 
 Objects are created by the owner's connection (`team init`, and later `inbox db upgrade` with the
 owner's URL), so the default privileges the owner set cover what later migrations add.
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from inbox.store import row_rules
 from inbox.store.agents import TEAM_SETTING, Role
 from inbox.store.report_tables import SettingRow
 
@@ -170,6 +173,7 @@ def set_up(session: Session, groups: Groups) -> None:
     for table in (t for t in CUSTOMER_DATA if t in present):
         run(text(f"REVOKE TRUNCATE ON {_q(table)} FROM {admin}"))
     _row_security(session, groups)
+    row_rules.apply(session.connection(), row_rules.Groups(*groups.all()))
     session.add(SettingRow(key=TEAM_SETTING, value=groups.prefix, updated_by="team init"))
 
 

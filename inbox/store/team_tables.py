@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inbox.store.models import Base, utcnow
@@ -40,4 +40,5 @@ class AssignmentPolicyRow(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=10)
     when_offline: Mapped[str] = mapped_column(String(20), default="keep")  # core.presence.OfflinePolicy
     last_assignee: Mapped[str | None] = mapped_column(String(120))
+    assign_on_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

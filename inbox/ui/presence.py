@@ -7,7 +7,9 @@ eye on the list row, the team line in the status bar. One poll both renews this 
 due) and reads everyone's, so a desktop costs one short transaction every two seconds.
 
 Idle is the time since the last keyboard or mouse input anywhere in the application (an event
-filter on the QApplication): after IDLE_SECONDS the desktop reports "away".
+filter on the QApplication): after IDLE_SECONDS the desktop reports "away"; so does a locked
+screen, at once, where the screensaver says so on D-Bus (`inbox.ui.screen_lock`; elsewhere, input
+idle alone). Unlocking counts as input: the agent is back.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from inbox.engine import presence
 from inbox.engine.service import InboxService
 from inbox.ui import ops
 from inbox.ui.qt_compat import emit
+from inbox.ui.screen_lock import ScreenLock
 
 
 class PresentWindow(Protocol):
@@ -125,6 +128,7 @@ class PresenceTracker(QObject):
         monotonic: Callable[[], float] | None = None,
         poll_ms: int = POLL_MS,
         viewing: Callable[[], int | None] | None = None,
+        screen: ScreenLock | None = None,
     ) -> None:
         super().__init__(parent)
         self.db = service.db  # read and written on the op worker only
@@ -146,6 +150,9 @@ class PresenceTracker(QObject):
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.tick)
         self._filtering = False
+        self.screen = screen  # None until `start` follows the session bus's screensaver
+        if screen is not None:
+            screen.changed.connect(self._screen_changed)
 
     # -- what this desktop does ------------------------------------------------------------------
     def start(self) -> None:
@@ -153,6 +160,9 @@ class PresenceTracker(QObject):
         if app is not None and not self._filtering:
             app.installEventFilter(self)
             self._filtering = True
+        if self.screen is None:
+            self.screen = ScreenLock(self)
+            self.screen.changed.connect(self._screen_changed)
         self.timer.start()
         self.tick()
 
@@ -167,8 +177,15 @@ class PresenceTracker(QObject):
         ops.run_op(None, lambda: presence.sign_off(db, agent, session, now=at()), label="Signing off")
 
     def state(self) -> PresenceState:
+        if self.screen is not None and self.screen.locked:
+            return PresenceState.AWAY
         idle = self.monotonic() - self._last_input
         return PresenceState.AWAY if idle >= IDLE_SECONDS else PresenceState.ONLINE
+
+    def _screen_changed(self, locked: bool) -> None:
+        if not locked:
+            self._last_input = self.monotonic()  # unlocking is the agent coming back
+        QTimer.singleShot(0, self.tick)  # say so now, not at the next beat
 
     def set_viewing(self, conversation_id: int | None) -> None:
         """The conversation this desktop shows; others see the change at the next poll of theirs."""

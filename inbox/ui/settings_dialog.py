@@ -38,7 +38,8 @@ from PySide6.QtWidgets import (
 
 from inbox.core import phone, segments, typed_text
 from inbox.core.models import Channel
-from inbox.engine import setup
+from inbox.core.presence import AssignmentPolicy
+from inbox.engine import assignment, setup
 from inbox.engine.service import AGENT_NAME_MAX, InboxService, check_agent_name
 from inbox.ui import icons, ops, settings, theme
 from inbox.ui.composer import canned as canned_replies
@@ -291,6 +292,12 @@ class SettingsDialog(QDialog):
         self.help_note = plain_label("", "muted")
         self.help_note.setAccessibleName("Reply to HELP status")
         lay.addWidget(self.help_note)
+        self.assign_on_reply = QCheckBox("Replying to an unassigned conversation assigns it to you")
+        self.assign_on_reply.setAccessibleName("Replying to an unassigned conversation assigns it to the replier")
+        self.assign_on_reply.setToolTip("For everyone on the team, on this channel (an admin's setting)")
+        self.assign_on_reply.setEnabled(False)
+        self.assign_on_reply.clicked.connect(self.save_assign_on_reply)  # the user's click, not a load
+        lay.addWidget(self.assign_on_reply)
         self.channel_note = plain_label("", "muted")
         lay.addWidget(self.channel_note)
         return page
@@ -401,10 +408,23 @@ class SettingsDialog(QDialog):
         self.poll.setEnabled(editable)
         self.poll_save.setEnabled(editable)
         self.help_text.setEnabled(editable)
+        self.assign_on_reply.setEnabled(False)  # until this channel's setting is read
         if ch is not None:
             self.poll.setValue(ch.poll_interval_seconds)
             self.help_text.setPlainText(ch.help_text)
+            self._load_assignment(ch.id)
         self._help_text_changed()
+
+    def _load_assignment(self, channel_id: int) -> None:
+        db = self._db
+
+        def show(policy: AssignmentPolicy) -> None:
+            ch = self._selected_channel()
+            if ch is not None and ch.id == policy.channel_id:  # still the channel it was read for
+                self.assign_on_reply.setChecked(policy.assign_on_reply)
+                self.assign_on_reply.setEnabled(True)
+
+        ops.run_op(self, lambda: assignment.policy_of(db, channel_id), show, label="Loading the channel's assignment")
 
     def _selected_channel(self) -> Channel | None:
         item = self.channel_tree.currentItem()
@@ -484,6 +504,28 @@ class SettingsDialog(QDialog):
             lambda _c: (self.help_note.setText("Reply to HELP saved."), self.reload_channels()),
             lambda exc: self.help_note.setText(getattr(exc, "reason", None) or ops.describe(exc)),
             label="Saving the reply to HELP",
+        )
+
+    def save_assign_on_reply(self, checked: bool) -> None:
+        ch = self._selected_channel()
+        if ch is None:
+            return
+        db, name, actor = self._db, ch.name, self._service.agent
+
+        def failed(exc: BaseException) -> None:
+            self.assign_on_reply.setChecked(not checked)  # what is stored still holds
+            self.channel_note.setText(ops.describe(exc))
+
+        ops.run_op(
+            self,
+            lambda: assignment.configure(db, name, assign_on_reply=checked, actor=actor),
+            lambda saved: self.channel_note.setText(
+                "Replying now assigns the conversation to whoever replies."
+                if saved.assign_on_reply
+                else "Replying no longer assigns the conversation."
+            ),
+            failed,
+            label="Saving the channel's assignment",
         )
 
     def add_channel(self) -> None:

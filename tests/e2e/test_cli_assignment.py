@@ -30,6 +30,21 @@ def test_set_saves_and_says_the_setting(env) -> None:
     assert "auto-assign on, capacity 3 open per agent, when an agent goes offline: unassign" in proc.stdout
     saved = json.loads(inbox("channel", "set", "main", "--auto-assign", "off", "--json", env=env).stdout)
     assert (saved["auto_assign"], saved["capacity"], saved["when_offline"]) == (False, 3, "unassign")
+    assert saved["assign_on_reply"] is False
+
+
+def test_assign_on_reply_is_set_and_a_reply_then_assigns_the_replier(env) -> None:
+    add(env, check=True)
+    proc = inbox("channel", "set", "main", "--assign-on-reply", env=env)
+    assert "replying to an unassigned conversation assigns it: yes" in proc.stdout
+    inbox("send", "--channel", "main", "--to", "+15557654321", "hello", env=env)
+    (conv,) = json.loads(inbox("conversations", "--status", "all", "--json", env=env).stdout)
+    assert conv["assignee"] == "sam"
+    off = json.loads(inbox("channel", "set", "main", "--no-assign-on-reply", "--json", env=env).stdout)
+    assert off["assign_on_reply"] is False
+    inbox("send", "--channel", "main", "--to", "+15557654322", "hello", env=env)
+    shown = json.loads(inbox("conversations", "--status", "all", "--json", env=env).stdout)
+    assert {c["contact_phone"]: c["assignee"] for c in shown} == {"+15557654321": "sam", "+15557654322": None}
 
 
 @pytest.mark.parametrize(

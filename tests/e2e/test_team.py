@@ -8,14 +8,13 @@ test uses its own database and uniquely named roles, and drops them afterwards.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import POSTGRES_URL
+from tests.team.team_database import TeamLogins, fresh_database
 
 from .conftest import env_with
 from .test_cli import inbox, served  # noqa: F401 - the simulator fixture
@@ -29,21 +28,8 @@ BOB_CUSTOMER = "+15557654322"
 
 
 @dataclass
-class Team:
-    database: str
-    suffix: str
+class Team(TeamLogins):
     keyring: Path
-
-    def login(self, who: str) -> str:
-        return f"{who}_{self.suffix}"
-
-    def url(self, who: str | None = None) -> str:
-        from sqlalchemy.engine import make_url
-
-        url = make_url(POSTGRES_URL).set(database=self.database)
-        if who is not None:
-            url = url.set(username=self.login(who), password=None)
-        return url.render_as_string(hide_password=False)
 
     def env(self) -> dict[str, str]:
         return env_with(
@@ -57,35 +43,11 @@ class Team:
     def run(self, who: str, *args: str, stdin: str | None = None, check: bool = True):
         return inbox(*args, "--db", self.url(who), env=self.env(), stdin=stdin, check=check)
 
-    def sql(self, who: str | None):
-        """A psycopg connection logged in as `who` (None: the owner), as any client with the URL could open."""
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        url = make_url(self.url(who))
-        return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database)
-
 
 @pytest.fixture
 def team(tmp_path) -> Iterator[Team]:
-    from sqlalchemy import create_engine, text
-
-    if not POSTGRES_URL:
-        pytest.skip("INBOX_TEST_POSTGRES_URL not set")
-    suffix = uuid.uuid4().hex[:10]
-    made = Team(f"team_{suffix}", suffix, tmp_path / "keyring.json")
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{made.database}"'))
-    try:
-        yield made
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{made.database}" WITH (FORCE)'))
-            roles = conn.scalars(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"), {"p": f"%{suffix}%"})
-            for role in sorted(roles, key=lambda r: r.startswith(f"g{suffix}")):  # logins before groups
-                conn.execute(text(f'DROP ROLE "{role}"'))
-        server.dispose()
+    with fresh_database() as (database, suffix):
+        yield Team(database, suffix, tmp_path / "keyring.json")
 
 
 def set_up(team: Team, *channel: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from inbox.core.rules import Action, ActionKind, RuleSpec
 from inbox.engine import setup
@@ -182,3 +183,43 @@ def test_the_wizard_keeps_no_token_for_a_channel_it_refuses(database):
     finally:
         credentials.forget_in_process(var)
     assert [c.name for c in off_gui(InboxService(database).channels)] == ["main", "second"]
+
+
+def test_the_channels_page_sets_whether_replying_assigns(qtbot, database):
+    from inbox.engine import assignment
+
+    def dialog() -> SettingsDialog:
+        d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings())
+        qtbot.addWidget(d)
+        wait_ops(qtbot)
+        return d
+
+    d = dialog()
+    box = d.assign_on_reply
+    assert box.isEnabled() and not box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    wait_ops(qtbot)
+    assert off_gui(lambda: assignment.policy_of(database, 1).assign_on_reply)
+    assert "assigns the conversation" in d.channel_note.text()
+    assert dialog().assign_on_reply.isChecked()  # read back from the database
+
+
+def test_an_agent_who_is_no_admin_is_told_and_the_box_shows_what_is_stored(qtbot, database):
+    from inbox.engine import assignment
+    from inbox.store import agents
+    from inbox.store.agents import Role
+
+    def team() -> None:
+        with database.write() as s:
+            agents.upsert(s, "Dana", Role.AGENT)
+            agents.upsert(s, "Ada", Role.ADMIN)
+
+    off_gui(team)
+    d = SettingsDialog(InboxService(database, agent="Dana"), settings.app_settings())
+    qtbot.addWidget(d)
+    wait_ops(qtbot)
+    qtbot.mouseClick(d.assign_on_reply, Qt.MouseButton.LeftButton)
+    wait_ops(qtbot)
+    assert not d.assign_on_reply.isChecked()
+    assert "admin" in d.channel_note.text()
+    assert not off_gui(lambda: assignment.policy_of(database, 1).assign_on_reply)
