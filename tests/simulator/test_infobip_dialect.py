@@ -93,7 +93,9 @@ def test_delivery_reports_are_consumed_once_and_logs_are_not(simulator, sim) -> 
     api = sdk(simulator.url)
     sent = _send(api, "Hello").messages[0].message_id
     reports = wait_for(lambda: api.get_outbound_sms_message_delivery_reports(limit=10).results)
-    assert [(r.message_id, r.status.name, r.error.name) for r in reports] == [(sent, "DELIVERED_TO_HANDSET", "NO_ERROR")]
+    assert [(r.message_id, r.status.name, r.error.name) for r in reports] == [
+        (sent, "DELIVERED_TO_HANDSET", "NO_ERROR")
+    ]
     assert api.get_outbound_sms_message_delivery_reports(limit=10).results == []
     for _ in range(2):  # logs are read as often as asked
         logs = api.get_outbound_sms_message_logs(destination=CUSTOMER.lstrip("+"), limit=10).results
