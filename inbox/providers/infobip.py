@@ -26,6 +26,7 @@ from inbox.providers.base import (
     InboundSemantics,
     MalformedResponse,
     OutcomeUnknown,
+    ProviderError,
     RateLimited,
     RawPage,
     Rejected,
@@ -49,6 +50,10 @@ FORBIDDEN_MESSAGE = "Infobip refused the API key for this request (HTTP 403): gi
 OLDEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class ConsumeOnceOnly(ProviderError):
+    """A list read that would consume messages without the journal (see `fetch_inbound`)."""
 
 
 def parse_date(value: object) -> datetime:
@@ -289,9 +294,11 @@ class InfobipProvider:
     # -- inbound: consume once -----------------------------------------------------------------------
 
     def fetch_inbound(self, cursor: PollCursor) -> InboundBatch:
-        """Take and parse in one go, for callers that keep no journal (the connection test only:
-        the engine never calls this, see `take_inbound`)."""
-        return self.parse_inbound(self.take_inbound().body)
+        """Refused: reading Infobip's inbox consumes it, so a caller that keeps no journal would
+        lose what it read. The engine uses `take_inbound` and `parse_inbound` (engine.journal)."""
+        raise ConsumeOnceOnly(
+            "Infobip's inbox is consumed by reading it: poll it through the engine's journal (take_inbound)"
+        )
 
     def take_inbound(self) -> RawPage:
         """GET /sms/1/inbox/reports?limit=N: the next messages, which Infobip forgets once sent."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox.core.models import IndiaDlt, MessageStatus, OutboundRequest
+from inbox.core.models import IndiaDlt, MessageStatus, OutboundRequest, PollCursor
 from inbox.providers.base import (
     AuthenticationFailed,
     ConsumeOnceInbound,
@@ -23,7 +23,7 @@ from inbox.providers.base import (
     Retryable,
     inbound_semantics,
 )
-from inbox.providers.infobip import InfobipProvider
+from inbox.providers.infobip import ConsumeOnceOnly, InfobipProvider
 from inbox.simulator.client import SimulatorClient
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
 
@@ -54,9 +54,13 @@ def provider(server: SimulatorServer) -> Iterator[InfobipProvider]:
     p.close()
 
 
-def test_it_declares_consume_once_inbound_and_reports(provider) -> None:
+def test_it_declares_consume_once_inbound_and_reports(provider, sim) -> None:
     assert inbound_semantics(provider) is InboundSemantics.CONSUME_ONCE
     assert isinstance(provider, ConsumeOnceInbound) and isinstance(provider, ConsumeOnceReports)
+    sim.text(CUSTOMER, OURS, "kept")
+    with pytest.raises(ConsumeOnceOnly):  # a read without the journal would lose what it read
+        provider.fetch_inbound(PollCursor())
+    assert sim.stats()["inbound_waiting"] == 1
 
 
 def test_inbound_pages_are_small_say_more_and_parse_from_the_body_alone(provider, sim) -> None:
