@@ -32,7 +32,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None
     secret = "API key" if args.provider == "infobip" else "Auth token"
-    handles = args.provider_handles_opt_out or ("yes" if setup.PROVIDER_ANSWERS_STOP[args.provider] else "no")
+    handles = args.provider_handles_opt_out or ("yes" if setup.provider_answers_stop(args.provider) else "no")
     store_token = None
     if args.auth_token_env:
         try:
@@ -144,7 +144,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     channel_sub = channel.add_subparsers(dest="channel_command", required=True)
     add = channel_sub.add_parser("add", help="add a number", parents=[common])
     add.add_argument("--name", required=True, help="printable, up to 80 characters")
-    add.add_argument("--provider", default="twilio", choices=["twilio", "infobip"], help="default twilio")
+    add.add_argument(
+        "--provider",
+        default="twilio",
+        help="twilio (default), infobip, or an adapter installed through the entry point",
+    )
     add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
     add.add_argument(
         "--account-sid", help="the provider's account id (Twilio: AC…; Infobip: none, the base URL's host is used)"

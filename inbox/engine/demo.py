@@ -49,7 +49,7 @@ class DemoEnvironment:
         self.db = Database(f"sqlite:///{self.folder / 'demo.sqlite3'}")
         self.db.upgrade()
         token = secrets.token_hex(16)
-        provider_answers_stop = setup.PROVIDER_ANSWERS_STOP[dialect]
+        provider_answers_stop = setup.provider_answers_stop(dialect)
         self.config = SimulatorConfig(
             account_sid="AC" + secrets.token_hex(16) if dialect == "twilio" else "",
             auth_token=token,

@@ -101,9 +101,21 @@ def check_account_sid(sid: str, *, strict: bool = True) -> str:
 
 def check_provider(provider: str) -> str:
     """The providers Inbox can talk to (Twilio and Twilio-compatible ones, Infobip)."""
-    if provider not in PROVIDERS:
-        raise SetupRefused(f"Unknown provider {provider!r} (available: {', '.join(PROVIDERS)})")
+    if provider in PROVIDERS:
+        return provider
+    from importlib.metadata import entry_points
+
+    installed = sorted(ep.name for ep in entry_points(group="inbox.providers"))
+    if provider not in installed:
+        raise SetupRefused(f"Unknown provider {provider!r} (available: {', '.join([*PROVIDERS, *installed])})")
     return provider
+
+
+def provider_answers_stop(provider: str) -> bool:
+    """The default of "does the provider answer STOP/START/HELP itself?" for a new channel. For a
+    provider Inbox knows nothing about: no, so Inbox answers (a customer confirmed twice is better
+    than one never confirmed)."""
+    return PROVIDER_ANSWERS_STOP.get(provider, False)
 
 
 def account_for(provider: str, account_sid: str | None, base_url: str | None) -> str:
