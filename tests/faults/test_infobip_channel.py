@@ -188,3 +188,18 @@ def test_a_kill_between_the_journal_commit_and_the_ingest_loses_nothing(db, db_u
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.direction == "inbound")) == 5
     assert _journal(db) == [("inbound", True)]
+
+
+def test_a_lost_delivery_report_is_made_good_from_the_logs(db, infobip, ib_channel, runner, monkeypatch):
+    from inbox.engine import outbox
+
+    server, _ = infobip
+    reply = queue(db, ib_channel, "Your refund is on its way")
+    runner.outbox.send_due()
+    time.sleep(0.2)
+    assert server.carrier.take_reports(10), "someone else took the report: Inbox never sees it"
+    monkeypatch.setattr(outbox, "REPORT_GRACE", timedelta(0))
+    runner.outbox.refresh_statuses(ib_channel)
+    with db.read() as s:
+        (row,) = messages.get_many(s, [reply])
+    assert row.status is MessageStatus.DELIVERED, "read from Infobip's logs once no report came"
