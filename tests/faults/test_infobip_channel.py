@@ -203,3 +203,19 @@ def test_a_lost_delivery_report_is_made_good_from_the_logs(db, infobip, ib_chann
     with db.read() as s:
         (row,) = messages.get_many(s, [reply])
     assert row.status is MessageStatus.DELIVERED, "read from Infobip's logs once no report came"
+
+
+def test_the_residual_risk_a_page_lost_in_transit_is_that_page_only(db, infobip, ib_channel, runner):
+    """What docs/providers/README.md admits: Infobip hands a page out and the answer never arrives
+    (a reset after it acted). That page is gone (kept nowhere: it never reached us); the poll says it
+    failed, and the texts after it arrive."""
+    _, sim = infobip
+    sim.text(CUSTOMER, OURS, "lost in transit")
+    sim.set_faults(reset_rate=1.0)
+    report = runner.sync_once()
+    assert report.errors, "the failed poll is reported"
+    sim.set_faults(reset_rate=0.0)
+    assert sim.stats()["inbound_waiting"] == 0 and _journal(db) == []
+    sim.text(CUSTOMER, OURS, "the next one")
+    runner.sync_once()
+    assert [b for _, b in _inbound(db)] == ["the next one"]
