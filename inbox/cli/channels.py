@@ -22,12 +22,17 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
     try:  # the engine's own checks, everything that needs no database, before asking for a token
         number = setup.check_number(args.number)
         setup.check_provider(args.provider)
-        setup.check_account_sid(args.account_sid, strict=args.base_url is None)
+        account = setup.account_for(args.provider, args.account_sid, args.base_url)
+        setup.check_account_sid(account, strict=args.base_url is None and args.provider == "twilio")
         setup.check_name(args.name)
         setup.check_base_url(args.base_url)
         setup.check_help_text(args.help_text or "")
+        setup.check_dlt_id(args.dlt_entity_id)
+        setup.check_dlt_id(args.dlt_sender)
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None
+    secret = "API key" if args.provider == "infobip" else "Auth token"
+    handles = args.provider_handles_opt_out or ("yes" if setup.provider_answers_stop(args.provider) else "no")
     store_token = None
     if args.auth_token_env:
         try:
@@ -38,13 +43,25 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
             print(f"warning: {args.auth_token_env} is not set in this environment", file=sys.stderr)
     else:
         if sys.stdin.isatty():
-            token = getpass.getpass("Auth token: ")
+            token = getpass.getpass(f"{secret}: ")
         else:
             token = sys.stdin.readline().strip()
         if not token:
-            raise CliError("no auth token given (type it, pipe it on stdin, or use --auth-token-env VAR)")
+            raise CliError(f"no {secret.lower()} given (type it, pipe it on stdin, or use --auth-token-env VAR)")
         ref = credentials.keyring_ref()
-        store_token = lambda: credentials.store_in_keyring(args.account_sid, token)  # noqa: E731
+        store_token = lambda: credentials.store_in_keyring(account, token)  # noqa: E731
+    if args.test_connection:
+        try:
+            said = setup.check_connection(
+                account,
+                token if not args.auth_token_env else os.environ.get(args.auth_token_env, ""),
+                number,
+                args.base_url,
+                args.provider,
+            )
+        except setup.ConnectionFailed as exc:
+            raise CliError(f"connection test failed: {exc}; nothing was added") from None
+        print(said, file=sys.stderr)
     db = database(args)
     try:
         ch = setup.add_channel(
@@ -52,10 +69,12 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
             name=args.name,
             provider=args.provider,
             number=number,
-            account_sid=args.account_sid,
+            account_sid=account,
             base_url=args.base_url,
             auth_token_ref=ref,
-            provider_handles_opt_out=args.provider_handles_opt_out == "yes",
+            provider_handles_opt_out=handles == "yes",
+            dlt_entity_id=args.dlt_entity_id,
+            dlt_sender_id=args.dlt_sender,
             help_text=args.help_text or "",
             poll_interval_seconds=args.poll_interval,
             store_token=store_token,
@@ -127,18 +146,35 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     channel_sub = channel.add_subparsers(dest="channel_command", required=True)
     add = channel_sub.add_parser("add", help="add a number", parents=[common])
     add.add_argument("--name", required=True, help="printable, up to 80 characters")
-    add.add_argument("--provider", default="twilio")
-    add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
-    add.add_argument("--account-sid", required=True)
-    add.add_argument("--base-url", help="API base URL (for the simulator or a Twilio-compatible provider)")
     add.add_argument(
-        "--auth-token-env", metavar="VAR", help="read the auth token from this environment variable at run time"
+        "--provider",
+        default="twilio",
+        help="twilio (default), infobip, or an adapter installed through the entry point",
+    )
+    add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
+    add.add_argument(
+        "--account-sid", help="the provider's account id (Twilio: AC…; Infobip: none, the base URL's host is used)"
+    )
+    add.add_argument(
+        "--base-url", help="API base URL (the simulator, a Twilio-compatible provider, your Infobip account's own URL)"
+    )
+    add.add_argument(
+        "--auth-token-env",
+        "--api-key-env",
+        metavar="VAR",
+        help="read the auth token (Infobip: the API key) from this environment variable at run time",
     )
     add.add_argument(
         "--provider-handles-opt-out",
         choices=["yes", "no"],
-        default="yes",
-        help="does the provider answer STOP/START/HELP itself? (Twilio does by default)",
+        help="does the provider answer STOP/START/HELP itself? (default: yes for Twilio, no for Infobip)",
+    )
+    add.add_argument("--dlt-entity-id", help="India DLT principal entity (PE) ID of this sender")
+    add.add_argument("--sender", "--dlt-sender", dest="dlt_sender", help="India DLT header (sender ID) to send from")
+    add.add_argument(
+        "--test-connection",
+        action="store_true",
+        help="ask the provider first (Infobip: its logs, never the inbox) and add nothing if it refuses",
     )
     add.add_argument("--help-text", help="reply to HELP/INFO, at most 1,600 characters (one provider message)")
     add.add_argument(

@@ -14,8 +14,12 @@ def run_headless_demo(args: argparse.Namespace) -> int:
     from inbox.engine.service import ConversationFilter
 
     customer = "+15557654321"
-    with DemoEnvironment(seed_history=False).start(live_customers=False) as demo:
-        print(f"Simulator at {demo.simulator.url}; our number {phone.display(DEMO_NUMBER)}; data in {demo.folder}")
+    dialect = getattr(args, "dialect", None) or "twilio"
+    with DemoEnvironment(seed_history=False, dialect=dialect).start(live_customers=False) as demo:
+        print(
+            f"Simulator ({dialect}) at {demo.simulator.url}; our number {phone.display(DEMO_NUMBER)}; "
+            f"data in {demo.folder}"
+        )
         steps = [
             ("customer", "Hi, where is my order #1042?"),
             ("agent", "Hi! It left our warehouse this morning and arrives tomorrow."),

@@ -221,10 +221,23 @@ class InboundMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class IndiaDlt:
+    """The TRAI DLT identity of one MT to an Indian number: the principal entity (PE) ID and
+    header (sender) registered for the channel, and the content template the text matches.
+    Adapters whose API has fields for it send it (Infobip `regional.indiaDlt`); others ignore it."""
+
+    principal_entity_id: str
+    content_template_id: str | None = None
+    telemarketer_id: str | None = None
+    sender: str | None = None  # the DLT header, sent instead of our number where the API takes one
+
+
+@dataclass(frozen=True, slots=True)
 class OutboundRequest:
     to_number: str
     from_number: str
     body: str
+    dlt: IndiaDlt | None = None
 
 
 @dataclass(frozen=True, slots=True)

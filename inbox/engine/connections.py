@@ -20,7 +20,15 @@ def _twilio(channel: Channel, token: str) -> Provider:
     return TwilioProvider(channel.account_sid, token, channel.number, **kwargs)
 
 
-BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio}
+def _infobip(channel: Channel, api_key: str) -> Provider:
+    from inbox.providers.infobip import DEFAULT_BASE_URL, InfobipProvider
+
+    return InfobipProvider(api_key, channel.number, base_url=channel.base_url or DEFAULT_BASE_URL)
+
+
+# Built in; a third party's adapter is found through the `inbox.providers` entry point group
+# (docs/providers/README.md).
+BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio, "infobip": _infobip}
 
 
 def factory_for(name: str) -> ProviderFactory:

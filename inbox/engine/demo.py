@@ -35,13 +35,28 @@ LIVE_SCRIPT: tuple[tuple[float, str, str], ...] = (
 
 
 class DemoEnvironment:
-    def __init__(self, *, agent: str = "demo-agent", poll_interval: float = 1.0, seed_history: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        agent: str = "demo-agent",
+        poll_interval: float = 1.0,
+        seed_history: bool = True,
+        dialect: str = "twilio",
+    ) -> None:
+        """`dialect` picks the provider the simulator plays (and the channel's adapter): "twilio" or
+        "infobip" (consume-once inbound through the journal; Inbox answers STOP)."""
         self.folder = Path(tempfile.mkdtemp(prefix="inbox-demo-"))
         self.db = Database(f"sqlite:///{self.folder / 'demo.sqlite3'}")
         self.db.upgrade()
         token = secrets.token_hex(16)
+        provider_answers_stop = setup.provider_answers_stop(dialect)
         self.config = SimulatorConfig(
-            account_sid="AC" + secrets.token_hex(16), auth_token=token, numbers=(DEMO_NUMBER,), delivery_delay=1.0
+            account_sid="AC" + secrets.token_hex(16) if dialect == "twilio" else "",
+            auth_token=token,
+            numbers=(DEMO_NUMBER,),
+            delivery_delay=1.0,
+            dialect=dialect,
+            opt_out_handling=provider_answers_stop,
         )
         self.simulator = SimulatorServer(self.config, host="127.0.0.1", port=0).start()
         self.phone = SimulatorClient(self.simulator.url)
@@ -56,7 +71,8 @@ class DemoEnvironment:
             number=DEMO_NUMBER,
             auth_token_ref=f"env:{TOKEN_VAR}",
             base_url=self.simulator.url,
-            provider_handles_opt_out=True,
+            provider=dialect,
+            provider_handles_opt_out=provider_answers_stop,
             poll_interval_seconds=poll_interval,
             help_text=HELP_TEXT,
             events=self.events,

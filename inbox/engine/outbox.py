@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from inbox.core import backoff, phone
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
-from inbox.core.models import Channel, MessageStatus, OptOutSource, OutboundRequest, ProviderMessage
-from inbox.engine import compliance, credentials, verification
+from inbox.core.models import Channel, IndiaDlt, MessageStatus, OptOutSource, OutboundRequest, ProviderMessage
+from inbox.engine import compliance, credentials, dlt, journal, verification
 from inbox.engine.connections import ProviderPool
 from inbox.engine.ingest import quarantine
 from inbox.providers.base import (
     AuthenticationFailed,
+    ConsumeOnceReports,
     MalformedResponse,
     OutcomeUnknown,
     ProviderError,
@@ -58,6 +59,9 @@ STATUS_ERRORS = 5
 # Transient send failures in a row (without a Retry-After) before a run stops sending on that channel.
 SEND_STRIKES = 3
 INTERRUPTED_REASON = "Interrupted while sending; checking with the provider"
+# A provider whose delivery reports are consumed once: a message its reports have not settled in
+# this long is asked for one by one (its logs), in case a report was lost.
+REPORT_GRACE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,8 @@ class _Job:
     body: str
     author: str | None
     attempts: int
+    dlt: IndiaDlt | None = None
+    dlt_refusal: str | None = None  # why DLT forbids this text (applies where the provider takes DLT)
 
 
 @dataclass
@@ -121,6 +127,11 @@ class Outbox:
                     )
                     refused.append((row.id, row.conversation_id))
                     continue
+                text = verification.outbound_text(session, row)  # the real code for masked rows
+                try:
+                    india, refusal = dlt.identity(session, row.channel_id, row.to_number, text, row.author), None
+                except dlt.DltRefused as exc:
+                    india, refusal = None, str(exc)
                 jobs.append(
                     _Job(
                         row.id,
@@ -128,9 +139,11 @@ class Outbox:
                         row.conversation_id,
                         row.to_number,
                         row.from_number,
-                        verification.outbound_text(session, row),  # the real code for masked rows
+                        text,
                         row.author,
                         row.attempts,
+                        india,
+                        refusal,
                     )
                 )
             chans = {c.id: c for c in channels.all_active(session)}
@@ -166,7 +179,9 @@ class Outbox:
         now = datetime.now(UTC)
         try:
             provider = self.pool.get(channel)
-            result = provider.send(OutboundRequest(job.to_number, job.from_number, job.body))
+            if job.dlt_refusal and getattr(provider, "sends_india_dlt", False):
+                raise Rejected(job.dlt_refusal)  # before any request: the operator would drop it
+            result = provider.send(OutboundRequest(job.to_number, job.from_number, job.body, job.dlt))
         except RecipientOptedOut as exc:
             self._opted_out_by_provider(channel, job, exc)
             report.refused_opted_out += 1
@@ -447,6 +462,20 @@ class Outbox:
         changed = 0
         answered = 0
         first_error: ProviderError | None = None
+        if isinstance(provider, ConsumeOnceReports):
+            # Reports handed out once: journaled before they are applied (engine.journal). What
+            # they did not settle is asked for one by one, once it is old enough that a report
+            # should have come (the provider's logs answer those).
+            changed += journal.take_reports(self.db, channel, provider, lambda ups: self._apply_reports(channel, ups))
+            with self.db.read() as session:
+                grace = datetime.now(UTC) - REPORT_GRACE
+                rows = messages.awaiting_status(session, channel.id, limit)
+                left = {
+                    r.provider_message_id: r.id
+                    for r in rows
+                    if r.provider_message_id and (r.sent_at or r.created_at) < grace
+                }
+                pending.update(left)
         bulk = getattr(provider, "statuses_since", None)
         if callable(bulk):
             try:
@@ -501,6 +530,12 @@ class Outbox:
         for reason, raw in kept:
             quarantine(self.db, channel.id, f"status refresh: {reason}", raw)
         kept.clear()
+
+    def _apply_reports(self, channel: Channel, updates: Sequence[ProviderMessage]) -> int:
+        """Apply delivery reports that name our messages by the provider's id only."""
+        with self.db.read() as session:
+            ids = messages.ids_by_provider_id(session, channel.id, (u.provider_message_id for u in updates))
+        return self._apply_statuses(ids, list(updates))
 
     def _apply_statuses(self, pending: dict[str, int], updates: list[ProviderMessage]) -> int:
         """Apply and commit one batch of provider states (one transaction); returns how many changed."""

@@ -30,7 +30,7 @@ from inbox.core.events import (
     EventBus,
 )
 from inbox.core.models import Channel
-from inbox.engine import replies
+from inbox.engine import journal, replies
 from inbox.engine.assignment import release_offline
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
@@ -38,7 +38,16 @@ from inbox.engine.ingest import IngestReport, ingest, quarantine
 from inbox.engine.leadership import Leadership
 from inbox.engine.lookups import run_lookups
 from inbox.engine.outbox import Outbox, SendReport
-from inbox.providers.base import MalformedResponse, ProviderError, Retryable
+from inbox.providers.base import (
+    AckAfterCommitInbound,
+    ConsumeOnceInbound,
+    InboundBatch,
+    InboundSemantics,
+    MalformedResponse,
+    ProviderError,
+    Retryable,
+    inbound_semantics,
+)
 from inbox.store import channels, cursors, feed, health
 from inbox.store.db import Database
 from inbox.store.problems import describe_failure, public_text
@@ -125,16 +134,20 @@ class Runner:
         epoch = self._credentials_epoch
         provider = None
         try:
-            with self.db.read() as session:
-                cursor = cursors.get(session, channel.id)
             provider = self.pool.get(channel)
-            batch = provider.fetch_inbound(cursor)
+            consume_once = inbound_semantics(provider) is InboundSemantics.CONSUME_ONCE
+            if not consume_once:
+                with self.db.read() as session:
+                    cursor = cursors.get(session, channel.id)
+                batch = provider.fetch_inbound(cursor)
         except Exception as exc:
             if self._stopping.is_set():
                 raise  # interrupted by shutdown: not a failure of the channel
             self._save_quarantined(channel, provider)
             self._poll_failed(channel, exc, epoch)
             raise
+        if consume_once:
+            return self._poll_consume_once(channel, provider, epoch)  # type: ignore[arg-type]
         try:
             self._save_quarantined(channel, provider)
             report = ingest(self.db, channel, batch, self.events)
@@ -146,17 +159,56 @@ class Runner:
             self._poll_failed(channel, failure, epoch)
             raise failure from exc
         report.quarantined += batch.skipped
+        if inbound_semantics(provider) is InboundSemantics.ACK_AFTER_COMMIT:
+            self._acknowledge(channel, provider, batch)  # type: ignore[arg-type]
         if batch.incomplete:
             # Stored what was read (a STOP in it is honoured), cursor kept: the rest is asked again.
             report.problem = f"{batch.incomplete}; kept what was read, the rest is asked for again"
             self._poll_failed(channel, MalformedResponse(report.problem), epoch)
             return report
+        self._poll_ok(channel)
+        return report
+
+    def _poll_ok(self, channel: Channel) -> None:
         # Tell views at the first success and after a recovery, not on every poll.
         if self._failures.pop(channel.id, None) or channel.id not in self._synced:
             self._synced.add(channel.id)
             self.events.publish(ChannelHealthChanged(channel.id, True, "synced"))
         self._not_before.pop(channel.id, None)
+
+    def _poll_consume_once(self, channel: Channel, provider: ConsumeOnceInbound, epoch: int) -> IngestReport:
+        """A consume-once channel: every answer is journaled before it is parsed (engine.journal).
+        What a failure leaves is already in the journal; the next poll ingests it first."""
+        try:
+            report = journal.poll(self.db, channel, provider, self.events)
+        except Exception as exc:
+            if self._stopping.is_set():
+                raise
+            failure = exc  # what the adapter set aside is already kept (journal._ingest)
+            if not isinstance(exc, ProviderError):
+                failure = IngestFailed(f"could not store inbound messages ({describe_failure(exc)})")
+            self._poll_failed(channel, failure, epoch)
+            if failure is exc:
+                raise
+            raise failure from exc
+        self._poll_ok(channel)
         return report
+
+    def _acknowledge(self, channel: Channel, provider: AckAfterCommitInbound, batch: InboundBatch) -> None:
+        """Mark read what is now committed. A failure is only logged: the messages stay unread at
+        the provider, the next poll reads them again, and dedupe by provider id drops them."""
+        ids = [m.provider_message_id for m in batch.messages]
+        if not ids:
+            return
+        try:
+            provider.acknowledge(ids)
+        except ProviderError as exc:
+            log.warning(
+                "channel %s: could not mark %d message(s) read (%s); they will be read again",
+                channel.name,
+                len(ids),
+                exc,
+            )
 
     def _save_quarantined(self, channel: Channel, provider: object) -> None:
         """Keep what the adapter set aside (bad records, malformed pages it retried past) for diagnosis."""
@@ -344,6 +396,12 @@ class Runner:
         """The leader prunes the change log: one process is enough, and any process can read it."""
         if not self.is_leader():
             return
+        try:
+            done = journal.prune(self.db)
+            if done:
+                log.info("housekeeping: pruned %d ingested provider journal row(s)", done)
+        except Exception as exc:  # noqa: BLE001 - the job runs again at its next tick
+            log.error("housekeeping: pruning the provider journal failed (%s)", describe_failure(exc))
         try:
             pruned = feed.prune(self.db)
         except Exception as exc:  # noqa: BLE001 - the job runs again at its next tick

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -25,6 +26,7 @@ from inbox.core.models import Channel, PollCursor
 from inbox.engine import automation, credentials
 from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
 from inbox.store import audit, channels
+from inbox.store import broadcasts as broadcast_store
 from inbox.store import rules as stored_rules
 from inbox.store.db import Database, resolve_url
 from inbox.store.models import ChannelRow, max_length
@@ -70,7 +72,13 @@ class RuleLine:
 
 
 # -- validation ----------------------------------------------------------------------------------
-PROVIDERS = ("twilio",)
+PROVIDERS = ("twilio", "infobip")
+# Which providers answer STOP/START/HELP themselves by default: the default of "who answers STOP"
+# for a new channel. Inbox keeps its own STOP list for every provider whatever this says.
+PROVIDER_ANSWERS_STOP = {"twilio": True, "infobip": False}
+# Providers whose requests carry no account id: their account is named by the base URL's host
+# (Infobip gives each account its own), which also keys the API key in the keyring.
+ACCOUNT_FROM_BASE_URL = frozenset({"infobip"})
 
 
 def _sentence(text: str) -> str:
@@ -92,10 +100,46 @@ def check_account_sid(sid: str, *, strict: bool = True) -> str:
 
 
 def check_provider(provider: str) -> str:
-    """The providers Inbox can talk to (today: Twilio and Twilio-compatible ones)."""
-    if provider not in PROVIDERS:
-        raise SetupRefused(f"Unknown provider {provider!r} (available: {', '.join(PROVIDERS)})")
+    """The providers Inbox can talk to (Twilio and Twilio-compatible ones, Infobip)."""
+    if provider in PROVIDERS:
+        return provider
+    from importlib.metadata import entry_points
+
+    installed = sorted(ep.name for ep in entry_points(group="inbox.providers"))
+    if provider not in installed:
+        raise SetupRefused(f"Unknown provider {provider!r} (available: {', '.join([*PROVIDERS, *installed])})")
     return provider
+
+
+def provider_answers_stop(provider: str) -> bool:
+    """The default of "does the provider answer STOP/START/HELP itself?" for a new channel. For a
+    provider Inbox knows nothing about: no, so Inbox answers (a customer confirmed twice is better
+    than one never confirmed)."""
+    return PROVIDER_ANSWERS_STOP.get(provider, False)
+
+
+def account_for(provider: str, account_sid: str | None, base_url: str | None) -> str:
+    """The account identifier a channel is stored under: as given, else (providers without one)
+    the base URL's host."""
+    if account_sid and account_sid.strip():
+        return account_sid.strip()
+    if provider in ACCOUNT_FROM_BASE_URL:
+        if not base_url:
+            raise SetupRefused(
+                f"Enter the base URL of your {provider.title()} account (it is on your account's API page)"
+            )
+        return urlsplit(base_url.strip()).hostname or base_url.strip()
+    raise SetupRefused("Enter the account SID (it starts with AC, on the Twilio console's home page)")
+
+
+def check_dlt_id(value: str | None) -> str | None:
+    """A DLT principal entity ID or header: printable, one line, 1 to 30 characters."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return typed_text.printable_line(value.strip(), "The DLT ID", 30)
+    except typed_text.InvalidText as exc:
+        raise SetupRefused(str(exc)) from None
 
 
 def check_name(name: str) -> str:
@@ -218,7 +262,7 @@ def supply_session_token(channel: Channel, token: str, events: EventBus | None =
     if var is None:
         raise SetupRefused(f"channel {channel.name} does not keep its token for one session")
     token = token.strip()
-    sentence = check_connection(channel.account_sid, token, channel.number, channel.base_url)
+    sentence = check_connection(channel.account_sid, token, channel.number, channel.base_url, channel.provider)
     credentials.keep_in_process(var, token)
     log.info("channel %s: session token supplied", channel.name)
     if events is not None:
@@ -227,9 +271,13 @@ def supply_session_token(channel: Channel, token: str, events: EventBus | None =
 
 
 # -- the real call -------------------------------------------------------------------------------
-def check_connection(account_sid: str, token: str, number: str, base_url: str | None = None) -> str:
+def check_connection(
+    account_sid: str, token: str, number: str, base_url: str | None = None, provider: str = "twilio"
+) -> str:
     """Ask the provider for the newest inbound messages of ``number``: proves the SID, the token and
     the address all work, without sending anything. Returns a sentence for the wizard."""
+    if provider == "infobip":
+        return _check_infobip(token, number, base_url)
     from inbox.providers.twilio import TwilioProvider
 
     sid = account_sid.strip()
@@ -255,6 +303,33 @@ def check_connection(account_sid: str, token: str, number: str, base_url: str | 
     recent = len(batch.messages)
     tail = f"; {recent} message(s) in the last minute" if recent else ""
     return f"Connected to {host} — the account answered{tail}"
+
+
+def _check_infobip(token: str, number: str, base_url: str | None) -> str:
+    """Infobip's inbox is consumed by reading it, so the test reads the logs instead (one record):
+    it proves the key and the address without taking a customer's message from the poller."""
+    from inbox.providers.infobip import DEFAULT_BASE_URL, InfobipProvider
+
+    if not token:
+        raise ConnectionFailed("Enter the API key first")
+    url = check_base_url(base_url) or DEFAULT_BASE_URL
+    host = url.split("://", 1)[-1]
+    provider = InfobipProvider(token, check_number(number), base_url=url)
+    try:
+        provider.check()
+    except AuthenticationFailed as exc:
+        raise ConnectionFailed(f"{exc}") from None
+    except Rejected as exc:
+        raise ConnectionFailed(f"The provider refused the request: {exc}") from None
+    except Retryable as exc:
+        if isinstance(exc.__cause__, httpx.TransportError):
+            raise ConnectionFailed(f"Could not reach {host} — check the address and your internet connection") from None
+        raise ConnectionFailed(f"{host} is not answering properly right now ({exc}); try again shortly") from None
+    except ProviderError as exc:
+        raise ConnectionFailed(f"Unexpected answer from {host}: {exc}") from None
+    finally:
+        provider.close()
+    return f"Connected to {host} — the Infobip account answered"
 
 
 # -- channels ------------------------------------------------------------------------------------
@@ -291,6 +366,8 @@ def add_channel(
     events: EventBus | None = None,
     store_token: Callable[[], None] | None = None,
     actor: str = "admin",
+    dlt_entity_id: str | None = None,
+    dlt_sender_id: str | None = None,
 ) -> Channel:
     """Validate and insert a channel (nothing is written when any value is refused). Raises
     SetupRefused with what to fix: the name, URL, SID, number, poll interval or help text, or a
@@ -304,7 +381,9 @@ def add_channel(
     check_provider(provider)
     clean_name = check_name(name)
     url = check_base_url(base_url)
-    sid = check_account_sid(account_sid, strict=url is None)
+    if provider in ACCOUNT_FROM_BASE_URL:
+        account_sid = account_for(provider, account_sid, url)
+    sid = check_account_sid(account_sid, strict=url is None and provider == "twilio")
     e164 = check_number(number)
     if not (auth_token_ref == "keyring" or auth_token_ref.startswith("env:")):
         raise SetupRefused("The token must live in the keyring or an environment variable")
@@ -328,6 +407,10 @@ def add_channel(
             )
         except channels.ChannelExists as exc:
             raise SetupRefused(_sentence(str(exc))) from None
+        if dlt_entity_id or dlt_sender_id:
+            broadcast_store.configure_sending(
+                s, channel.id, dlt_entity_id=check_dlt_id(dlt_entity_id), dlt_sender_id=check_dlt_id(dlt_sender_id)
+            )
         audit.record(s, actor, "channel_add", f"channel:{channel.id}", name=channel.name)
         if store_token is not None:
             store_token()

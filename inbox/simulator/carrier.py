@@ -82,6 +82,9 @@ class SimMessage:
     num_segments: int = 1
     messaging_service_sid: str | None = None
     outcome: str = "delivered"  # what the progression will end in (outbound only)
+    # What a dialect's request carried beyond Twilio's fields (Infobip: the DLT header and
+    # `regional.indiaDlt`), kept so tests can see what reached the provider.
+    extra: dict[str, object] | None = None
 
     def resource(self, account_sid: str) -> dict[str, object]:
         """Every property of api.v2010.account.message, as Twilio serialises it."""
@@ -110,6 +113,13 @@ class SimMessage:
             "to": self.to_number,
             "uri": message_path(account_sid, self.sid),
         }
+
+    def seen(self, account_sid: str) -> dict[str, object]:
+        """The control API's view: the Twilio resource plus what a dialect kept (`extra`)."""
+        resource = self.resource(account_sid)
+        if self.extra:
+            resource["extra"] = self.extra
+        return resource
 
     def on_phone(self) -> dict[str, object]:
         """What the handset shows: who it came from, the text, when."""
@@ -182,6 +192,9 @@ class Carrier:
         self._opted_out: set[tuple[str, str]] = set()  # (phone, our number)
         self._stats: Counter[str] = Counter()
         self._requests: Counter[str] = Counter()
+        # Consume-once queues (Infobip's inbox and delivery reports): handed out once, then gone.
+        self._unread: list[int] = []  # inbound seqs not yet taken
+        self._reports: list[int] = []  # outbound seqs whose final state was not yet taken
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -209,6 +222,7 @@ class Carrier:
                 "sends_refused_opt_out": self._stats["sends_refused_opt_out"],
                 "sends_rejected": self._stats["sends_rejected"],
                 "inbound_texts": self._stats["inbound_texts"],
+                "inbound_waiting": len(self._unread),  # consume-once dialects: not yet handed out
                 "faults": {k[6:]: v for k, v in self._stats.items() if k.startswith("fault_")},
                 "received_by_phone": {phone: len(seqs) for phone, seqs in self._received.items()},
                 "messages": len(self._messages),
@@ -240,6 +254,8 @@ class Carrier:
             if msg.outcome == "failed":
                 msg.status = "failed"
                 msg.error_code, msg.error_message = self._rng.choice(FAILED_ERRORS)
+                if msg.direction == "outbound-api":
+                    self._reports.append(seq)
             elif step == _SENT:
                 msg.status = "sent"
                 msg.sent = moment
@@ -249,6 +265,8 @@ class Carrier:
                 msg.status = msg.outcome
                 if msg.outcome == "undelivered":
                     msg.error_code, msg.error_message = self._rng.choice(UNDELIVERED_ERRORS)
+                if msg.direction == "outbound-api":
+                    self._reports.append(seq)
 
     def _schedule(self, msg: SimMessage, now: float) -> None:
         delay = max(0.0, self.config.delivery_delay)
@@ -296,17 +314,92 @@ class Carrier:
     ) -> dict[str, object]:
         """Create an outbound message (POST Messages.json) or raise Refusal with Twilio's code."""
         with self._lock:
-            now = self.clock()
-            self._advance(now)
-            try:
-                sender = self._check_send(to, from_number, body, messaging_service_sid)
-            except Refusal as exc:
-                self._stats["sends_refused_opt_out" if exc.code == 21610 else "sends_rejected"] += 1
-                raise
-            assert to is not None and body is not None
-            msg = self._send(sender, to, body, "outbound-api", now, messaging_service_sid)
-            self._stats["sends_accepted"] += 1
-            return msg.resource(self.config.account_sid)
+            return self._accept(to, from_number, body, messaging_service_sid).resource(self.config.account_sid)
+
+    def send_message(
+        self, to: str | None, from_number: str | None, body: str | None, extra: dict[str, object] | None = None
+    ) -> SimMessage:
+        """Create an outbound message for a dialect that shapes the answer itself; Refusal carries
+        Twilio's code for why not (each dialect says it in its own words)."""
+        with self._lock:
+            msg = self._accept(to, from_number, body, None)
+            msg.extra = extra or None
+            return self._copy(msg)
+
+    def _accept(
+        self, to: str | None, from_number: str | None, body: str | None, messaging_service_sid: str | None
+    ) -> SimMessage:
+        now = self.clock()
+        self._advance(now)
+        try:
+            sender = self._check_send(to, from_number, body, messaging_service_sid)
+        except Refusal as exc:
+            self._stats["sends_refused_opt_out" if exc.code == 21610 else "sends_rejected"] += 1
+            raise
+        assert to is not None and body is not None
+        msg = self._send(sender, to, body, "outbound-api", now, messaging_service_sid)
+        self._stats["sends_accepted"] += 1
+        return msg
+
+    @staticmethod
+    def _copy(msg: SimMessage) -> SimMessage:
+        """A snapshot a dialect may read outside the lock."""
+        return SimMessage(**{name: getattr(msg, name) for name in SimMessage.__slots__})  # type: ignore[arg-type]
+
+    # -- consume-once lists (Infobip) --------------------------------------------------------------
+
+    def take_inbound(self, to_numbers: frozenset[str] | None, limit: int) -> tuple[list[SimMessage], int]:
+        """Hand out up to `limit` inbound messages not taken before, oldest first, and forget them
+        (Infobip's inbox: each message once, no acknowledgement). Returns them and how many wait."""
+        with self._lock:
+            self._advance(self.clock())
+            taken: list[SimMessage] = []
+            kept: list[int] = []
+            for seq in self._unread:
+                msg = self._messages[seq]
+                if len(taken) < limit and (to_numbers is None or msg.to_number in to_numbers):
+                    taken.append(self._copy(msg))
+                else:
+                    kept.append(seq)
+            self._unread = kept
+            self._stats["inbound_taken"] += len(taken)
+            return taken, len(kept)
+
+    def take_reports(self, limit: int, message_id: str | None = None) -> list[SimMessage]:
+        """Hand out up to `limit` final delivery states not taken before (each once)."""
+        with self._lock:
+            self._advance(self.clock())
+            taken: list[SimMessage] = []
+            kept: list[int] = []
+            for seq in self._reports:
+                msg = self._messages[seq]
+                if len(taken) < limit and (message_id is None or msg.sid == message_id):
+                    taken.append(self._copy(msg))
+                else:
+                    kept.append(seq)
+            self._reports = kept
+            return taken
+
+    def outbound_log(
+        self, destination: str | None, message_ids: frozenset[str], since: datetime | None, limit: int
+    ) -> list[SimMessage]:
+        """Our sends (not consumed), newest first, filtered like Infobip's /sms/3/logs."""
+        with self._lock:
+            self._advance(self.clock())
+            found: list[SimMessage] = []
+            for msg in reversed(self._messages):
+                if len(found) >= limit:
+                    break
+                if msg.direction != "outbound-api":
+                    continue
+                if destination is not None and msg.to_number != destination:
+                    continue
+                if message_ids and msg.sid not in message_ids:
+                    continue
+                if since is not None and msg.created < since:
+                    continue
+                found.append(self._copy(msg))
+            return found
 
     def _check_send(
         self, to: str | None, from_number: str | None, body: str | None, messaging_service_sid: str | None
@@ -428,6 +521,7 @@ class Carrier:
             )
             msg.sent = msg.created
             self._store(msg)
+            self._unread.append(msg.seq)
             self._stats["inbound_texts"] += 1
             if self.config.opt_out_handling:
                 self._answer_keyword(from_phone, to_number, body, now)
@@ -460,4 +554,4 @@ class Carrier:
         """Every message, oldest first (the control API's view, not Twilio's)."""
         with self._lock:
             self._advance(self.clock())
-            return [m.resource(self.config.account_sid) for m in self._messages]
+            return [m.seen(self.config.account_sid) for m in self._messages]

@@ -17,10 +17,15 @@ import threading
 
 from inbox.simulator.client import SimulatorClient, SimulatorError
 from inbox.simulator.config import Faults, SimulatorConfig
+from inbox.simulator.dialects import DIALECTS
 from inbox.simulator.server import SimulatorServer
 
 DEFAULT_URL = os.environ.get("INBOX_SIMULATOR_URL", "http://127.0.0.1:8765")
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+NEEDS_ACCOUNT = frozenset({"twilio"})  # dialects whose requests name an account (checked on serve)
+# Dialects whose provider answers STOP/START/HELP itself by default (Infobip does not: a keyword
+# auto-reply is something its customer configures), so `--opt-out-handling` defaults to off there.
+ANSWERS_STOP = frozenset({"twilio"})
 
 
 def _add_serve_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -31,12 +36,20 @@ def _add_serve_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         kw.setdefault("default", default)
         parser.add_argument(*names, **kw)  # type: ignore[arg-type]
 
+    opt("--dialect", choices=sorted(DIALECTS), help="which provider's API to speak (default twilio)")
     opt("--host", help="address to bind (default 127.0.0.1; the control API answers loopback only)")
     opt("--port", type=int, help="port to listen on (default 8765; 0 picks a free one)")
-    opt("--account-sid", help="the account SID clients must authenticate with (AC + 32 hex)")
-    opt("--auth-token", help="the auth token clients must authenticate with")
+    opt(
+        "--account-sid",
+        help="the provider's account identifier clients must use (Twilio: AC + 32 hex; ignored where there is none)",
+    )
+    opt("--auth-token", help="the secret clients must authenticate with (Twilio's auth token, Infobip's API key)")
     opt("--number", action="append", help="one of the account's numbers, E.164 (repeatable)")
-    opt("--opt-out-handling", choices=("on", "off"), help="answer STOP/START/HELP like Twilio (default on)")
+    opt(
+        "--opt-out-handling",
+        choices=("on", "off"),
+        help="the provider answers STOP/START/HELP, blocks opted-out numbers (default on for twilio, off for infobip)",
+    )
     opt("--delivery-delay", type=float, help="seconds from queued to delivered (default 0.3)")
     opt("--undelivered-rate", type=float, help="fraction of sends ending undelivered")
     opt("--failed-rate", type=float, help="fraction of sends ending failed")
@@ -53,7 +66,7 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     _add_serve_options(parser, suppress=True)
     parser.set_defaults(_sim_parser=parser)  # no subcommand: sim_command is None, which serves
     sub = parser.add_subparsers(dest="sim_command", metavar="{serve,text,phone}")
-    serve = sub.add_parser("serve", help="run a Twilio-compatible simulator until interrupted")
+    serve = sub.add_parser("serve", help="run a provider simulator (Twilio unless --dialect) until interrupted")
     _add_serve_options(serve, suppress=False)
     serve.set_defaults(_sim_parser=serve)
 
@@ -73,7 +86,7 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Mount as a `simulator` subcommand of another CLI; `args.func(args)` runs it."""
-    parser = subparsers.add_parser("simulator", help="the Twilio-compatible SMS simulator")
+    parser = subparsers.add_parser("simulator", help="the SMS provider simulator (Twilio, Infobip dialects)")
     build_parser(parser)
     parser.set_defaults(func=run)
     return parser
@@ -86,11 +99,15 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         value = getattr(args, name, None)
         return default if value is None else value
 
+    dialect = get("dialect", "twilio")
     account_sid, token, numbers = get("account_sid"), get("auth_token"), get("number")
-    if not account_sid or not token or not numbers:
-        parser.error("serving needs --account-sid, --auth-token and at least one --number")
-    if not _ACCOUNT_SID.match(account_sid):
-        parser.error("--account-sid must be AC followed by 32 hex digits")
+    if dialect in NEEDS_ACCOUNT:
+        if not account_sid or not token or not numbers:
+            parser.error("serving needs --account-sid, --auth-token and at least one --number")
+        if not _ACCOUNT_SID.match(account_sid):
+            parser.error("--account-sid must be AC followed by 32 hex digits")
+    elif not token or not numbers:
+        parser.error(f"serving the {dialect} dialect needs --auth-token (its API key) and at least one --number")
     try:
         faults = Faults().updated(
             {
@@ -104,10 +121,11 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
     except ValueError as exc:
         parser.error(str(exc))
     return SimulatorConfig(
-        account_sid=account_sid,
+        account_sid=account_sid or "",
         auth_token=token,
         numbers=tuple(numbers),
-        opt_out_handling=get("opt_out_handling", "on") == "on",
+        opt_out_handling=get("opt_out_handling", "on" if dialect in ANSWERS_STOP else "off") == "on",
+        dialect=dialect,
         delivery_delay=get("delivery_delay", 0.3),
         undelivered_rate=get("undelivered_rate", 0.0),
         failed_rate=get("failed_rate", 0.0),

@@ -65,3 +65,6 @@ class SimulatorConfig:
     failed_rate: float = 0.0
     seed: int | None = None
     faults: Faults = field(default_factory=Faults)
+    # Which provider's API the server speaks (`simulator.dialects.DIALECTS`). `account_sid` is that
+    # provider's account identifier (ignored where it has none), `auth_token` its secret (API key).
+    dialect: str = "twilio"

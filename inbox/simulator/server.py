@@ -1,4 +1,5 @@
-"""The simulator's HTTP server: a ThreadingHTTPServer on loopback speaking Twilio plus /_sim/.
+"""The simulator's HTTP server: a ThreadingHTTPServer on loopback speaking one provider's dialect
+(Twilio by default, see `dialects`) plus /_sim/.
 
 Runs on a background thread so a test or the demo can start it, point the app at `url`, and stop
 it. Faults are applied here, at the HTTP layer, because a reset or a garbage answer is something
@@ -15,13 +16,14 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from inbox.simulator.carrier import Carrier
 from inbox.simulator.config import Faults, SimulatorConfig
 from inbox.simulator.control_api import PREFIX, ControlApi
+from inbox.simulator.dialects import DIALECTS
 from inbox.simulator.faults import Fault, FaultInjector
-from inbox.simulator.twilio_api import Reply, TwilioApi, error_reply, request_kind
+from inbox.simulator.twilio_api import Reply, error_reply
 
 __all__ = ["Faults", "SimulatorConfig", "SimulatorServer"]
 
@@ -68,6 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
     def log_message(self, format: str, *args: object) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
 
@@ -91,30 +96,21 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._send(sim.control.handle(method, parts.path, body))
             return
-        self._twilio(method, parts.path, parts.query, body)
+        self._provider(method, parts.path, parts.query, body)
 
-    def _twilio(self, method: str, path: str, query: str, body: bytes) -> None:
+    def _provider(self, method: str, path: str, query: str, body: bytes) -> None:
         sim = self.server.simulator
-        sim.carrier.count_request(request_kind(method, path))
+        sim.carrier.count_request(sim.dialect.request_kind(method, path))
         delay = sim.faults.latency()
         if delay:
             time.sleep(delay)
         fault = sim.faults.draw()
         if fault is not None:
             sim.carrier.count("fault_" + fault.value)
-        if fault in (Fault.RATE_LIMITED, Fault.THROTTLED):
-            self._send(error_reply(20429, "Too Many Requests", 429, (("Retry-After", "1"),)))
+        if fault in (Fault.RATE_LIMITED, Fault.THROTTLED, Fault.FAILED, Fault.UNAVAILABLE):
+            self._send(sim.dialect.fault_reply(fault))
             return
-        if fault is Fault.FAILED:
-            self._send(error_reply(20500, "Internal Server Error", 500))
-            return
-        if fault is Fault.UNAVAILABLE:
-            self._send(error_reply(20503, "Service Unavailable", 503, (("Retry-After", "1"),)))
-            return
-        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if method == "POST" else {}
-        reply = sim.api.handle(
-            method, path, parse_qs(query, keep_blank_values=True), form, self.headers.get("Authorization")
-        )
+        reply = sim.dialect.handle(method, path, query, body, self.headers)
         slow = sim.faults.slowness()
         if slow:  # the action is done; only the answer is late (a read timeout's worst case)
             time.sleep(slow)
@@ -157,7 +153,7 @@ class SimulatorServer:
         self.config = config
         self.carrier = Carrier(config)
         self.faults = FaultInjector(config.faults, config.seed)
-        self.api = TwilioApi(self.carrier)
+        self.dialect = DIALECTS[config.dialect](self.carrier)
         self.control = ControlApi(self.carrier, self.faults)
         self._address = (host, port)
         self._http: _Http | None = None

@@ -443,3 +443,17 @@ def linked_provider_ids(session: Session, channel_id: int, ids: Iterable[str]) -
             )
         )
     )
+
+
+def ids_by_provider_id(session: Session, channel_id: int, ids: Iterable[str]) -> dict[str, int]:
+    """Our outbound row ids of the channel's messages with these provider ids (a delivery report
+    names messages by the provider's id only)."""
+    id_list = list(ids)
+    if not id_list:
+        return {}
+    rows = session.execute(
+        select(MessageRow.provider_message_id, MessageRow.id).where(
+            MessageRow.channel_id == channel_id, MessageRow.provider_message_id.in_(id_list)
+        )
+    )
+    return {str(pid): int(mid) for pid, mid in rows}

@@ -6,6 +6,7 @@ A feature that adds tables puts them in its own module and adds its name to the 
 from inbox.store import (  # noqa: F401 - imported for their table definitions
     engagement_tables,
     feed_tables,
+    journal_tables,
     mention_tables,
     models,
     report_tables,

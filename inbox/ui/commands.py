@@ -15,7 +15,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from inbox.engine.demo import DEMO_NUMBER, DemoEnvironment
 
     # Everything that touches the database or the network starts before Qt, off the GUI's watch.
-    env = DemoEnvironment(agent=getattr(args, "agent", None) or "demo-agent").start()
+    env = DemoEnvironment(
+        agent=getattr(args, "agent", None) or "demo-agent", dialect=getattr(args, "dialect", None) or "twilio"
+    ).start()
     try:
         from PySide6.QtCore import QSettings
 

@@ -46,3 +46,14 @@ def test_the_demo_token_never_enters_the_environment_and_still_authenticates(mon
     assert not credentials.held(TOKEN_VAR)
     assert TOKEN_VAR not in os.environ
     assert not folder.exists()
+
+
+def test_the_demo_can_play_infobip_texts_in_through_the_journal_and_replies_out() -> None:
+    with DemoEnvironment(seed_history=False, poll_interval=0.3, dialect="infobip").start(live_customers=False) as demo:
+        assert demo.channel.provider == "infobip" and not demo.channel.provider_handles_opt_out
+        demo.phone.text(CUSTOMER, DEMO_NUMBER, "Is my parcel on its way?")
+        page = _eventually(lambda: demo.service.conversations_page(ConversationFilter(view="all"), 0, 1))
+        assert page, "the demo's runner did not take the customer's text from the Infobip inbox"
+        demo.service.send_reply(page[0].id, "It is, arriving tomorrow.")
+        received = _eventually(lambda: [m["body"] for m in demo.phone.phone(CUSTOMER) if "tomorrow" in str(m["body"])])
+        assert received == ["It is, arriving tomorrow."]

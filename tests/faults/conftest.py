@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
-from tests.conftest import add_channel
+from tests.conftest import OUR_NUMBER, add_channel
 
 from .fake_twilio import TOKEN_ENV
 
@@ -22,6 +22,28 @@ HELP_TEXT = "Acme support: reply STOP to opt out."
 @pytest.fixture
 def sim_seed() -> int:
     return 11
+
+
+@pytest.fixture
+def dialect() -> str:
+    """The provider the simulator plays and the channel speaks; a module parametrizes it to run its
+    tests over several (`pytestmark = pytest.mark.parametrize("dialect", [...])`)."""
+    return "twilio"
+
+
+@pytest.fixture
+def sim_config(sim_seed: int, dialect: str) -> SimulatorConfig:
+    import secrets
+
+    return SimulatorConfig(
+        account_sid="AC" + secrets.token_hex(16) if dialect == "twilio" else "",
+        auth_token=secrets.token_hex(16),
+        numbers=(OUR_NUMBER,),
+        delivery_delay=0.05,
+        seed=sim_seed,
+        dialect=dialect,
+        opt_out_handling=dialect == "twilio",  # Infobip does not answer STOP itself
+    )
 
 
 @pytest.fixture
@@ -37,11 +59,14 @@ def runner(db):
 
 @pytest.fixture
 def channel(db, simulator: SimulatorServer, sim_config: SimulatorConfig):
-    """Our number on the simulator; the provider answers exact STOP/HELP, Inbox the variants."""
+    """Our number on the simulator; Twilio answers exact STOP/HELP, Inbox the variants (and all of
+    them on Infobip, which answers none)."""
     with db.write() as s:
         return add_channel(
             s,
-            account_sid=sim_config.account_sid,
+            provider=sim_config.dialect,
+            provider_handles_opt_out=sim_config.opt_out_handling,
+            account_sid=sim_config.account_sid or "127.0.0.1",
             base_url=simulator.url,
             auth_token_ref=f"env:{TOKEN_ENV}",
             help_text=HELP_TEXT,

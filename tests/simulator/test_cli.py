@@ -92,3 +92,28 @@ def test_serve_needs_credentials(capsys: pytest.CaptureFixture[str]) -> None:
 def test_text_to_unreachable_simulator_fails_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["text", "--url", "http://127.0.0.1:9", "--from", CUSTOMER, "--to", OURS, "hi"]) == 1
     assert "error" in capsys.readouterr().err
+
+
+def test_serve_speaks_infobip_with_the_same_text_and_phone_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--dialect infobip`: no account SID needed, `--auth-token` is the API key, STOP is not answered
+    by the provider (Infobip's default), and `text`/`phone` work unchanged."""
+    from infobip_api_client import ApiClient, Configuration
+    from infobip_api_client.api.sms_api import SmsApi
+
+    args = ["serve", "--dialect", "infobip", "--port", "0", "--auth-token", "key", "--number", OURS, "--seed", "3"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inbox.simulator", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert cli.main(["text", "--url", url, "--from", CUSTOMER, "--to", OURS, "STOP"]) == 0
+        capsys.readouterr()
+        inbound = SmsApi(ApiClient(Configuration(host=url, api_key="key"))).get_inbound_sms_messages(limit=5)
+        assert [(m.var_from, m.text) for m in inbound.results] == [(CUSTOMER.lstrip("+"), "STOP")]
+        assert cli.main(["phone", "--url", url, "--json", CUSTOMER]) == 0
+        state = json.loads(capsys.readouterr().out)
+        assert state == {"number": CUSTOMER, "received": [], "opted_out_from": []}, "Infobip did not answer STOP"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
