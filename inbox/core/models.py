@@ -240,6 +240,9 @@ class ProviderMessage:
     error_code: int | None = None
     error_message: str | None = None
     num_segments: int | None = None
+    # "outbound-api" for what we sent; "outbound-reply" for what the provider answered on its own
+    # (Twilio's STOP/START/HELP confirmations), which is never one of our sends.
+    direction: str = "outbound-api"
 
 
 @dataclass(frozen=True, slots=True)

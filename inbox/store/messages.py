@@ -183,8 +183,10 @@ def queue_outbound(
     masked: bool = False,
     kind: MessageKind | None = None,
     at: datetime | None = None,
+    status: MessageStatus = MessageStatus.QUEUED,
 ) -> int | None:
-    """Queue an MT. With `reply_to_id`, an (MO, author) pair queues at most once: None if it already did."""
+    """Queue an MT. With `reply_to_id`, an (MO, author) pair queues at most once: None if it already did.
+    Any `status` but queued writes a row the outbox never sends (`record_provider_reply`)."""
     info = segments.analyze(body)
     now = at or utcnow()
     values = {
@@ -193,7 +195,7 @@ def queue_outbound(
         "direction": Direction.OUTBOUND.value,
         "body": body,
         "provider_message_id": None,
-        "status": MessageStatus.QUEUED.value,
+        "status": status.value,
         "encoding": info.encoding,
         "num_segments": info.segments,
         "author_kind": author_kind.value,
@@ -206,8 +208,56 @@ def queue_outbound(
         "attempts": 0,
         "created_at": now,
         "updated_at": now,
+        "sent_at": None if status is MessageStatus.QUEUED else now,
     }
     return insert_ignore(session, MessageRow.__table__, values, ["reply_to_id", "author"])
+
+
+def record_provider_reply(
+    session: Session,
+    *,
+    channel_id: int,
+    conversation_id: int,
+    from_number: str,
+    to_number: str,
+    body: str,
+    author: str,
+    reply_to_id: int,
+    at: datetime,
+) -> int | None:
+    """Record a text the provider sent the customer on its own in answer to `reply_to_id` (never
+    queued: status `sent`, which the outbox never sends). Once per (MO, author): None if it is
+    already recorded."""
+    new_id = queue_outbound(
+        session,
+        channel_id=channel_id,
+        conversation_id=conversation_id,
+        from_number=from_number,
+        to_number=to_number,
+        body=body,
+        author_kind=AuthorKind.PROVIDER,
+        author=author,
+        reply_to_id=reply_to_id,
+        at=at,
+        status=MessageStatus.SENT,
+    )
+    return new_id
+
+
+def unlinked_provider_replies(session: Session, channel_id: int, since: datetime) -> list[OutboundMessage]:
+    """Provider replies recorded from the keyword alone, not yet matched to the provider's own
+    record of them, created since `since`, oldest first."""
+    stmt = (
+        select(MessageRow)
+        .where(
+            MessageRow.channel_id == channel_id,
+            MessageRow.author_kind == AuthorKind.PROVIDER.value,
+            MessageRow.provider_message_id.is_(None),
+            MessageRow.created_at >= since,
+        )
+        .order_by(MessageRow.created_at, MessageRow.id)
+    )
+    return [_outbound(row) for row in session.scalars(stmt)]
 
 
 def add_note(

@@ -228,7 +228,8 @@ def header_text(m: Message, badge: str | None = None) -> str | None:
     if m.author_kind == AuthorKind.AUTOMATION:
         return f"⚙ {m.author or 'Automation'}"
     if m.author_kind == AuthorKind.PROVIDER:
-        return f"⚙ {m.author or 'Provider'} · automatic reply"
+        # Not ours: the provider answered the customer itself (Twilio's STOP/START/HELP confirmations).
+        return f"Sent by {m.author or 'the provider'} · automatic reply"
     return None
 
 
