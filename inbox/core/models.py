@@ -170,6 +170,8 @@ class Message:
     delivered_at: datetime | None = None
     masked: bool = False  # a verification code: show bullets, never the text
     kind: MessageKind | None = None  # what an automatic message is (set by the engine that wrote it)
+    retry_of_id: int | None = None  # this message is the Retry of that failed one
+    retried: bool = False  # this failed message was retried (its copy names it): no second Retry
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from inbox.core import mentions as mention_rule
 from inbox.core import phone, segments, typed_text, unseen
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
@@ -271,7 +273,9 @@ class InboxService:
             raise SendRefused(f"Too long: {len(text)} characters (the limit is {self.MAX_BODY})")
         return text
 
-    def _queue_reply(self, s, conv: ConversationSummary, text: str, *, after: int | None) -> Message:
+    def _queue_reply(
+        self, s, conv: ConversationSummary, text: str, *, after: int | None, retry_of: int | None = None
+    ) -> Message:
         """Write the reply row in the caller's transaction; SendRefused (nothing written) if not allowed.
 
         The caller holds the conversation's lock (`conversations.lock`), so what `after` is checked
@@ -305,6 +309,7 @@ class InboxService:
             author_kind=AuthorKind.AGENT,
             author=self.agent,
             at=now,
+            retry_of_id=retry_of,
         )
         assert new_id is not None
         conversations.touch_outbound(s, conv.id, now, text, by_agent=True)
@@ -339,18 +344,40 @@ class InboxService:
         return msg
 
     def retry(self, message_id: int) -> Message:
-        """Queue a failed MT again (same text, new row). Raises SendRefused when not allowed."""
+        """Queue a failed MT again (same text, a new row naming it: `retry_of_id`). Once: a message
+        already retried is refused, here under the conversation's lock and by the unique index
+        between two processes, so two clicks (or two desktops) never send two copies. Raises
+        SendRefused when not allowed; the original is then reported changed (it lost its Retry)."""
         with self.db.read() as s:
             old = messages.get_many(s, [message_id])
         if not old:
             raise SendRefused("That message no longer exists")
         original = old[0]
-        if original.direction is not Direction.OUTBOUND or original.status not in (
-            MessageStatus.FAILED,
-            MessageStatus.UNDELIVERED,
+        if (
+            original.direction is not Direction.OUTBOUND
+            or original.status
+            not in (
+                MessageStatus.FAILED,
+                MessageStatus.UNDELIVERED,
+            )
+            or original.author_kind not in (AuthorKind.AGENT, AuthorKind.AUTOMATION)
         ):
             raise SendRefused("Only failed messages can be retried")
-        return self.send_reply(original.conversation_id, original.body)
+        text = self._checked_body(original.body)
+        try:
+            with self.db.write() as s:
+                if not conversations.lock(s, original.conversation_id):
+                    raise SendRefused("This conversation no longer exists")
+                copy = messages.retry_of(s, message_id)
+                if copy is not None:
+                    raise SendRefused(f"Already retried: message {copy} sends it again")
+                conv = conversations.summary(s, original.conversation_id)
+                assert conv is not None
+                msg = self._queue_reply(s, conv, text, after=None, retry_of=message_id)
+        except IntegrityError:
+            raise SendRefused("Already retried by someone else just now") from None
+        self._changed(original.conversation_id, message_id)
+        return self._queued(msg)
 
     def assign(self, conversation_id: int, agent: str | None) -> None:
         with self.db.write() as s:

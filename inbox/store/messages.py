@@ -93,7 +93,23 @@ def to_dto(row: MessageRow) -> Message:
         delivered_at=row.delivered_at,
         masked=row.masked,
         kind=_kind(row.kind),
+        retry_of_id=row.retry_of_id,
     )
+
+
+def _with_retried(session: Session, rows: Iterable[MessageRow]) -> list[Message]:
+    """DTOs of `rows`, the failed ones that were retried marked so (one indexed look-up)."""
+    dtos = [to_dto(r) for r in rows]
+    failed = [m.id for m in dtos if m.status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED)]
+    if not failed:
+        return dtos
+    retried = set(session.scalars(select(MessageRow.retry_of_id).where(MessageRow.retry_of_id.in_(failed))))
+    return [replace(m, retried=True) if m.id in retried else m for m in dtos]
+
+
+def retry_of(session: Session, message_id: int) -> int | None:
+    """The id of the copy that retried this message, if it was retried."""
+    return session.scalar(select(MessageRow.id).where(MessageRow.retry_of_id == message_id))
 
 
 def _outbound(row: MessageRow) -> OutboundMessage:
@@ -184,6 +200,7 @@ def queue_outbound(
     kind: MessageKind | None = None,
     at: datetime | None = None,
     status: MessageStatus = MessageStatus.QUEUED,
+    retry_of_id: int | None = None,
 ) -> int | None:
     """Queue an MT. With `reply_to_id`, an (MO, author) pair queues at most once: None if it already did.
     Any `status` but queued writes a row the outbox never sends (`record_provider_reply`)."""
@@ -209,6 +226,7 @@ def queue_outbound(
         "created_at": now,
         "updated_at": now,
         "sent_at": None if status is MessageStatus.QUEUED else now,
+        "retry_of_id": retry_of_id,
     }
     return insert_ignore(session, MessageRow.__table__, values, ["reply_to_id", "author"])
 
@@ -288,7 +306,7 @@ def page(session: Session, conversation_id: int, before_id: int | None, limit: i
         stmt = stmt.where(MessageRow.id < before_id)
     rows = list(session.scalars(stmt.order_by(MessageRow.id.desc()).limit(limit)))
     rows.reverse()
-    return [to_dto(r) for r in rows]
+    return _with_retried(session, rows)
 
 
 def in_conversation(session: Session, conversation_id: int, message_id: int) -> bool:
@@ -311,7 +329,7 @@ def newer_for(session: Session, conversation_id: int, after: int, agent: str) ->
         .where(~theirs)
         .order_by(MessageRow.id)
     )
-    return [to_dto(r) for r in session.scalars(stmt)]
+    return _with_retried(session, session.scalars(stmt))
 
 
 def get_many(session: Session, ids: Iterable[int]) -> list[Message]:
@@ -319,7 +337,7 @@ def get_many(session: Session, ids: Iterable[int]) -> list[Message]:
     if not id_list:
         return []
     rows = session.scalars(select(MessageRow).where(MessageRow.id.in_(id_list)).order_by(MessageRow.id))
-    return [to_dto(r) for r in rows]
+    return _with_retried(session, rows)
 
 
 def outbound(session: Session, message_id: int) -> OutboundMessage | None:

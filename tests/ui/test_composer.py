@@ -153,3 +153,36 @@ def test_retry_failed_message(qtbot, service, inbox):
     retry.trigger()
     wait_ops(qtbot)
     assert inbox.called("retry") == [(m.id,)]
+
+
+def test_retry_sends_one_copy_and_takes_the_originals_retry_away(qtbot, service, inbox):
+    """Issue 15, item 4: after Retry the original no longer offers Retry, here and on another
+    desktop; clicking again while it is on its way does nothing."""
+    from inbox.ui.thread.bubbles import BubbleLayouter, meta_text
+    from inbox.ui.thread.model import ThreadModel
+
+    cid = inbox.add_conversation("+14155550180", "Twice")
+    m = inbox.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="Carrier")
+    other = ThreadModel(service)  # another desktop's thread, loaded before the Retry
+    with qtbot.waitSignal(other.loaded):
+        other.load(cid)
+    w = _open(qtbot, service, "Twice")
+    pane = w.thread_pane
+    pane.retry(m)
+    pane.retry(m)  # a second click before the first came back
+    wait_ops(qtbot)
+    assert inbox.called("retry") == [(m.id,)]
+    model = pane.model
+    original, copy = model.message(0), model.message(1)
+    assert original.retried and copy.retry_of_id == m.id
+    assert meta_text(original).endswith("Not delivered · retried")
+    assert BubbleLayouter().geometry(original, None, 800, pane.view.font()).retry_rect is None
+    assert "Retry sending" not in [a.text() for a in pane.view.build_menu(original).actions()]
+    # The other desktop hears of the copy (the change feed brings new messages): its Retry goes too.
+    other.apply_messages([copy])
+    assert other.message(0).retried
+    # An old view of the message still offering Retry: the service refuses, nothing more is sent.
+    pane.retry(m)
+    wait_ops(qtbot)
+    assert pane.composer.error.text().startswith("Already retried")
+    assert [r.id for r in (model.message(i) for i in range(model.rowCount()))] == [m.id, copy.id]

@@ -208,6 +208,11 @@ def utf16_slice(text: str, start: int, end: int) -> str:
     return text.encode("utf-16-le")[2 * lo : 2 * hi].decode("utf-16-le", "ignore")
 
 
+def can_retry(m: Message) -> bool:
+    """A failed text of ours not yet retried (the provider's own replies are not ours to resend)."""
+    return is_failed(m) and not m.retried and m.author_kind in (AuthorKind.AGENT, AuthorKind.AUTOMATION)
+
+
 def kind_of(m: Message) -> str:
     if m.author_kind == AuthorKind.NOTE:
         return "note"
@@ -261,7 +266,8 @@ def meta_text(m: Message) -> str:
     if k == "in":
         return t
     if is_failed(m):
-        return f"{t} · Not delivered — Retry"
+        # Retried once: its copy below carries on; no second Retry to click (no second copy).
+        return f"{t} · Not delivered · retried" if m.retried else f"{t} · Not delivered — Retry"
     if k == "out" and m.author:
         return f"{m.author} · {t}"
     return t
@@ -334,7 +340,7 @@ class BubbleLayouter:
             meta_rect = QRectF(x + 4, my, meta_w, META_H)
         else:
             meta_rect = QRectF(x + bubble_w - 4 - meta_w, my, meta_w, META_H)
-        retry_rect = meta_rect.adjusted(-4, -2, 4, 2) if is_failed(m) else None
+        retry_rect = meta_rect.adjusted(-4, -2, 4, 2) if can_retry(m) else None
         height = my + META_H + 6
         return BubbleGeometry(
             height,

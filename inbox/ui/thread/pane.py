@@ -71,6 +71,7 @@ class ThreadPane(QWidget):
         self.details: ContactDetails | None = None
         self.confirm: Confirm = ask
         self.ask_labels: Callable[[QWidget, str], str | None] = _ask_labels
+        self._retrying: set[int] = set()  # failed messages whose Retry is on its way
 
         self.model = ThreadModel(service, self)
         self.header = ThreadHeader(service.agent, self)
@@ -255,15 +256,23 @@ class ThreadPane(QWidget):
         ops.run_op(self, fn, ok, failed, label="Adding note" if note else "Sending", initiator=self)
 
     def retry(self, m: Message) -> None:
+        """Send a failed text again, once: a click while its Retry is on its way does nothing, and
+        the copy's arrival takes the original's Retry away (`ThreadModel._mark_retried`)."""
         mid = m.id
-        ops.run_op(
-            self,
-            lambda: self._service.retry(mid),
-            lambda msg: (self.model.apply_messages([msg]), emit(self.status_message, "Queued again")),
-            lambda exc: self.composer.show_error(ops.describe(exc)),
-            label="Retrying",
-            initiator=self,
-        )
+        if mid in self._retrying:
+            return
+        self._retrying.add(mid)
+
+        def ok(msg: Message) -> None:
+            self._retrying.discard(mid)
+            self.model.apply_messages([msg])
+            emit(self.status_message, "Queued again")
+
+        def failed(exc: BaseException) -> None:
+            self._retrying.discard(mid)
+            self.composer.show_error(exc.reason if isinstance(exc, SendRefused) else ops.describe(exc))
+
+        ops.run_op(self, lambda: self._service.retry(mid), ok, failed, label="Retrying", initiator=self)
 
     def _act(self, label: str, fn: Callable[[int], object], done: str = "") -> None:
         cid = self.conversation_id
