@@ -35,6 +35,7 @@ from inbox.store import (
     contacts,
     conversations,
     health,
+    lists,
     mentions,
     messages,
     optouts,
@@ -452,6 +453,41 @@ class InboxService:
             audit.record(s, self.agent, "clear_flag", f"conversation:{conversation_id}")
         self._changed(conversation_id)
 
+    def opt_out(self, conversation_id: int) -> bool:
+        """The agent read a possible opt-out in the customer's own words ("please stop texting me
+        about the sale") and opts them out of this channel, as a STOP would: recorded with the agent
+        as source (and in the audit log by name), off every list of the channel, the flag cleared.
+        No confirmation text is sent (the customer did not text a keyword). Returns whether the
+        state changed (False: already opted out)."""
+        now = datetime.now(UTC)
+        with self.db.write() as s:
+            self._check(s, conversation_id)
+            conv = conversations.summary(s, conversation_id)
+            assert conv is not None
+            source_id = messages.latest_inbound_id(s, conversation_id)
+            changed = optouts.record(
+                s,
+                conv.contact_id,
+                conv.channel_id,
+                opted_out=True,
+                at=now,
+                source=OptOutSource.AGENT,
+                source_message_id=source_id,
+            )
+            conversations.set_fields(s, conversation_id, flagged=False, flag_reason=None)
+            lists.leave_all(s, conv.contact_id, conv.channel_id, reason="opt_out", at=now, source_message_id=source_id)
+            audit.record(
+                s,
+                self.agent,
+                "opt_out",
+                f"contact:{conv.contact_id}",
+                channel=conv.channel_id,
+                conversation=conversation_id,
+                changed=changed,
+            )
+        self._changed(conversation_id)
+        return changed
+
     def wake_expired_snoozes(self) -> int:
         """Snoozed conversations whose time has come go back to open."""
         now = datetime.now(UTC)
@@ -490,5 +526,6 @@ class InboxService:
 
 
 def opted_out_reason(state: OptOutState) -> str:
-    how = f" ({state.keyword})" if state.keyword else (" (provider)" if state.source is OptOutSource.PROVIDER else "")
+    by = {OptOutSource.PROVIDER: " (provider)", OptOutSource.AGENT: " (by an agent)"}.get(state.source, "")
+    how = f" ({state.keyword})" if state.keyword else by
     return f"Can't send: this customer opted out on {state.changed_at:%d %b}{how}"

@@ -332,6 +332,15 @@ def newer_for(session: Session, conversation_id: int, after: int, agent: str) ->
     return _with_retried(session, session.scalars(stmt))
 
 
+def latest_inbound_id(session: Session, conversation_id: int) -> int | None:
+    """The customer's newest text in the conversation (what an agent's opt-out acts on)."""
+    return session.scalar(
+        select(func.max(MessageRow.id)).where(
+            MessageRow.conversation_id == conversation_id, MessageRow.direction == Direction.INBOUND.value
+        )
+    )
+
+
 def get_many(session: Session, ids: Iterable[int]) -> list[Message]:
     id_list = list(ids)
     if not id_list:

@@ -186,3 +186,27 @@ def test_retry_sends_one_copy_and_takes_the_originals_retry_away(qtbot, service,
     wait_ops(qtbot)
     assert pane.composer.error.text().startswith("Already retried")
     assert [r.id for r in (model.message(i) for i in range(model.rowCount()))] == [m.id, copy.id]
+
+
+def test_a_flagged_possible_opt_out_can_be_opted_out_from_the_flag_bar(qtbot, service, inbox):
+    """Issue 15, item 3: beside "Clear flag", "Opt out" — confirmed, then recorded as this agent's."""
+    cid = inbox.add_conversation("+16465550112", "Lena", flagged=True)
+    inbox.add_message(cid, "please stop texting me about the sale")
+    w = _open(qtbot, service, "Lena")
+    header = w.thread_pane.header
+    assert not header.opt_out_button.isHidden() and not header.flag_button.isHidden()
+    assert header.opt_out_button.accessibleName() == "Opt this customer out"
+    asked = []
+    w.thread_pane.confirm = lambda _p, title, text: asked.append((title, text)) or False
+    header.opt_out_button.click()
+    wait_ops(qtbot)
+    assert asked[0][0] == "Opt this customer out?" and f"opted out by {service.agent}" in asked[0][1]
+    assert not inbox.called("opt_out")  # cancelled: nothing recorded
+    w.thread_pane.confirm = lambda *_a: True
+    header.opt_out_button.click()
+    wait_ops(qtbot)
+    assert inbox.called("opt_out") == [(cid,)]
+    qtbot.waitUntil(lambda: not header.opted_out_chip.isHidden(), timeout=5000)
+    assert header.opt_out_button.isHidden() and header.flag_button.isHidden()
+    comp = w.thread_pane.composer
+    assert comp.blocked_reason.endswith("(recorded by an agent)")

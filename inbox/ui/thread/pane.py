@@ -104,6 +104,7 @@ class ThreadPane(QWidget):
         self.header.status_requested.connect(self.set_status)
         self.header.labels_requested.connect(self.edit_labels)
         self.header.clear_flag_requested.connect(self.clear_flag)
+        self.header.opt_out_requested.connect(self.opt_out)
         self.header.contact_panel_toggled.connect(self.contact_panel_toggled)
         self.composer.send_requested.connect(self.send)
         self.composer.send_anyway_requested.connect(self.send_anyway)
@@ -302,6 +303,21 @@ class ThreadPane(QWidget):
 
     def clear_flag(self) -> None:
         self._act("Clearing flag", self._service.clear_flag, "Flag cleared")
+
+    def opt_out(self) -> None:
+        """The flag bar's "Opt out": after a confirmation, record the opt-out as this agent's."""
+        s = self.summary
+        if s is None or s.id != self.conversation_id:
+            return
+        who = humanize.contact_title(s)
+        if not self.confirm(
+            self,
+            "Opt this customer out?",
+            f"{who} will get no more texts from {s.channel_name}, as if they had texted STOP. "
+            f"It is recorded as opted out by {self._service.agent}. No confirmation text is sent.",
+        ):
+            return
+        self._act("Opting out", self._service.opt_out, "Opted out")
 
     def edit_labels(self) -> None:
         text = self.ask_labels(self, ", ".join(self.details.labels) if self.details else "")
