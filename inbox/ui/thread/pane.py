@@ -72,6 +72,7 @@ class ThreadPane(QWidget):
         self.confirm: Confirm = ask
         self.ask_labels: Callable[[QWidget, str], str | None] = _ask_labels
         self._retrying: set[int] = set()  # failed messages whose Retry is on its way
+        self._marking_read: int | None = None  # the conversation whose mark_read is on its way
 
         self.model = ThreadModel(service, self)
         self.header = ThreadHeader(service.agent, self)
@@ -134,11 +135,38 @@ class ThreadPane(QWidget):
             self.model.load(s.id)
         self._load_contact(s)
         if s.unread_count:
-            cid = s.id
-            ops.run_op(self, lambda: self._service.mark_read(cid), label="Marking as read")
+            self._mark_read(s.id)
         if s.mentions_unseen_by(self._service.agent):
             cid = s.id
             ops.run_op(self, lambda: self._service.mark_mentions_seen(cid), label="Marking mentions seen")
+
+    def on_screen(self) -> bool:
+        """Whether the agent can see the open conversation: shown, in the active window."""
+        window = self.window()
+        return self.isVisible() and window.isActiveWindow() and not window.isMinimized()
+
+    def read_if_seen(self) -> None:
+        """A conversation on screen in the active window is read: what lands in it (an MO, so the
+        summary counts unread again) is marked read at once; in a background window it stays
+        unread until the window is active again (`MainWindow.changeEvent` calls this)."""
+        s = self.summary
+        if s is not None and s.unread_count and self.on_screen():
+            self._mark_read(s.id)
+
+    def _mark_read(self, cid: int) -> None:
+        if self._marking_read == cid:
+            return  # one on its way; the summary it changes comes back and is looked at again
+        self._marking_read = cid
+
+        def done(_result: object = None) -> None:
+            if self._marking_read == cid:
+                self._marking_read = None
+
+        def failed(exc: BaseException) -> None:
+            done()
+            emit(self.status_message, ops.describe(exc))
+
+        ops.run_op(self, lambda: self._service.mark_read(cid), done, failed, label="Marking as read")
 
     def open_id(self, conversation_id: int) -> None:
         """Open by id (search results, notifications): fetch the summary first."""
@@ -179,6 +207,7 @@ class ThreadPane(QWidget):
         old, new = self.summary, rows[0]
         self.summary = new
         self.header.set_summary(new)
+        self.read_if_seen()
         if old is not None and (
             old.opted_out != new.opted_out
             or old.contact_name != new.contact_name
