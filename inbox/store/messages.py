@@ -268,6 +268,8 @@ def unlinked_provider_replies(session: Session, channel_id: int, since: datetime
     stmt = (
         select(MessageRow)
         .where(
+            # Recorded as sent and left so until matched: the status index finds the few (not a scan).
+            MessageRow.status == MessageStatus.SENT.value,
             MessageRow.channel_id == channel_id,
             MessageRow.author_kind == AuthorKind.PROVIDER.value,
             MessageRow.provider_message_id.is_(None),

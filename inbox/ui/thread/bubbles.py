@@ -433,7 +433,8 @@ def paint_bubble(
 
     failed = g.mark == "alert"
     painter.setFont(meta_font)
-    colour = t.color("danger") if failed else t.color("muted")
+    # A failure already retried is history, not a call to act: its words go muted, the mark stays.
+    colour = t.color("danger") if failed and g.retry_rect is not None else t.color("muted")
     painter.setPen(colour)
     r = g.meta_rect
     text_rect = QRectF(r.left(), r.top(), r.width() - (MARK + 4 if g.mark else 0), r.height())

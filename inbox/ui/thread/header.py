@@ -193,13 +193,14 @@ class ThreadHeader(QWidget):
         self.setFixedHeight(56)
 
     def resizeEvent(self, e) -> None:
-        """Narrow panes: the name keeps its room; Resolve and the status chip go compact."""
+        """Narrow panes: the name keeps its room; Resolve, the flag's two actions and the status chip
+        go compact (their tooltips keep the words)."""
         super().resizeEvent(e)
         narrow = self.width() < NARROW
         self.set_here(self._here)
-        self.resolve_button.setToolButtonStyle(
-            Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-        )
+        style = Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for button in (self.resolve_button, self.flag_button, self.opt_out_button):
+            button.setToolButtonStyle(style)
         self.status_chip.setVisible(not narrow)
 
     def set_summary(self, s: ConversationSummary | None) -> None:
