@@ -137,7 +137,10 @@ def handle(
     if family is Compliance.OPT_IN:
         was_out = optouts.is_opted_out(session, contact_id, channel.id)
         if word == "YES" and not was_out:
-            return ComplianceOutcome(False)  # an ordinary "yes": polls and agents may want it
+            # An ordinary "yes": polls and agents may want it. Twilio still answers a bare YES with
+            # its opt-in text, and the thread shows that.
+            told = reply(OPT_IN_REPLY, OPT_IN_AUTHOR).recorded_ids if provider_answers else ()
+            return ComplianceOutcome(False, recorded_ids=told)
         if was_out:
             optouts.record(
                 session,

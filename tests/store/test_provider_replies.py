@@ -86,3 +86,20 @@ def test_two_helps_take_two_records_and_an_agent_send_is_never_one(db) -> None:
         ("SMa", "help 1"),
         ("SMb", "help 2"),
     ]
+
+
+def test_a_bare_yes_shows_twilios_answer_and_still_reaches_the_chain(db) -> None:
+    """Twilio answers YES as an opt-in keyword even from a subscribed customer; for us it is an
+    ordinary yes (a poll vote, an agent's question): both happen."""
+    with db.write() as s:
+        channel = add_channel(s)
+    at = datetime.now(UTC).replace(microsecond=0)
+    report = ingest(db, channel, InboundBatch([InboundMessage("SMyes", PHONE, OUR_NUMBER, "yes", at)], PollCursor(at)))
+    assert report.provider_replies == 1
+    (mo, reply) = _thread(db)
+    assert reply.author_kind is AuthorKind.PROVIDER and reply.body.startswith(
+        "You have successfully been re-subscribed"
+    )
+    with db.read() as s:
+        summary = conversations.summary(s, mo.conversation_id)
+    assert summary.unread_count == 1  # still the customer's message for an agent
