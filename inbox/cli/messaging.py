@@ -1,4 +1,4 @@
-"""`inbox send|conversations|show|mentions`: the agent's side of the inbox from a terminal.
+"""`inbox send|retry|conversations|show|mentions`: the agent's side of the inbox from a terminal.
 
 They go through `engine/service.InboxService`, the object the desktop's windows use.
 """
@@ -36,15 +36,30 @@ def cmd_send(args: argparse.Namespace) -> int:
         return refused(f"{terminal.visible(exc.landed)} — {advice}", args, _held(exc))
     except SendRefused as exc:
         return refused(exc.reason, args)
+    return _queued(args, msg, f"to {phone.display(to)} ({msg.num_segments} segment(s), {msg.encoding})")
+
+
+def _queued(args: argparse.Namespace, msg, what: str) -> int:  # type: ignore[no-untyped-def]
+    """Say what was queued (or print it as JSON) and when it leaves."""
     emit(
         args,
         msg,
         lambda: print(
-            f"Queued message {msg.id} to {phone.display(to)} ({msg.num_segments} segment(s), {msg.encoding}). "
-            "It leaves with the next `inbox sync --once` or the running daemon."
+            f"Queued message {msg.id} {what}. It leaves with the next `inbox sync --once` or the running daemon."
         ),
     )
     return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    """Send a failed message again, once: a message already retried is refused (exit code 3)."""
+    from inbox.engine.service import SendRefused
+
+    try:
+        msg = _service(args).retry(args.message_id)
+    except SendRefused as exc:
+        return refused(exc.reason, args)
+    return _queued(args, msg, f"(a copy of message {args.message_id})")
 
 
 def _held(exc) -> dict:  # type: ignore[no-untyped-def]
@@ -144,9 +159,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                     "agent": m.author or "agent",
                     "automation": f"⚙ {m.author}",
                     "note": f"note by {m.author}",
+                    "provider": f"sent by {m.author or 'the provider'}",
                 }.get(m.author_kind.value, m.author_kind.value)
                 failed = m.status.value in ("failed", "undelivered") and m.error_message
                 reason = f": {m.error_message}" if failed else ""
+                reason += " · retried" if m.retried else ""
                 status = "" if m.direction.value == "inbound" else f" [{m.status.value}{reason}]"
                 text = terminal.visible(body)  # a newline in a text must not fake a line of ours
                 # The id is what `inbox send --after` takes: "the newest message I read".
@@ -171,6 +188,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     send.add_argument("--force", action="store_true", help="with --after: send even if something landed since")
     send.add_argument("text")
     send.set_defaults(func=cmd_send)
+
+    retry = subparsers.add_parser(
+        "retry", help="send a failed message again (once: a second retry is refused)", parents=[common]
+    )
+    retry.add_argument("message_id", type=id_number("a message id"), metavar="MESSAGE_ID")
+    retry.set_defaults(func=cmd_retry)
 
     convs = subparsers.add_parser("conversations", help="list conversations", parents=[common])
     convs.add_argument("--status", choices=[s.value for s in ConversationStatus] + ["all", "mine", "unassigned"])

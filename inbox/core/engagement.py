@@ -85,6 +85,43 @@ def match_option(options: Iterable[PollOption], body: str) -> PollOption | None:
     return None
 
 
+def close_to_option(options: Iterable[PollOption], body: str) -> bool:
+    """Whether a reply that picks no option still reads as a try at one, so "that is not an option"
+    helps rather than puzzles: a support text ("Hours?", "where is my order") must go on to rules
+    and agents instead.
+
+    Close means the reply (courtesy tails dropped, punctuation around words ignored) is a single
+    word and either
+    - one letter or one digit — a key of an option-letter or numbered poll mistyped or out of range
+      ("C" when the options are A and B, "3)" for 1/2), or
+    - one edit (a letter wrong, missing, added or two swapped) from a key or keyword of three or more
+      letters ("Piza", "Burgr", "Noo").
+    """
+    tokens = answer_words(body)
+    if len(tokens) != 1:
+        return False
+    token = tokens[0]
+    if len(token) == 1 and token.isalnum():
+        return True
+    return any(len(word) >= 3 and _one_edit_apart(token, word) for opt in options for word in opt.words())
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Damerau distance exactly 1 (one substitution, insertion, deletion or adjacent swap)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
 # -- surveys ---------------------------------------------------------------------------------------
 class QuestionKind(enum.StrEnum):
     CHOICE = "choice"
@@ -126,6 +163,27 @@ def parse_answer(question: Question, body: str) -> str | None:
         return str(value)
     text = body.strip()
     return text[:1000] if text else None
+
+
+# Numbers spelled out: a try at a number question ("eleven" for 0-10), asked again rather than left.
+_NUMBER_WORDS = frozenset(
+    "ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
+    "SIXTEEN SEVENTEEN EIGHTEEN NINETEEN TWENTY HUNDRED".split()
+)
+
+
+def near_answer(question: Question, body: str) -> bool:
+    """Whether a reply that does not answer `question` still reads as a try at it (so the survey asks
+        again) rather than as something else for rules and agents: close to one of a choice's options
+        (`close_to_option`), a single word holding a digit or a number spelled out for a number ("11" or
+    "eleven" of 0-10, "7/10"). Every
+        non-empty text answers a text question."""
+    if question.kind is QuestionKind.CHOICE:
+        return close_to_option(question.options, body)
+    if question.kind is QuestionKind.NUMBER:
+        tokens = answer_words(body)
+        return len(tokens) == 1 and (any(ch.isdigit() for ch in tokens[0]) or tokens[0] in _NUMBER_WORDS)
+    return bool(body.strip())
 
 
 def question_to_dict(q: Question) -> dict:

@@ -171,6 +171,8 @@ class Message:
     masked: bool = False  # a verification code: show bullets, never the text
     kind: MessageKind | None = None  # what an automatic message is (set by the engine that wrote it)
     author_label: str | None = None  # an automatic author in words ("Poll “Lunch?”"), set by the service
+    retry_of_id: int | None = None  # this message is the Retry of that failed one
+    retried: bool = False  # this failed message was retried (its copy names it): no second Retry
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,9 @@ class ProviderMessage:
     error_code: int | None = None
     error_message: str | None = None
     num_segments: int | None = None
+    # "outbound-api" for what we sent; "outbound-reply" for what the provider answered on its own
+    # (Twilio's STOP/START/HELP confirmations), which is never one of our sends.
+    direction: str = "outbound-api"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,10 @@ as a periodic tick of the runner.
 Within the step, in order: a contact never gets an automatic answer once opted out or flagged (an
 opted-out contact's running survey is closed); a running survey takes the reply as its answer; a
 pending CSAT request takes a 1–5; a survey trigger keyword starts a survey; a contest keyword or
-code is an entry; an open poll takes a short reply as a vote (or answers that it is not an option).
-Anything else goes on to keyword rules and agents. Replies are outbox rows unique per (MO, author),
-so a replayed MO never answers twice.
+code is an entry; an open poll takes a short reply naming an option as a vote. "Not an option" and
+"I did not get that" answer only a try at an answer (`core.close_to_option`, `core.near_answer`)
+from someone the poll or survey was sent to. Anything else goes on to keyword rules and agents.
+Replies are outbox rows unique per (MO, author), so a replayed MO never answers twice.
 
 The tick fans out due broadcasts, ends timed-out surveys and surveys of contacts who sent STOP
 (compliance ends the chain on STOP, so the step itself never sees it), and asks CSAT after
@@ -121,6 +122,8 @@ def _survey_answer(ctx: InboundContext, survey: surveys.Survey, progress: survey
     question = survey.questions[progress.step]
     answer = core.parse_answer(question, ctx.body)
     if answer is None:
+        if not core.near_answer(question, ctx.body):
+            return False  # not an answer ("Hours?"): rules and agents; the survey waits for one
         _reply(ctx, SURVEY_RETRY.format(prompt=question.prompt()), author)
         return True
     after = surveys.record_answer(ctx.session, progress.id, survey, answer, ctx.at)
@@ -205,12 +208,20 @@ def _contest_entry(ctx: InboundContext, tokens: tuple[str, ...]) -> bool:
 
 # -- polls ---------------------------------------------------------------------------------------------
 def _poll_vote(ctx: InboundContext) -> bool:
+    """A short reply naming an option is a vote, whoever sends it (a public poll has no recipient
+    list). "That is not an option" answers only someone who was sent the poll
+    (`polls.was_sent`) with a reply close to an option (`core.close_to_option`); any other text
+    ("Hours?") goes on to keyword rules and agents."""
     poll = polls.open_for(ctx.session, ctx.channel.id, ctx.at)
     if poll is None or not core.looks_like_answer(ctx.body):
         return False
     author = POLL_AUTHOR.format(id=poll.id)
     option = core.match_option(poll.options, ctx.body)
     if option is None:
+        if not core.close_to_option(poll.options, ctx.body):
+            return False
+        if not polls.was_sent(ctx.session, poll, ctx.contact_id, author):
+            return False
         _reply(ctx, core_rules.render(poll.invalid_reply, {"choices": poll.choices()}), author)
         return True
     outcome = polls.vote(ctx.session, poll, ctx.contact_id, option.key, ctx.message_id, ctx.at)

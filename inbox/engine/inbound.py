@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from inbox.core import rules as core_rules
 from inbox.core.models import Channel, MessageKind
 from inbox.engine import replies
+from inbox.store import conversations
 from inbox.store.contests import Contest
 from inbox.store.polls import Poll
 from inbox.store.rules import StoredRule
@@ -36,6 +37,10 @@ class InboundContext:
     body: str
     at: datetime
     queued_ids: list[int] = field(default_factory=list)
+    # Messages written for the thread that are not ours to send (the provider's own replies).
+    recorded_ids: list[int] = field(default_factory=list)
+    # How the conversation stood before this message touched it (None: not known, e.g. in a test).
+    before: conversations.Before | None = None
 
     def reply(self, text: str, author: str, *, kind: MessageKind | None = None) -> int | None:
         """Answer this message as `author` (once, whatever happens; never to an opted-out contact but

@@ -52,6 +52,7 @@ class IngestReport:
     duplicates: int = 0
     quarantined: int = 0
     replies_queued: int = 0
+    provider_replies: int = 0  # the provider's own replies recorded in threads (`engine.provider_replies`)
     conversation_ids: set[int] = field(default_factory=set)
     problem: str | None = None  # the poll stored this but is not complete (see InboundBatch.incomplete)
 
@@ -137,7 +138,7 @@ def _commit(
         _commit(db, channel, part[:half], ceiling, report, events, refused)
         _commit(db, channel, part[half:], ceiling, report, events, refused)
         return
-    for name in ("stored", "duplicates", "quarantined", "replies_queued"):
+    for name in ("stored", "duplicates", "quarantined", "replies_queued", "provider_replies"):
         setattr(report, name, getattr(report, name) + getattr(attempt, name))
     report.conversation_ids |= conv_ids
     if events and conv_ids:
@@ -225,7 +226,7 @@ def _store_chunk(
         if arrival.conversation_id not in busy:
             touches.setdefault(arrival.conversation_id, []).append((msg, msg_id))
             continue
-        conversations.touch_inbound(session, arrival.conversation_id, msg.date_sent, msg.body)
+        before = conversations.touch_inbound(session, arrival.conversation_id, msg.date_sent, msg.body)
         ctx = automation.InboundContext(
             session=session,
             channel=channel,
@@ -235,10 +236,13 @@ def _store_chunk(
             contact_phone=sender,
             body=msg.body,
             at=msg.date_sent,
+            before=before,
         )
         screening.run(state, arrival, ctx)
         report.replies_queued += len(ctx.queued_ids)
         msg_ids.update(ctx.queued_ids)
+        msg_ids.update(ctx.recorded_ids)
+        report.provider_replies += len(ctx.recorded_ids)
     arrivals.touch_inbound_many(session, [_touch(conv_id, run) for conv_id, run in touches.items()])
     if starting:
         assignment.assign_arrivals(session, channel.id, starting, datetime.now(UTC))

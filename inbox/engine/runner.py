@@ -30,7 +30,7 @@ from inbox.core.events import (
     EventBus,
 )
 from inbox.core.models import Channel
-from inbox.engine import journal, replies
+from inbox.engine import journal, provider_replies, replies
 from inbox.engine.assignment import release_offline
 from inbox.engine.connections import ProviderPool
 from inbox.engine.engagement import tick as engagement_tick
@@ -109,6 +109,9 @@ class Runner:
         self._not_before: dict[int, datetime] = {}  # channel id → earliest next poll after a failure
         self._failures: dict[int, int] = {}
         self._synced: set[int] = set()  # channels that have had a successful poll in this process
+        # channel id → until when the provider's replies recorded by a poll are looked for
+        self._replies_pending: dict[int, datetime] = {}
+        self._replies_checked: set[int] = set()  # channels looked at once since this process started
         self._lock = threading.Lock()
         self._send_again = threading.Event()  # a wake() arrived while the send job was running
         self._sending = threading.Event()
@@ -161,6 +164,7 @@ class Runner:
         report.quarantined += batch.skipped
         if inbound_semantics(provider) is InboundSemantics.ACK_AFTER_COMMIT:
             self._acknowledge(channel, provider, batch)  # type: ignore[arg-type]
+        self._link_provider_replies(channel, provider, report)
         if batch.incomplete:
             # Stored what was read (a STOP in it is honoured), cursor kept: the rest is asked again.
             report.problem = f"{batch.incomplete}; kept what was read, the rest is asked for again"
@@ -209,6 +213,29 @@ class Runner:
                 len(ids),
                 exc,
             )
+
+    def _link_provider_replies(self, channel: Channel, provider: object, report: IngestReport) -> None:
+        """Match the provider's replies recorded by this poll (or left from before this process
+        started: once per channel) to the provider's own records. Only while some are pending, so
+        an ordinary poll costs no query and no request."""
+        now = datetime.now(UTC)
+        if report.provider_replies:
+            self._replies_pending[channel.id] = now + provider_replies.LINK_WINDOW
+        elif channel.id not in self._replies_checked:
+            self._replies_pending.setdefault(channel.id, now + provider_replies.LINK_WINDOW)
+        self._replies_checked.add(channel.id)
+        until = self._replies_pending.get(channel.id)
+        if until is None:
+            return
+        try:
+            provider_replies.link(self.db, channel, provider, self.events)
+        except Exception as exc:  # noqa: BLE001 - the inferred texts stay; the next poll tries again
+            log.info("channel %s: provider replies not matched yet (%s)", channel.name, describe_failure(exc))
+            return
+        with self.db.read() as session:
+            left = provider_replies.pending(session, channel.id)
+        if not left or until <= now:
+            self._replies_pending.pop(channel.id, None)
 
     def _save_quarantined(self, channel: Channel, provider: object) -> None:
         """Keep what the adapter set aside (bad records, malformed pages it retried past) for diagnosis."""

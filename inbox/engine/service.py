@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
+
 from inbox.core import attribution, phone, segments, typed_text, unseen
 from inbox.core import mentions as mention_rule
 from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
@@ -36,6 +38,7 @@ from inbox.store import (
     contacts,
     conversations,
     health,
+    lists,
     mentions,
     messages,
     optouts,
@@ -291,7 +294,9 @@ class InboxService:
             raise SendRefused(f"Too long: {len(text)} characters (the limit is {self.MAX_BODY})")
         return text
 
-    def _queue_reply(self, s, conv: ConversationSummary, text: str, *, after: int | None) -> Message:
+    def _queue_reply(
+        self, s, conv: ConversationSummary, text: str, *, after: int | None, retry_of: int | None = None
+    ) -> Message:
         """Write the reply row in the caller's transaction; SendRefused (nothing written) if not allowed.
 
         The caller holds the conversation's lock (`conversations.lock`), so what `after` is checked
@@ -325,6 +330,7 @@ class InboxService:
             author_kind=AuthorKind.AGENT,
             author=self.agent,
             at=now,
+            retry_of_id=retry_of,
         )
         assert new_id is not None
         if conv.assignee is None:
@@ -361,18 +367,40 @@ class InboxService:
         return msg
 
     def retry(self, message_id: int) -> Message:
-        """Queue a failed MT again (same text, new row). Raises SendRefused when not allowed."""
+        """Queue a failed MT again (same text, a new row naming it: `retry_of_id`). Once: a message
+        already retried is refused, here under the conversation's lock and by the unique index
+        between two processes, so two clicks (or two desktops) never send two copies. Raises
+        SendRefused when not allowed; the original is then reported changed (it lost its Retry)."""
         with self.db.read() as s:
             old = messages.get_many(s, [message_id])
         if not old:
             raise SendRefused("That message no longer exists")
         original = old[0]
-        if original.direction is not Direction.OUTBOUND or original.status not in (
-            MessageStatus.FAILED,
-            MessageStatus.UNDELIVERED,
+        if (
+            original.direction is not Direction.OUTBOUND
+            or original.status
+            not in (
+                MessageStatus.FAILED,
+                MessageStatus.UNDELIVERED,
+            )
+            or original.author_kind not in (AuthorKind.AGENT, AuthorKind.AUTOMATION)
         ):
             raise SendRefused("Only failed messages can be retried")
-        return self.send_reply(original.conversation_id, original.body)
+        text = self._checked_body(original.body)
+        try:
+            with self.db.write() as s:
+                if not conversations.lock(s, original.conversation_id):
+                    raise SendRefused("This conversation no longer exists")
+                copy = messages.retry_of(s, message_id)
+                if copy is not None:
+                    raise SendRefused(f"Already retried: message {copy} sends it again")
+                conv = conversations.summary(s, original.conversation_id)
+                assert conv is not None
+                msg = self._queue_reply(s, conv, text, after=None, retry_of=message_id)
+        except IntegrityError:
+            raise SendRefused("Already retried by someone else just now") from None
+        self._changed(original.conversation_id, message_id)
+        return self._queued(msg)
 
     def assign(self, conversation_id: int, agent: str | None) -> None:
         with self.db.write() as s:
@@ -473,6 +501,41 @@ class InboxService:
             audit.record(s, self.agent, "clear_flag", f"conversation:{conversation_id}")
         self._changed(conversation_id)
 
+    def opt_out(self, conversation_id: int) -> bool:
+        """The agent read a possible opt-out in the customer's own words ("please stop texting me
+        about the sale") and opts them out of this channel, as a STOP would: recorded with the agent
+        as source (and in the audit log by name), off every list of the channel, the flag cleared.
+        No confirmation text is sent (the customer did not text a keyword). Returns whether the
+        state changed (False: already opted out)."""
+        now = datetime.now(UTC)
+        with self.db.write() as s:
+            self._check(s, conversation_id)
+            conv = conversations.summary(s, conversation_id)
+            assert conv is not None
+            source_id = messages.latest_inbound_id(s, conversation_id)
+            changed = optouts.record(
+                s,
+                conv.contact_id,
+                conv.channel_id,
+                opted_out=True,
+                at=now,
+                source=OptOutSource.AGENT,
+                source_message_id=source_id,
+            )
+            conversations.set_fields(s, conversation_id, flagged=False, flag_reason=None)
+            lists.leave_all(s, conv.contact_id, conv.channel_id, reason="opt_out", at=now, source_message_id=source_id)
+            audit.record(
+                s,
+                self.agent,
+                "opt_out",
+                f"contact:{conv.contact_id}",
+                channel=conv.channel_id,
+                conversation=conversation_id,
+                changed=changed,
+            )
+        self._changed(conversation_id)
+        return changed
+
     def wake_expired_snoozes(self) -> int:
         """Snoozed conversations whose time has come go back to open."""
         now = datetime.now(UTC)
@@ -529,5 +592,6 @@ def _same_time(a: datetime | None, b: datetime | None) -> bool:
 
 
 def opted_out_reason(state: OptOutState) -> str:
-    how = f" ({state.keyword})" if state.keyword else (" (provider)" if state.source is OptOutSource.PROVIDER else "")
+    by = {OptOutSource.PROVIDER: " (provider)", OptOutSource.AGENT: " (by an agent)"}.get(state.source, "")
+    how = f" ({state.keyword})" if state.keyword else by
     return f"Can't send: this customer opted out on {state.changed_at:%d %b}{how}"

@@ -192,6 +192,7 @@ def _provider_message(raw: Mapping[str, object], fallback: MessageStatus | None 
         error_code=_int_or(raw.get("error_code"), None),
         error_message=error_message if isinstance(error_message := raw.get("error_message"), str) else None,
         num_segments=_int_or(raw.get("num_segments"), None),
+        direction=direction if isinstance(direction := raw.get("direction"), str) and direction else "outbound-api",
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
@@ -66,10 +66,22 @@ def preview_of(body: str, masked: bool = False) -> str:
     return " ".join(body.split())[:PREVIEW_CHARS]
 
 
-def touch_inbound(session: Session, conversation_id: int, at: datetime, body: str) -> None:
-    """A customer wrote: bump activity and unread, start the wait clock, wake resolved/snoozed threads."""
+@dataclass(frozen=True, slots=True)
+class Before:
+    """How a conversation stood before an inbound message touched it (`touch_inbound`), so an
+    automation that fully answers the message can put it back (`settle_answered`)."""
+
+    status: str
+    snoozed_until: datetime | None
+    waiting_since: datetime | None
+
+
+def touch_inbound(session: Session, conversation_id: int, at: datetime, body: str) -> Before:
+    """A customer wrote: bump activity and unread, start the wait clock, wake resolved/snoozed threads.
+    Returns how the conversation stood before."""
     row = session.get(ConversationRow, conversation_id)
     assert row is not None
+    before = Before(row.status, row.snoozed_until, row.waiting_since)
     if at >= row.last_activity_at:
         row.last_activity_at = at
         row.last_message_preview = preview_of(body)
@@ -81,6 +93,19 @@ def touch_inbound(session: Session, conversation_id: int, at: datetime, body: st
     if row.status in (ConversationStatus.RESOLVED.value, ConversationStatus.SNOOZED.value):
         row.status = ConversationStatus.OPEN.value
         row.snoozed_until = None
+    return before
+
+
+def settle_answered(session: Session, conversation_id: int, before: Before) -> None:
+    """The inbound message just touched was answered in full by an automatic reply (a HELP): it
+    leaves nothing for an agent, so undo what it did to the conversation — one unread less, the
+    wait clock and the status as they were before it."""
+    row = session.get(ConversationRow, conversation_id)
+    assert row is not None
+    row.unread_count = max(0, row.unread_count - 1)
+    row.waiting_since = before.waiting_since
+    row.status = before.status
+    row.snoozed_until = before.snoozed_until
 
 
 def touch_outbound(

@@ -93,7 +93,23 @@ def to_dto(row: MessageRow) -> Message:
         delivered_at=row.delivered_at,
         masked=row.masked,
         kind=_kind(row.kind),
+        retry_of_id=row.retry_of_id,
     )
+
+
+def _with_retried(session: Session, rows: Iterable[MessageRow]) -> list[Message]:
+    """DTOs of `rows`, the failed ones that were retried marked so (one indexed look-up)."""
+    dtos = [to_dto(r) for r in rows]
+    failed = [m.id for m in dtos if m.status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED)]
+    if not failed:
+        return dtos
+    retried = set(session.scalars(select(MessageRow.retry_of_id).where(MessageRow.retry_of_id.in_(failed))))
+    return [replace(m, retried=True) if m.id in retried else m for m in dtos]
+
+
+def retry_of(session: Session, message_id: int) -> int | None:
+    """The id of the copy that retried this message, if it was retried."""
+    return session.scalar(select(MessageRow.id).where(MessageRow.retry_of_id == message_id))
 
 
 def _outbound(row: MessageRow) -> OutboundMessage:
@@ -183,8 +199,11 @@ def queue_outbound(
     masked: bool = False,
     kind: MessageKind | None = None,
     at: datetime | None = None,
+    status: MessageStatus = MessageStatus.QUEUED,
+    retry_of_id: int | None = None,
 ) -> int | None:
-    """Queue an MT. With `reply_to_id`, an (MO, author) pair queues at most once: None if it already did."""
+    """Queue an MT. With `reply_to_id`, an (MO, author) pair queues at most once: None if it already did.
+    Any `status` but queued writes a row the outbox never sends (`record_provider_reply`)."""
     info = segments.analyze(body)
     now = at or utcnow()
     values = {
@@ -193,7 +212,7 @@ def queue_outbound(
         "direction": Direction.OUTBOUND.value,
         "body": body,
         "provider_message_id": None,
-        "status": MessageStatus.QUEUED.value,
+        "status": status.value,
         "encoding": info.encoding,
         "num_segments": info.segments,
         "author_kind": author_kind.value,
@@ -206,8 +225,59 @@ def queue_outbound(
         "attempts": 0,
         "created_at": now,
         "updated_at": now,
+        "sent_at": None if status is MessageStatus.QUEUED else now,
+        "retry_of_id": retry_of_id,
     }
     return insert_ignore(session, MessageRow.__table__, values, ["reply_to_id", "author"])
+
+
+def record_provider_reply(
+    session: Session,
+    *,
+    channel_id: int,
+    conversation_id: int,
+    from_number: str,
+    to_number: str,
+    body: str,
+    author: str,
+    reply_to_id: int,
+    at: datetime,
+) -> int | None:
+    """Record a text the provider sent the customer on its own in answer to `reply_to_id` (never
+    queued: status `sent`, which the outbox never sends). Once per (MO, author): None if it is
+    already recorded."""
+    new_id = queue_outbound(
+        session,
+        channel_id=channel_id,
+        conversation_id=conversation_id,
+        from_number=from_number,
+        to_number=to_number,
+        body=body,
+        author_kind=AuthorKind.PROVIDER,
+        author=author,
+        reply_to_id=reply_to_id,
+        at=at,
+        status=MessageStatus.SENT,
+    )
+    return new_id
+
+
+def unlinked_provider_replies(session: Session, channel_id: int, since: datetime) -> list[OutboundMessage]:
+    """Provider replies recorded from the keyword alone, not yet matched to the provider's own
+    record of them, created since `since`, oldest first."""
+    stmt = (
+        select(MessageRow)
+        .where(
+            # Recorded as sent and left so until matched: the status index finds the few (not a scan).
+            MessageRow.status == MessageStatus.SENT.value,
+            MessageRow.channel_id == channel_id,
+            MessageRow.author_kind == AuthorKind.PROVIDER.value,
+            MessageRow.provider_message_id.is_(None),
+            MessageRow.created_at >= since,
+        )
+        .order_by(MessageRow.created_at, MessageRow.id)
+    )
+    return [_outbound(row) for row in session.scalars(stmt)]
 
 
 def add_note(
@@ -238,7 +308,7 @@ def page(session: Session, conversation_id: int, before_id: int | None, limit: i
         stmt = stmt.where(MessageRow.id < before_id)
     rows = list(session.scalars(stmt.order_by(MessageRow.id.desc()).limit(limit)))
     rows.reverse()
-    return [to_dto(r) for r in rows]
+    return _with_retried(session, rows)
 
 
 def in_conversation(session: Session, conversation_id: int, message_id: int) -> bool:
@@ -261,7 +331,16 @@ def newer_for(session: Session, conversation_id: int, after: int, agent: str) ->
         .where(~theirs)
         .order_by(MessageRow.id)
     )
-    return [to_dto(r) for r in session.scalars(stmt)]
+    return _with_retried(session, session.scalars(stmt))
+
+
+def latest_inbound_id(session: Session, conversation_id: int) -> int | None:
+    """The customer's newest text in the conversation (what an agent's opt-out acts on)."""
+    return session.scalar(
+        select(func.max(MessageRow.id)).where(
+            MessageRow.conversation_id == conversation_id, MessageRow.direction == Direction.INBOUND.value
+        )
+    )
 
 
 def get_many(session: Session, ids: Iterable[int]) -> list[Message]:
@@ -269,7 +348,7 @@ def get_many(session: Session, ids: Iterable[int]) -> list[Message]:
     if not id_list:
         return []
     rows = session.scalars(select(MessageRow).where(MessageRow.id.in_(id_list)).order_by(MessageRow.id))
-    return [to_dto(r) for r in rows]
+    return _with_retried(session, rows)
 
 
 def outbound(session: Session, message_id: int) -> OutboundMessage | None:

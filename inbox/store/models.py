@@ -187,6 +187,8 @@ class MessageRow(Base):
         UniqueConstraint("reply_to_id", "author", name="uq_messages_reply_author"),
         Index("ix_messages_conversation", "conversation_id", "id"),
         Index("ix_messages_outbox", "status", "next_attempt_at"),
+        # A failed message is retried once: its one copy names it (a second Retry is refused).
+        Index("uq_messages_retry_of", "retry_of_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,6 +209,7 @@ class MessageRow(Base):
     masked: Mapped[bool] = mapped_column(Boolean, default=False)
     kind: Mapped[str | None] = mapped_column(String(20))  # core.models.MessageKind
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    retry_of_id: Mapped[int | None] = mapped_column(Integer)  # the failed message this one sends again
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

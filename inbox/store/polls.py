@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from inbox.core.engagement import PollOption, validate_options
 from inbox.store.engagement_tables import PollRow, PollVoteRow
+from inbox.store.models import ConversationRow, MessageRow
 from inbox.store.upsert import insert_ignore
 
 DEFAULT_VOTE_REPLY = "Thanks, your vote for {label} is counted."
@@ -127,6 +128,28 @@ def open_for(session: Session, channel_id: int, at: datetime) -> Poll | None:
         if poll.is_open(at):
             return poll
     return None
+
+
+def was_sent(session: Session, poll: Poll, contact_id: int, author: str) -> bool:
+    """Whether this contact was texted the poll: polls keep no recipient list (a public "text A or B
+    to 56789" poll has none), so the thread speaks for it. Sent means that since the poll opened,
+    on its channel, this contact got from us a broadcast (how polls are announced), a text that
+    quotes the poll's question (an agent or a rule pasting it), or an answer of the poll itself
+    (`author`, e.g. to an earlier vote)."""
+    question = poll.question.strip().casefold()
+    for who, body in session.execute(
+        select(MessageRow.author, MessageRow.body)
+        .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
+        .where(
+            ConversationRow.contact_id == contact_id,
+            MessageRow.channel_id == poll.channel_id,
+            MessageRow.direction == "outbound",
+            MessageRow.created_at >= poll.opens_at,
+        )
+    ):
+        if who == author or (who or "").startswith("broadcast:") or (question and question in body.casefold()):
+            return True
+    return False
 
 
 def close(session: Session, poll_id: int, at: datetime) -> bool:

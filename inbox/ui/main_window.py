@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMainWindow, QSplitter, QToolButton, QWidget
 
@@ -374,6 +374,13 @@ class MainWindow(QMainWindow):
         if self._on_close is not None:
             self._on_close()
         super().closeEvent(e)
+
+    def changeEvent(self, e: QEvent) -> None:
+        """Coming back to the window: the conversation on screen is read now (texts that landed in
+        it while the window was in the background stayed unread until then)."""
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.thread_pane.read_if_seen()
 
     def showEvent(self, e: QShowEvent) -> None:
         """Pane sizes are applied once the splitter has its real width: remembered ones, else ~320 px

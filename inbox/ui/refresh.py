@@ -136,10 +136,17 @@ class Refresher(QObject):
         list_gen, thread_gen = w.list_pane.model.generation, w.thread_pane.model.generation
         # A message changed (queued, sent, delivered): "1 waiting to send" must go with the ✓✓.
         outbox_moved = bool(burst.message_conversations)
+        # A text landing in the conversation the agent is looking at (active window) is read: marked
+        # so before anything is shown, so neither its row nor the title ever counts it.
+        seen = open_id if open_id in burst.message_conversations and w.thread_pane.on_screen() else None
 
         def load() -> Snapshot:
+            summaries = service.conversation_summaries(cids) if cids else []
+            if seen is not None and any(s.id == seen and s.unread_count for s in summaries):
+                service.mark_read(seen)
+                summaries = service.conversation_summaries(cids)
             return Snapshot(
-                summaries=service.conversation_summaries(cids) if cids else [],
+                summaries=summaries,
                 messages=service.messages(mids) if mids else [],
                 unread=service.unread_total() if cids else None,
                 verification=identity() if identity is not None else None,

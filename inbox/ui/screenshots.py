@@ -2,9 +2,10 @@
 
 Usage: ``uv run python -m inbox.ui.screenshots OUTDIR`` (offscreen by default). Produces, light and
 dark: the main window at 1440×900 and 1024×700 (1,000 conversations, list, long thread, RTL, opted
-out, shortcuts overlay), empty and verified states, the demo's customer phone over a real short-lived simulator
-(chat, opted out, empty), the first-run wizard (welcome, connect, Advanced open with and without an
-error line) and the Settings dialog.
+out, the provider's own replies, a flagged possible opt-out, a failed message after Retry, shortcuts
+overlay), empty and verified states, the demo's customer phone over a real short-lived simulator (chat,
+opted out, empty), the first-run wizard (welcome, connect, Advanced open with and without an error
+line) and the Settings dialog.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def shoot(outdir: Path) -> list[Path]:
             win.list_pane.select_id(_find(svc, "Greg"))
             settle()
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-optout.png"))
+            made += _issue15_states(inbox, win, outdir / f"inbox-{scheme}-{w}x{h}")
             win.toggle_help()
             made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-shortcuts.png"))
             win.toggle_help()
@@ -295,6 +297,31 @@ def _wizard_advanced(outdir: Path, scheme: str) -> list[Path]:
         )
         made.append(render(wizard, outdir / f"wizard-{scheme}-advanced-error{suffix}.png"))
         wizard.close()
+    return made
+
+
+def _issue15_states(inbox, win, stem: Path) -> list[Path]:
+    """A thread with the provider's own STOP/START/HELP replies, a flagged possible opt-out (its
+    "Opt out" beside "Clear flag") and a failed message after Retry (no second Retry)."""
+    from inbox.engine.sample import conversations
+
+    svc = win.service
+    inbox.write([conversations.PROVIDER_REPLIES])
+    made = []
+    win.list_pane.model.reload()
+    settle()
+    win.list_pane.select_id(_find(svc, "Maya Chen"))
+    settle()
+    made.append(render(win, f"{stem}-provider-replies.png"))
+    win.list_pane.select_id(_find(svc, "Priya"))
+    settle()
+    made.append(render(win, f"{stem}-flagged.png"))
+    sofia = _find(svc, "Sofia")
+    failed = next(m for m in svc.thread_page(sofia, None, 50) if m.status.value == "failed")
+    svc.retry(failed.id)
+    win.list_pane.select_id(sofia)
+    settle()
+    made.append(render(win, f"{stem}-retried.png"))
     return made
 
 

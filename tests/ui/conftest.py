@@ -161,6 +161,7 @@ SERVICE_METHODS = (
     "rename_contact",
     "set_labels",
     "clear_flag",
+    "opt_out",
 )
 
 

@@ -176,3 +176,60 @@ def test_retry_failed_message(qtbot, service, inbox):
     retry.trigger()
     wait_ops(qtbot)
     assert inbox.called("retry") == [(m.id,)]
+
+
+def test_retry_sends_one_copy_and_takes_the_originals_retry_away(qtbot, service, inbox):
+    """Issue 15, item 4: after Retry the original no longer offers Retry, here and on another
+    desktop; clicking again while it is on its way does nothing."""
+    from inbox.ui.thread.bubbles import BubbleLayouter, meta_text
+    from inbox.ui.thread.model import ThreadModel
+
+    cid = inbox.add_conversation("+14155550180", "Twice")
+    m = inbox.add_message(cid, "x", inbound=False, status=MessageStatus.FAILED, error_message="Carrier")
+    other = ThreadModel(service)  # another desktop's thread, loaded before the Retry
+    with qtbot.waitSignal(other.loaded):
+        other.load(cid)
+    w = _open(qtbot, service, "Twice")
+    pane = w.thread_pane
+    pane.retry(m)
+    pane.retry(m)  # a second click before the first came back
+    wait_ops(qtbot)
+    assert inbox.called("retry") == [(m.id,)]
+    model = pane.model
+    original, copy = model.message(0), model.message(1)
+    assert original.retried and copy.retry_of_id == m.id
+    assert meta_text(original).endswith("Not delivered · retried")
+    assert BubbleLayouter().geometry(original, None, 800, pane.view.font()).retry_rect is None
+    assert "Retry sending" not in [a.text() for a in pane.view.build_menu(original).actions()]
+    # The other desktop hears of the copy (the change feed brings new messages): its Retry goes too.
+    other.apply_messages([copy])
+    assert other.message(0).retried
+    # An old view of the message still offering Retry: the service refuses, nothing more is sent.
+    pane.retry(m)
+    wait_ops(qtbot)
+    assert pane.composer.error.text().startswith("Already retried")
+    assert [r.id for r in (model.message(i) for i in range(model.rowCount()))] == [m.id, copy.id]
+
+
+def test_a_flagged_possible_opt_out_can_be_opted_out_from_the_flag_bar(qtbot, service, inbox):
+    """Issue 15, item 3: beside "Clear flag", "Opt out" — confirmed, then recorded as this agent's."""
+    cid = inbox.add_conversation("+16465550112", "Lena", flagged=True)
+    inbox.add_message(cid, "please stop texting me about the sale")
+    w = _open(qtbot, service, "Lena")
+    header = w.thread_pane.header
+    assert not header.opt_out_button.isHidden() and not header.flag_button.isHidden()
+    assert header.opt_out_button.accessibleName() == "Opt this customer out"
+    asked = []
+    w.thread_pane.confirm = lambda _p, title, text: asked.append((title, text)) or False
+    header.opt_out_button.click()
+    wait_ops(qtbot)
+    assert asked[0][0] == "Opt this customer out?" and f"opted out by {service.agent}" in asked[0][1]
+    assert not inbox.called("opt_out")  # cancelled: nothing recorded
+    w.thread_pane.confirm = lambda *_a: True
+    header.opt_out_button.click()
+    wait_ops(qtbot)
+    assert inbox.called("opt_out") == [(cid,)]
+    qtbot.waitUntil(lambda: not header.opted_out_chip.isHidden(), timeout=5000)
+    assert header.opt_out_button.isHidden() and header.flag_button.isHidden()
+    comp = w.thread_pane.composer
+    assert comp.blocked_reason.endswith("(recorded by an agent)")

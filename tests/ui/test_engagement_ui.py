@@ -105,7 +105,7 @@ def test_poll_results_update_live_close_and_export(qtbot, db, events, window, tm
         db,
         events,
         [(_number(1), "A"), (_number(2), "pizza"), (_number(3), "a"), (_number(4), "B"), (_number(5), "maybe")],
-    )  # "maybe" is answered "not an option" and not counted
+    )  # "maybe" is not counted: not an option, left for an agent
     page = window.polls
     page.reload()
     qtbot.waitUntil(lambda: page.results is not None and page.results.poll.id == poll_id, timeout=WAIT)

@@ -331,3 +331,55 @@ def test_waiting_to_send_goes_with_the_delivery_and_health_is_read_at_the_poll_c
     service.events.publish(MessagesChanged(frozenset({cid}), frozenset({reply.id})))
     qtbot.waitUntil(lambda: "waiting to send" not in w.status.health.text(), timeout=2000)
     assert re.fullmatch(r"Twilio · main · synced \d+ s ago", w.status.health.text())
+
+
+def test_a_conversation_on_screen_in_the_active_window_stays_read(qtbot, service, inbox):
+    """Issue 15, item 5: a text landing in the open conversation does not count as unread while the
+    agent is looking at it (active window); in a background window it does, until it is active."""
+    from PySide6.QtWidgets import QWidget
+
+    from inbox.store import conversations
+
+    cid = add_convs(inbox, 1)[0]
+    w = _window(qtbot, service)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=3000)
+    w.list_pane.step(0)
+    wait_ops(qtbot)
+
+    def db_unread() -> int:
+        def read() -> int:
+            with inbox.db.read() as s:
+                return conversations.summary(s, cid).unread_count
+
+        return off_gui(read)
+
+    qtbot.waitUntil(lambda: db_unread() == 0, timeout=3000)
+    rows = w.thread_pane.model.rowCount()
+    counted = []  # every unread count the row and the title showed meanwhile
+    w.list_pane.model.dataChanged.connect(lambda *_a: counted.append(w.list_pane.model.summary(0).unread_count))
+    w.windowTitleChanged.connect(lambda title: counted.append(title))
+    inbox.receive(cid, "are you there?")
+    qtbot.waitUntil(lambda: w.thread_pane.model.rowCount() == rows + 1, timeout=3000)
+    qtbot.waitUntil(lambda: w.list_pane.model.summary(0).last_message_preview == "are you there?", timeout=3000)
+    wait_ops(qtbot)
+    assert db_unread() == 0 and w.list_pane.model.summary(0).unread_count == 0
+    assert all(c == 0 or (isinstance(c, str) and not c.endswith(")")) for c in counted), counted
+    assert w.windowTitle().endswith(")") is False  # no "(1)" unread count in the title
+    assert w.status.unread.text() == "All caught up"
+
+    other = QWidget()  # the agent switched to another window
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: not w.isActiveWindow(), timeout=3000)
+    inbox.receive(cid, "hello??")
+    qtbot.waitUntil(lambda: w.thread_pane.model.rowCount() == rows + 2, timeout=3000)
+    qtbot.waitUntil(lambda: w.list_pane.model.summary(0).unread_count == 1, timeout=3000)
+    wait_ops(qtbot)
+    assert db_unread() == 1 and w.windowTitle().endswith("(1)")
+
+    w.activateWindow()  # back to Inbox: what is on screen is read now
+    qtbot.waitUntil(w.isActiveWindow, timeout=3000)
+    qtbot.waitUntil(lambda: db_unread() == 0 and w.list_pane.model.summary(0).unread_count == 0, timeout=3000)

@@ -210,3 +210,18 @@ def test_automatic_messages_name_the_poll_rule_or_step_that_wrote_them(qtbot, se
         "⚙ Opt-out confirmation",
         "⚙ Poll 999999",  # deleted since: its number, not a raw key
     ]
+
+
+def test_a_providers_reply_is_marked_as_sent_by_it_in_plain_text(qtbot, service, inbox):
+    """Issue 15, item 2: what Twilio answered a STOP or HELP with shows in the thread as Twilio's."""
+    cid = inbox.add_conversation("+14155550109", "Provider")
+    inbox.add_message(cid, "HELP")
+    reply = inbox.add_message(cid, HOSTILE, inbound=False, author_kind=AuthorKind.PROVIDER, author="Twilio")
+    g = BubbleLayouter().geometry(reply, None, 800, QFont())
+    assert g.header == "Sent by Twilio · automatic reply"
+    assert g.text.text() == HOSTILE  # laid out as plain text, never parsed
+    assert g.kind == "auto" and g.retry_rect is None
+    model = ThreadModel(service)
+    with qtbot.waitSignal(model.loaded):
+        model.load(cid)
+    assert [model.message(r).author_kind for r in range(model.rowCount())] == [AuthorKind.CUSTOMER, AuthorKind.PROVIDER]

@@ -11,7 +11,7 @@ snoozed, pending and resolved threads.
 from __future__ import annotations
 
 from inbox.core.models import ConversationStatus
-from inbox.engine.compliance import OPT_OUT_AUTHOR, OPT_OUT_REPLY
+from inbox.engine.compliance import DEFAULT_HELP, OPT_IN_REPLY, OPT_OUT_AUTHOR, OPT_OUT_REPLY
 from inbox.engine.sample.history import ME, Line, Script
 
 
@@ -246,5 +246,20 @@ PREVIEW: tuple[Script, ...] = (
         (Line(60 * 96, "c", "I'll check with my partner and get back to you tomorrow."),),
         status=ConversationStatus.SNOOZED,
         snoozed_for_minutes=60 * 15,
+    ),
+)
+
+# Twilio answering STOP, START and HELP itself: what it told the customer, as the thread shows it
+# (the screenshots' "provider replies" state; issue 15).
+PROVIDER_REPLIES = Script(
+    "+15551230042",
+    "Maya Chen",
+    (
+        Line(40, "c", "STOP"),
+        Line(40 - 0.05, "p:Twilio", OPT_OUT_REPLY),
+        Line(12, "c", "START"),
+        Line(12 - 0.05, "p:Twilio", OPT_IN_REPLY),
+        Line(3, "c", "HELP"),
+        Line(3 - 0.05, "p:Twilio", DEFAULT_HELP),
     ),
 )

@@ -208,6 +208,11 @@ def utf16_slice(text: str, start: int, end: int) -> str:
     return text.encode("utf-16-le")[2 * lo : 2 * hi].decode("utf-16-le", "ignore")
 
 
+def can_retry(m: Message) -> bool:
+    """A failed text of ours not yet retried (the provider's own replies are not ours to resend)."""
+    return is_failed(m) and not m.retried and m.author_kind in (AuthorKind.AGENT, AuthorKind.AUTOMATION)
+
+
 def kind_of(m: Message) -> str:
     if m.author_kind == AuthorKind.NOTE:
         return "note"
@@ -228,7 +233,8 @@ def header_text(m: Message, badge: str | None = None) -> str | None:
     if m.author_kind == AuthorKind.AUTOMATION:
         return f"⚙ {m.author_label or attribution.label(m.author)}"
     if m.author_kind == AuthorKind.PROVIDER:
-        return f"⚙ {m.author or 'Provider'} · automatic reply"
+        # Not ours: the provider answered the customer itself (Twilio's STOP/START/HELP confirmations).
+        return f"Sent by {m.author or 'the provider'} · automatic reply"
     return None
 
 
@@ -260,7 +266,8 @@ def meta_text(m: Message) -> str:
     if k == "in":
         return t
     if is_failed(m):
-        return f"{t} · Not delivered — Retry"
+        # Retried once: its copy below carries on; no second Retry to click (no second copy).
+        return f"{t} · Not delivered · retried" if m.retried else f"{t} · Not delivered — Retry"
     if k == "out" and m.author:
         return f"{m.author} · {t}"
     return t
@@ -333,7 +340,7 @@ class BubbleLayouter:
             meta_rect = QRectF(x + 4, my, meta_w, META_H)
         else:
             meta_rect = QRectF(x + bubble_w - 4 - meta_w, my, meta_w, META_H)
-        retry_rect = meta_rect.adjusted(-4, -2, 4, 2) if is_failed(m) else None
+        retry_rect = meta_rect.adjusted(-4, -2, 4, 2) if can_retry(m) else None
         height = my + META_H + 6
         return BubbleGeometry(
             height,
@@ -426,7 +433,8 @@ def paint_bubble(
 
     failed = g.mark == "alert"
     painter.setFont(meta_font)
-    colour = t.color("danger") if failed else t.color("muted")
+    # A failure already retried is history, not a call to act: its words go muted, the mark stays.
+    colour = t.color("danger") if failed and g.retry_rect is not None else t.color("muted")
     painter.setPen(colour)
     r = g.meta_rect
     text_rect = QRectF(r.left(), r.top(), r.width() - (MARK + 4 if g.mark else 0), r.height())

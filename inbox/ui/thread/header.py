@@ -102,6 +102,7 @@ class ThreadHeader(QWidget):
         status_requested(object, object): ``ConversationStatus`` and snooze-until (or None).
         labels_requested(): edit labels.
         clear_flag_requested(): the agent reviewed a possible opt-out.
+        opt_out_requested(): the agent read a possible opt-out as one: opt the customer out.
         contact_panel_toggled(): show/hide the contact panel.
         verify_requested(): start an identity verification (Ctrl+Shift+V).
         export_requested(): export the conversation's transcript as PDF (the "More" menu).
@@ -111,6 +112,7 @@ class ThreadHeader(QWidget):
     status_requested = Signal(object, object)
     labels_requested = Signal()
     clear_flag_requested = Signal()
+    opt_out_requested = Signal()
     contact_panel_toggled = Signal()
     verify_requested = Signal()
     export_requested = Signal()
@@ -171,6 +173,15 @@ class ThreadHeader(QWidget):
             "Clear flag", "flag", "Possible opt-out in free text: review it, then clear the flag", with_text=True
         )
         self.flag_button.clicked.connect(self.clear_flag_requested)
+        self.opt_out_button = action(
+            "Opt out",
+            "ban",
+            "The customer asked to stop in their own words: opt them out of this number",
+            with_text=True,
+        )
+        self.opt_out_button.setAccessibleName("Opt this customer out")
+        self.opt_out_button.clicked.connect(self.opt_out_requested)
+        self.opt_out_button.setVisible(False)
         self.assign_button = action("Assign to me", "user", "Assign to me (A)")
         self.assign_button.clicked.connect(self._on_assign)
         self.resolve_button = action("Resolve", "check", "Resolve (E)", with_text=True)
@@ -225,6 +236,7 @@ class ThreadHeader(QWidget):
         row.addWidget(self.status_chip)
         row.addSpacing(8)
         row.addWidget(self.flag_button)
+        row.addWidget(self.opt_out_button)
         row.addWidget(self.resolve_button)
         for b in (
             self.assign_button,
@@ -247,7 +259,8 @@ class ThreadHeader(QWidget):
         return QSize(MIN_WIDTH, super().minimumSizeHint().height())
 
     def resizeEvent(self, e) -> None:
-        """Narrow panes: the name keeps its room; Resolve and the status chip go compact."""
+        """Narrow panes: the name keeps its room; Resolve, the flag's two actions and the status chip
+        go compact (their tooltips keep the words)."""
         super().resizeEvent(e)
         self._compact(self.width() < NARROW)
         self.set_here(self._here)
@@ -257,8 +270,8 @@ class ThreadHeader(QWidget):
             return
         self._narrow = narrow
         style = Qt.ToolButtonStyle.ToolButtonIconOnly if narrow else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-        self.resolve_button.setToolButtonStyle(style)
-        self.flag_button.setToolButtonStyle(style)
+        for button in (self.resolve_button, self.flag_button, self.opt_out_button):
+            button.setToolButtonStyle(style)
         self.status_chip.setVisible(not narrow)
         self.labels_button.setVisible(not narrow)
         self.panel_button.setVisible(not narrow)
@@ -290,6 +303,7 @@ class ThreadHeader(QWidget):
         self.verified_icon.setVisible(s.verified and self.verification_chip.isHidden())
         self.verified_icon.setPixmap(icons.pixmap("shield-check", 16, theme.tokens().success))
         self.flag_button.setVisible(s.flagged)
+        self.opt_out_button.setVisible(s.flagged and not s.opted_out)
         self.flag_button.setIcon(icons.icon("flag", "warning"))
         mine = s.assignee == self._agent
         self.assign_button.setText("Unassign" if mine else "Assign to me")

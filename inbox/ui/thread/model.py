@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from dataclasses import replace
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
@@ -204,6 +205,14 @@ class ThreadModel(QAbstractListModel):
             label="Refreshing messages",
         )
 
+    def _mark_retried(self, message_id: int) -> None:
+        """A Retry's copy landed (sent here or on another desktop): its original loses its Retry."""
+        row = next((i for i, r in enumerate(self._rows) if r.id == message_id), -1)
+        if row >= 0 and not self._rows[row].retried:
+            self._rows[row] = replace(self._rows[row], retried=True)
+            idx = self.index(row)
+            emit(self.dataChanged, idx, idx)
+
     def apply_messages(self, msgs: list[Message], gen: int | None = None) -> None:
         """Replace known rows, insert new ones in time order; emits ``messages_arrived``."""
         if gen is not None and gen != self._generation:
@@ -212,6 +221,8 @@ class ThreadModel(QAbstractListModel):
         for m in sorted(msgs, key=lambda m: (m.created_at, m.id)):
             if m.conversation_id != self.conversation_id:
                 continue
+            if m.retry_of_id is not None:
+                self._mark_retried(m.retry_of_id)
             row = next((i for i, r in enumerate(self._rows) if r.id == m.id), -1)
             if row >= 0:
                 self._rows[row] = m

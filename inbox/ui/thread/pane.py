@@ -75,6 +75,8 @@ class ThreadPane(QWidget):
         self.details: ContactDetails | None = None
         self.confirm: Confirm = ask
         self.ask_labels: Callable[[QWidget, str], str | None] = _ask_labels
+        self._retrying: set[int] = set()  # failed messages whose Retry is on its way
+        self._marking_read: int | None = None  # the conversation whose mark_read is on its way
 
         self.model = ThreadModel(service, self)
         self.header = ThreadHeader(service.agent, self)
@@ -110,6 +112,7 @@ class ThreadPane(QWidget):
         self.header.status_requested.connect(self.set_status)
         self.header.labels_requested.connect(self.edit_labels)
         self.header.clear_flag_requested.connect(self.clear_flag)
+        self.header.opt_out_requested.connect(self.opt_out)
         self.header.contact_panel_toggled.connect(self.contact_panel_toggled)
         self.composer.send_requested.connect(self.send)
         self.composer.send_anyway_requested.connect(self.send_anyway)
@@ -139,11 +142,38 @@ class ThreadPane(QWidget):
             self.model.load(s.id)
         self._load_contact(s)
         if s.unread_count:
-            cid = s.id
-            ops.run_op(self, lambda: self._service.mark_read(cid), label="Marking as read")
+            self._mark_read(s.id)
         if s.mentions_unseen_by(self._service.agent):
             cid = s.id
             ops.run_op(self, lambda: self._service.mark_mentions_seen(cid), label="Marking mentions seen")
+
+    def on_screen(self) -> bool:
+        """Whether the agent can see the open conversation: shown, in the active window."""
+        window = self.window()
+        return self.isVisible() and window.isActiveWindow() and not window.isMinimized()
+
+    def read_if_seen(self) -> None:
+        """A conversation on screen in the active window is read: what lands in it (an MO, so the
+        summary counts unread again) is marked read at once; in a background window it stays
+        unread until the window is active again (`MainWindow.changeEvent` calls this)."""
+        s = self.summary
+        if s is not None and s.unread_count and self.on_screen():
+            self._mark_read(s.id)
+
+    def _mark_read(self, cid: int) -> None:
+        if self._marking_read == cid:
+            return  # one on its way; the summary it changes comes back and is looked at again
+        self._marking_read = cid
+
+        def done(_result: object = None) -> None:
+            if self._marking_read == cid:
+                self._marking_read = None
+
+        def failed(exc: BaseException) -> None:
+            done()
+            emit(self.status_message, ops.describe(exc))
+
+        ops.run_op(self, lambda: self._service.mark_read(cid), done, failed, label="Marking as read")
 
     def open_id(self, conversation_id: int) -> None:
         """Open by id (search results, notifications): fetch the summary first."""
@@ -184,6 +214,7 @@ class ThreadPane(QWidget):
         old, new = self.summary, rows[0]
         self.summary = new
         self.header.set_summary(new)
+        self.read_if_seen()
         if old is not None and (
             old.opted_out != new.opted_out
             or old.contact_name != new.contact_name
@@ -262,15 +293,23 @@ class ThreadPane(QWidget):
         ops.run_op(self, fn, ok, failed, label="Adding note" if note else "Sending", initiator=self)
 
     def retry(self, m: Message) -> None:
+        """Send a failed text again, once: a click while its Retry is on its way does nothing, and
+        the copy's arrival takes the original's Retry away (`ThreadModel._mark_retried`)."""
         mid = m.id
-        ops.run_op(
-            self,
-            lambda: self._service.retry(mid),
-            lambda msg: (self.model.apply_messages([msg]), emit(self.status_message, "Queued again")),
-            lambda exc: self.composer.show_error(ops.describe(exc)),
-            label="Retrying",
-            initiator=self,
-        )
+        if mid in self._retrying:
+            return
+        self._retrying.add(mid)
+
+        def ok(msg: Message) -> None:
+            self._retrying.discard(mid)
+            self.model.apply_messages([msg])
+            emit(self.status_message, "Queued again")
+
+        def failed(exc: BaseException) -> None:
+            self._retrying.discard(mid)
+            self.composer.show_error(exc.reason if isinstance(exc, SendRefused) else ops.describe(exc))
+
+        ops.run_op(self, lambda: self._service.retry(mid), ok, failed, label="Retrying", initiator=self)
 
     def _act(self, label: str, fn: Callable[[int], object], done: str = "") -> None:
         cid = self.conversation_id
@@ -311,6 +350,21 @@ class ThreadPane(QWidget):
 
     def clear_flag(self) -> None:
         self._act("Clearing flag", self._service.clear_flag, "Flag cleared")
+
+    def opt_out(self) -> None:
+        """The flag bar's "Opt out": after a confirmation, record the opt-out as this agent's."""
+        s = self.summary
+        if s is None or s.id != self.conversation_id:
+            return
+        who = humanize.contact_title(s)
+        if not self.confirm(
+            self,
+            "Opt this customer out?",
+            f"{who} will get no more texts from {s.channel_name}, as if they had texted STOP. "
+            f"It is recorded as opted out by {self._service.agent}. No confirmation text is sent.",
+        ):
+            return
+        self._act("Opting out", self._service.opt_out, "Opted out")
 
     def edit_labels(self) -> None:
         text = self.ask_labels(self, ", ".join(self.details.labels) if self.details else "")

@@ -51,6 +51,7 @@ from inbox.ui.thread.bubbles import (
     BubbleGeometry,
     BubbleLayouter,
     TextLink,
+    can_retry,
     cursor_at,
     link_at,
     on_text,
@@ -59,7 +60,7 @@ from inbox.ui.thread.bubbles import (
     utf16_slice,
     word_at,
 )
-from inbox.ui.thread.model import BadgeRole, DayLabelRole, MessageRole, ThreadModel, is_failed, shown_text
+from inbox.ui.thread.model import BadgeRole, DayLabelRole, MessageRole, ThreadModel, shown_text
 
 _Index = QModelIndex | QPersistentModelIndex
 LOAD_OLDER_AT = 160  # px from the top
@@ -323,7 +324,7 @@ class ThreadView(QListView):
         copy.setEnabled(not m.masked)
         copy.triggered.connect(lambda: self.copy_message(m))
         self._add_link_actions(menu, text_links(m))
-        if is_failed(m):
+        if can_retry(m):
             retry = menu.addAction("Retry sending")
             retry.triggered.connect(lambda: emit(self.retry_requested, m))
         return menu
