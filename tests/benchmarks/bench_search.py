@@ -138,40 +138,58 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def measure(db, search=None) -> dict:  # type: ignore[no-untyped-def]
-    """The figures of one backend (``search``: the module to time, ``inbox.store.search`` by default)."""
-    if search is None:
-        from inbox.store import search
+def measure(contenders: dict[str, tuple]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """The figures of each contender, ``name -> (database, search module)``, timed interleaved.
 
-    per_query: dict[str, list[float]] = {}
-    hits: dict[str, int] = {}
-    baseline: list[float] = []
-    unfiltered = search._base().order_by(search.MessageRow.id.desc()).limit(LIMIT)
-    with db.read() as s:
-        s.execute(unfiltered).all()  # warm-up
-        for _ in range(REPEATS * 3):
-            t0 = time.perf_counter()
-            s.execute(unfiltered).all()
-            baseline.append((time.perf_counter() - t0) * 1000)
-        for query in QUERIES:
-            hits[query] = len(search.messages(s, query, LIMIT))  # warm-up
-            times = per_query[query] = []
-            for _ in range(REPEATS):
-                t0 = time.perf_counter()
-                search.messages(s, query, LIMIT)
-                times.append((time.perf_counter() - t0) * 1000)
-    every = [t for times in per_query.values() for t in times]
-    p95, base_p95 = percentile(every, 0.95), percentile(baseline, 0.95)
-    return {
-        "p50_ms": percentile(every, 0.5),
-        "p95_ms": p95,
-        "max_ms": max(every),
-        "baseline_p95_ms": base_p95,
-        "ratio_p95": p95 / base_p95 if base_p95 else None,
-        "per_query_p95_ms": {q: percentile(t, 0.95) for q, t in per_query.items()},
-        "per_query_median_ms": {q: statistics.median(t) for q, t in per_query.items()},
-        "hits": hits,
-    }
+    Every round runs each query once on each contender, each beside its own baseline, so a burst
+    of load on this shared machine falls on every side and on its baseline alike."""
+    from contextlib import ExitStack
+
+    times: dict[str, dict[str, list[float]]] = {name: {q: [] for q in QUERIES} for name in contenders}
+    baseline: dict[str, list[float]] = {name: [] for name in contenders}
+    hits: dict[str, dict[str, int]] = {name: {} for name in contenders}
+    with ExitStack() as stack:
+        sessions = {name: stack.enter_context(db.read()) for name, (db, _) in contenders.items()}
+        unfiltered = {
+            name: mod._base().order_by(mod.MessageRow.id.desc()).limit(LIMIT) for name, (_, mod) in contenders.items()
+        }
+        for name, (_, mod) in contenders.items():  # warm-up
+            sessions[name].execute(unfiltered[name]).all()
+            for query in QUERIES:
+                hits[name][query] = len(mod.messages(sessions[name], query, LIMIT))
+        for _ in range(REPEATS):
+            for query in QUERIES:
+                for name, (_, mod) in contenders.items():
+                    s = sessions[name]
+                    t0 = time.perf_counter()
+                    s.execute(unfiltered[name]).all()
+                    t1 = time.perf_counter()
+                    mod.messages(s, query, LIMIT)
+                    t2 = time.perf_counter()
+                    baseline[name].append((t1 - t0) * 1000)
+                    times[name][query].append((t2 - t1) * 1000)
+    figures = {}
+    for name in contenders:
+        every = [t for ts in times[name].values() for t in ts]
+        p95, base_p95 = percentile(every, 0.95), percentile(baseline[name], 0.95)
+        figures[name] = {
+            "p50_ms": percentile(every, 0.5),
+            "p95_ms": p95,
+            "max_ms": max(every),
+            "baseline_p95_ms": base_p95,
+            "ratio_p95": p95 / base_p95 if base_p95 else None,
+            "per_query_p95_ms": {q: percentile(t, 0.95) for q, t in times[name].items()},
+            "per_query_median_ms": {q: statistics.median(t) for q, t in times[name].items()},
+            "hits": hits[name],
+        }
+    return figures
+
+
+def load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def search_module_at(revision: str):  # type: ignore[no-untyped-def]
@@ -190,7 +208,10 @@ def search_module_at(revision: str):  # type: ignore[no-untyped-def]
 def report_lines(f: dict) -> list[str]:
     names = [n for n in ("postgresql", "before", "sqlite") if n in f["backends"]]
     title = {"postgresql": "PostgreSQL", "before": f"PostgreSQL at {f.get('before_revision')}", "sqlite": "SQLite"}
-    lines = [f"search over {f['messages']:,} messages, {len(QUERIES)} queries x {REPEATS} runs, limit {LIMIT}"]
+    lines = [
+        f"search over {f['messages']:,} messages, {len(QUERIES)} queries x {REPEATS} runs, limit {LIMIT}"
+        f" (interleaved; load average {f['load_before'] or 0:.1f} before, {f['load_after'] or 0:.1f} after)"
+    ]
     for name in names:
         b = f["backends"][name]
         lines.append(
@@ -211,22 +232,24 @@ def report_lines(f: dict) -> list[str]:
 
 
 def run(messages: int = MESSAGES, log=print, *, sqlite: bool = True, before: str | None = None) -> dict:
-    figures: dict = {"messages": messages, "queries": len(QUERIES), "repeats": REPEATS, "backends": {}}
+    from inbox.store import search
+
+    figures: dict = {"messages": messages, "queries": len(QUERIES), "repeats": REPEATS, "before_revision": before}
+    contenders: dict[str, tuple] = {}  # type: ignore[type-arg]
     base = url()
-    if base:
-        db = seeded_postgres(base, messages, log)
-        try:
-            figures["backends"]["postgresql"] = measure(db)
+    try:
+        if base:
+            pg = seeded_postgres(base, messages, log)
+            contenders["postgresql"] = (pg, search)
             if before:
-                figures["before_revision"] = before
-                figures["backends"]["before"] = measure(db, search_module_at(before))
-        finally:
-            db.dispose()
-    if sqlite:
-        db = seeded_sqlite(messages, log)
-        try:
-            figures["backends"]["sqlite"] = measure(db)
-        finally:
+                contenders["before"] = (pg, search_module_at(before))
+        if sqlite:
+            contenders["sqlite"] = (seeded_sqlite(messages, log), search)
+        figures["load_before"] = load_average()
+        figures["backends"] = measure(contenders)
+        figures["load_after"] = load_average()
+    finally:
+        for db in {id(db): db for db, _ in contenders.values()}.values():
             db.dispose()
     return figures
 

@@ -111,9 +111,11 @@ def test_wildcards_and_quotes_are_literal_on_both_backends(db, thread, query: st
     assert _bodies(db, query) == found
 
 
-def _plan(session, stmt) -> str:
+def _plan(session, lookup) -> str:
+    stmt, params = lookup
     compiled = stmt.compile(session.get_bind())
-    return "\n".join(r[0] for r in session.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params))
+    bound = {**compiled.params, **{k: v for k, v in params.items() if k in compiled.params}}
+    return "\n".join(r[0] for r in session.connection().exec_driver_sql("EXPLAIN " + str(compiled), bound))
 
 
 def test_postgres_search_looks_every_term_up_in_an_index(db, thread) -> None:
@@ -125,9 +127,24 @@ def test_postgres_search_looks_every_term_up_in_an_index(db, thread) -> None:
     with db.read() as s:
         s.execute(text("SET LOCAL enable_seqscan = off"))
         s.execute(text("SET LOCAL enable_indexscan = off"))  # no newest-first walk of the primary key
-        assert "ix_messages_body_trgm" in _plan(s, search._pg_indexed(["roken"], None, None, 50))
-        assert "ix_messages_body_grams" in _plan(s, search._pg_indexed(["ok"], None, None, 50))
-        assert "ix_messages_body_grams" in _plan(s, search._pg_indexed(["😂😂😂"], None, None, 50))
+        assert "ix_messages_body_trgm" in _plan(s, search._pg_lookup(["roken"], None, None, 50))
+        assert "ix_messages_body_grams" in _plan(s, search._pg_lookup(["ok"], None, None, 50))
+        assert "ix_messages_body_grams" in _plan(s, search._pg_lookup(["😂😂😂"], None, None, 50))
+
+
+def test_postgres_plans_each_search_for_its_own_terms(db, thread) -> None:
+    """psycopg prepares a statement run five times and PostgreSQL may then plan it once for any
+    terms (a bitmap over the whole table where the newest rows would do): searches are never
+    prepared, however often they run on one connection."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no plan cache across terms")
+    thread("ok thanks")
+    with db.read() as s:
+        for query in ["ok", "thanks", "ok thanks", "zebra"] * 4:
+            search.messages(s, query)
+        prepared = s.scalar(text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%strpos%'"))
+        assert prepared == 0
+        assert [h.body for h in search.messages(s, "thanks")] == ["ok thanks"]
 
 
 # One corpus, stored on both backends in the same order: many scripts, wildcards, quotes,
@@ -356,14 +373,20 @@ def test_0020_indexes_messages_stored_before_it_and_downgrades() -> None:
         with db.read() as s:
             s.execute(text("SET LOCAL enable_seqscan = off"))
             s.execute(text("SET LOCAL enable_indexscan = off"))
-            stmt = search._pg_indexed(["ok", "14"], None, None, 50)
-            assert "ix_messages_body_grams" in _plan(s, stmt)
-            assert list(s.scalars(stmt)) == [1]  # found through the index only: it holds the old row
+            lookup = search._pg_lookup(["ok", "14"], None, None, 50)
+            assert "ix_messages_body_grams" in _plan(s, lookup)
+            assert list(s.scalars(*lookup)) == [1]  # found through the index only: it holds the old row
+            assert s.scalar(text("SELECT reloptions FROM pg_class WHERE oid = 'ix_messages_body_trgm'::regclass")) == [
+                "gin_pending_list_limit=256"
+            ]
         command.downgrade(config(db.engine), "0020_search_speed@-1")
         ours = "AND pronamespace = current_schema()::regnamespace"
         with db.read() as s:
             assert s.scalar(text(f"SELECT count(*) FROM pg_proc WHERE proname LIKE 'message_%_grams' {ours}")) == 0
             assert s.scalar(text("SELECT to_regclass('ix_messages_body_grams')")) is None
+            assert (
+                s.scalar(text("SELECT reloptions FROM pg_class WHERE oid = 'ix_messages_body_trgm'::regclass")) is None
+            )
     finally:
         db.dispose()
         next(urls, None)
