@@ -42,9 +42,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- parent: data set and orchestration ----------------------------------------------------------
-def cache_key() -> str:
+def cache_key(conversations: int = CONVERSATIONS, messages: int = MESSAGES) -> str:
     """Changes when the schema, the generator or the plan change (then the file is seeded again)."""
-    h = hashlib.sha256(f"{CONVERSATIONS}/{MESSAGES}".encode())
+    h = hashlib.sha256(f"{conversations}/{messages}".encode())
     sources = sorted((ROOT / "inbox/store/migrations/versions").glob("*.py"))
     sources += [ROOT / "inbox/store/models.py", ROOT / "inbox/engine/sample/bulk.py"]
     for path in sources:
@@ -53,14 +53,14 @@ def cache_key() -> str:
     return h.hexdigest()[:16]
 
 
-def seeded_database(log=print) -> tuple[Path, dict]:
-    """The cached large database and its seed report (seeding it when missing)."""
+def seeded_database(log=print, conversations: int = CONVERSATIONS, messages: int = MESSAGES) -> tuple[Path, dict]:
+    """The cached large database and its seed report (seeding it when missing; bench_search shares it)."""
     from dataclasses import asdict
 
     from inbox.engine.sample.bulk import SeedPlan, seed
     from inbox.store.db import Database
 
-    folder = Path(tempfile.gettempdir()) / f"inbox-bench-{cache_key()}"
+    folder = Path(tempfile.gettempdir()) / f"inbox-bench-{cache_key(conversations, messages)}"
     folder.mkdir(exist_ok=True)
     path, meta = folder / "inbox.sqlite3", folder / "seed.json"
     if path.exists() and meta.exists():
@@ -70,8 +70,8 @@ def seeded_database(log=print) -> tuple[Path, dict]:
         leftover.unlink()
     db = Database(f"sqlite:///{partial}")
     db.upgrade()
-    log(f"seeding {CONVERSATIONS:,} conversations / {MESSAGES:,} messages into {partial} …")
-    report = seed(db, SeedPlan(conversations=CONVERSATIONS, messages=MESSAGES), lambda m: log(f"  {m}"))
+    log(f"seeding {conversations:,} conversations / {messages:,} messages into {partial} …")
+    report = seed(db, SeedPlan(conversations=conversations, messages=messages), lambda m: log(f"  {m}"))
     db.dispose()
     partial.rename(path)
     meta.write_text(json.dumps(asdict(report)))
