@@ -90,7 +90,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
     return 0
 
 
-SECRET_NAMES = {"infobip": "API key", "sinch": "API token"}
+SECRET_NAMES = {"infobip": "API key", "sinch": "API token", "clicksend": "API key"}
 
 
 def _region_url(args: argparse.Namespace) -> str:
@@ -166,12 +166,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     add.add_argument(
         "--provider",
         default="twilio",
-        help="twilio (default), infobip, sinch, or an adapter installed through the entry point",
+        help="twilio (default), infobip, sinch, clicksend, or an adapter installed through the entry point",
     )
     add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
     add.add_argument(
         "--account-sid",
-        help="the provider's account id (Twilio: AC…; Sinch: the service plan id; Infobip: none, the base URL's host)",
+        help="the provider's account id (Twilio: AC…; Sinch: the service plan id; ClickSend: the username; "
+        "Infobip: none, the base URL's host)",
     )
     add.add_argument("--region", help="Sinch: the region of your service plan, us (default), eu, au, br or ca")
     add.add_argument(

@@ -73,18 +73,20 @@ class RuleLine:
 
 
 # -- validation ----------------------------------------------------------------------------------
-PROVIDERS = ("twilio", "infobip", "sinch")
+PROVIDERS = ("twilio", "infobip", "sinch", "clicksend")
 # Which providers answer STOP/START/HELP themselves by default: the default of "who answers STOP"
 # for a new channel. Inbox keeps its own STOP list for every provider whatever this says.
 # Sinch: no — its STOP handling depends on the number type and country (carriers answer on US
 # 10DLC/toll-free, nothing elsewhere), so Inbox answers unless the person says otherwise.
-PROVIDER_ANSWERS_STOP = {"twilio": True, "infobip": False, "sinch": False}
+# ClickSend: no — its SMS API bypasses its opt-out list (that is for campaigns and contact lists).
+PROVIDER_ANSWERS_STOP = {"twilio": True, "infobip": False, "sinch": False, "clicksend": False}
 # Providers whose requests carry no account id: their account is named by the base URL's host
 # (Infobip gives each account its own), which also keys the API key in the keyring.
 ACCOUNT_FROM_BASE_URL = frozenset({"infobip"})
 # What to ask for when a provider's account identifier is missing.
 ACCOUNT_WANTED = {
     "sinch": "Enter the service plan id (--account-sid; it is on the Sinch dashboard's SMS > APIs page)",
+    "clicksend": "Enter the ClickSend username (--account-sid; it is on the dashboard's API Credentials page)",
 }
 
 
@@ -289,6 +291,8 @@ def check_connection(
         return _check_infobip(token, number, base_url)
     if provider == "sinch":
         return _check_sinch(account_sid, token, number, base_url)
+    if provider == "clicksend":
+        return _check_clicksend(account_sid, token, number, base_url)
     from inbox.providers.twilio import TwilioProvider
 
     sid = account_sid.strip()
@@ -352,6 +356,18 @@ def _check_sinch(service_plan_id: str, token: str, number: str, base_url: str | 
         raise ConnectionFailed("Enter the API token first")
     url = check_base_url(base_url) or base_url_for("us")
     return _checked(SinchProvider(service_plan_id.strip(), token, check_number(number), base_url=url), url, "Sinch")
+
+
+def _check_clicksend(username: str, api_key: str, number: str, base_url: str | None) -> str:
+    """GET /v3/account: proves the username, the API key and the address; reads no message (the
+    unread list must stay unread for the poller)."""
+    from inbox.providers.clicksend import DEFAULT_BASE_URL as CLICKSEND_URL
+    from inbox.providers.clicksend import ClickSendProvider
+
+    if not api_key:
+        raise ConnectionFailed("Enter the API key first")
+    url = check_base_url(base_url) or CLICKSEND_URL
+    return _checked(ClickSendProvider(username.strip(), api_key, check_number(number), base_url=url), url, "ClickSend")
 
 
 def _checked(provider: Any, url: str, label: str) -> str:

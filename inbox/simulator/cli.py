@@ -24,7 +24,7 @@ DEFAULT_URL = os.environ.get("INBOX_SIMULATOR_URL", "http://127.0.0.1:8765")
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 NEEDS_ACCOUNT = frozenset({"twilio"})  # dialects whose requests name an account (checked on serve)
 # Dialects whose requests name an account of any shape (Sinch: the service plan id in the path).
-NAMES_ACCOUNT = frozenset({"sinch"})
+NAMES_ACCOUNT = frozenset({"sinch", "clicksend"})  # ClickSend: the username of Basic auth
 # Dialects whose provider answers STOP/START/HELP itself by default (Infobip does not: a keyword
 # auto-reply is something its customer configures), so `--opt-out-handling` defaults to off there.
 ANSWERS_STOP = frozenset({"twilio"})

@@ -51,4 +51,15 @@ def _sinch(carrier: Carrier) -> Dialect:
     return SinchDialect(carrier)
 
 
-DIALECTS: dict[str, Callable[[Carrier], Dialect]] = {"twilio": _twilio, "infobip": _infobip, "sinch": _sinch}
+def _clicksend(carrier: Carrier) -> Dialect:
+    from inbox.simulator.dialects.clicksend import ClickSendDialect
+
+    return ClickSendDialect(carrier)
+
+
+DIALECTS: dict[str, Callable[[Carrier], Dialect]] = {
+    "twilio": _twilio,
+    "infobip": _infobip,
+    "sinch": _sinch,
+    "clicksend": _clicksend,
+}
