@@ -36,8 +36,10 @@ def sim_config(sim_seed: int, dialect: str) -> SimulatorConfig:
     import secrets
 
     return SimulatorConfig(
-        # Twilio's account SID, Sinch's service plan id; Infobip names none.
-        account_sid={"twilio": "AC" + secrets.token_hex(16), "sinch": secrets.token_hex(16)}.get(dialect, ""),
+        # Twilio's account SID, Sinch's service plan id, ClickSend's username; Infobip names none.
+        account_sid={"twilio": "AC" + secrets.token_hex(16), "sinch": secrets.token_hex(16), "clicksend": "acme"}.get(
+            dialect, ""
+        ),
         auth_token=secrets.token_hex(16),
         numbers=(OUR_NUMBER,),
         delivery_delay=0.05,

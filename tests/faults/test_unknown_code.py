@@ -20,8 +20,8 @@ from .conftest import TOKEN_ENV
 
 CUSTOMER = "+15553004321"
 # The same promises on each provider: a lost answer is reconciled against Twilio's list, or
-# Infobip's logs, or Sinch's batches, and the code never reaches the phone twice.
-pytestmark = pytest.mark.parametrize("dialect", ["twilio", "infobip", "sinch"])
+# Infobip's logs, Sinch's batches or ClickSend's history, and the code never reaches the phone twice.
+pytestmark = pytest.mark.parametrize("dialect", ["twilio", "infobip", "sinch", "clicksend"])
 CODE_RE = re.compile(r"verification code is (\d{6,10})")
 
 
@@ -47,9 +47,10 @@ def lost(db, channel, sim):
 
 
 def _provider_id(sim, sid: str) -> str:
-    """The id the provider gave the message the phone got (Sinch: its batch's id)."""
+    """The id the provider gave the message the phone got (Sinch: its batch's; ClickSend: its own)."""
     (kept,) = [m for m in sim.messages() if m["sid"] == sid]
-    return str((kept.get("extra") or {}).get("batch_id") or sid)
+    extra = kept.get("extra") or {}
+    return str(extra.get("batch_id") or extra.get("message_id") or sid)
 
 
 def _codes_on_the_phone(sim) -> list[dict]:

@@ -192,20 +192,20 @@ class ClickSendDialect:
             "schedule": 0,
             "custom_string": message.get("custom_string") or "",
         }
+        message_id = str(uuid.uuid4()).upper()
         try:
             msg = self._carrier.send_message(
                 to if isinstance(to, str) else None,
                 sender if isinstance(sender, str) and sender else self._carrier.config.numbers[0],
                 text if isinstance(text, str) else None,
-                None,
+                {"message_id": message_id},  # kept so tests can tie the phone's message to ClickSend's id
             )
         except Refusal as exc:
             return {
                 **shown,
-                "message_id": str(uuid.uuid4()).upper(),
+                "message_id": message_id,
                 "status": _REFUSED.get(exc.code, "INVALID_RECIPIENT"),
             }
-        message_id = str(uuid.uuid4()).upper()
         with self._lock:
             self._ids[message_id] = msg.sid
             self._by_sid[msg.sid] = message_id
