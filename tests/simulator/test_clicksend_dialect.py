@@ -98,3 +98,11 @@ def test_a_refused_recipient_is_a_per_message_status_and_errors_use_the_envelope
     with pytest.raises(ApiException) as missing:
         sdk(simulator.url).mark_specific_inbound_sms_message_as_read("NOPE")
     assert missing.value.status == 404
+
+
+def test_the_account_endpoint_the_connection_test_reads_parses_with_the_sdk(simulator) -> None:
+    from clicksend.api.management_api import ManagementApi
+
+    conf = clicksend.Configuration(host=simulator.url, username=USERNAME, password=KEY)
+    answer = ManagementApi(clicksend.ApiClient(conf)).view_account_details()
+    assert answer.http_code == 200 and answer.response_code == "SUCCESS"
