@@ -90,6 +90,8 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
     return 0
 
 
+# Where a channel without a base URL is served from, for `channel list`.
+DEFAULT_HOSTS = {"sinch": "us.sms.api.sinch.com", "clicksend": "rest.clicksend.com"}
 SECRET_NAMES = {"infobip": "API key", "sinch": "API token", "clicksend": "API key"}
 
 
@@ -119,7 +121,7 @@ def cmd_channel_list(args: argparse.Namespace) -> int:
             print("No channels yet: add one with `inbox channel add`.")
         for ch in found:
             handled = "provider answers STOP/HELP" if ch.provider_handles_opt_out else "Inbox answers STOP/HELP"
-            where = ch.base_url or "api.twilio.com"
+            where = ch.base_url or DEFAULT_HOSTS.get(ch.provider, "api.twilio.com")
             print(f"{ch.name:20} {phone.display(ch.number):18} {ch.provider:8} {where}  ({handled})")
 
     emit(args, found, human)

@@ -42,6 +42,13 @@ def test_adding_a_clicksend_channel_tests_the_key_and_leaves_the_unread_list_alo
     ]
 
 
+def test_a_clicksend_channel_without_a_base_url_is_listed_at_clicksends_host(sqlite_url) -> None:
+    env = env_with(CS_KEY=KEY)
+    inbox(*ADD, "--db", sqlite_url, "--account-sid", USERNAME, "--api-key-env", "CS_KEY", env=env)
+    listed = inbox("channel", "list", "--db", sqlite_url, env=env).stdout
+    assert "rest.clicksend.com" in listed and "twilio" not in listed
+
+
 def test_a_missing_username_or_a_refused_key_adds_nothing_and_says_so_in_one_line(clicksend, sqlite_url) -> None:
     no_user = inbox(*ADD, "--db", sqlite_url, "--api-key-env", "CS_KEY", env=env_with(CS_KEY=KEY), check=False)
     assert no_user.returncode != 0 and "ClickSend username" in no_user.stderr
