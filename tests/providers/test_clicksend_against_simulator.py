@@ -130,3 +130,17 @@ def test_a_send_whose_answer_is_lost_is_outcome_unknown_and_the_history_finds_it
     sim.set_faults(reset_rate=0.0)
     found = provider.find_sent(CUSTOMER, datetime.now(UTC) - timedelta(minutes=1))
     assert [m.body for m in found] == ["did it go?"], "reconciliation sees that it went"
+
+
+def test_bad_records_are_set_aside_never_returned_so_never_marked_read(provider, monkeypatch) -> None:
+    page = {
+        "data": {
+            "total": 2,
+            "last_page": 1,
+            "data": [{"message_id": "A", "to": OURS, "from": CUSTOMER, "timestamp": 1700000000}, "junk"],
+        }
+    }
+    monkeypatch.setattr(ClickSendProvider, "_exchange", lambda self, *a, **k: page)
+    batch = provider.fetch_inbound(PollCursor())
+    assert batch.messages == [] and batch.skipped == 2
+    assert "missing body" in provider.last_quarantined[0][0]

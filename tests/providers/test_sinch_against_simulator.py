@@ -91,16 +91,10 @@ def test_the_first_sync_reads_sinchs_fourteen_days_not_its_default_day(provider,
     )
 
 
-def test_bad_records_are_set_aside(provider, server) -> None:
-    from inbox.providers import sinch
-
+def test_bad_records_are_set_aside(provider, monkeypatch) -> None:
     page = {"count": 2, "page": 0, "page_size": 2, "inbounds": [{"id": "x", "type": "mo_text"}, 7]}
-    original = sinch.SinchProvider._exchange
-    sinch.SinchProvider._exchange = lambda self, *a, **k: page  # type: ignore[method-assign]
-    try:
-        batch = provider.fetch_inbound(PollCursor())
-    finally:
-        sinch.SinchProvider._exchange = original  # type: ignore[method-assign]
+    monkeypatch.setattr(SinchProvider, "_exchange", lambda self, *a, **k: page)
+    batch = provider.fetch_inbound(PollCursor())
     assert batch.messages == [] and batch.skipped == 2
     assert "missing from" in provider.last_quarantined[0][0]
 
