@@ -183,7 +183,9 @@ class SinchProvider:
             if read >= MAX_INBOUND_RECORDS:
                 incomplete = f"Sinch's inbound list goes on past {MAX_INBOUND_RECORDS} messages in one poll"
                 break
-        messages = sorted(found.values(), key=lambda m: (m.date_sent, m.provider_message_id))
+        # Sinch lists newest first with millisecond dates: reversed, then a stable sort, keeps its
+        # order for texts received within the same millisecond.
+        messages = sorted(reversed(list(found.values())), key=lambda m: m.date_sent)
         top = max((min(m.date_sent, polled_at) for m in messages), default=None)
         if incomplete and newest is not None:
             new_cursor = PollCursor(newest)  # the older part was not reached: ask for it again
