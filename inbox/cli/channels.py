@@ -19,6 +19,8 @@ from inbox.core import durations, phone, terminal
 def cmd_channel_add(args: argparse.Namespace) -> int:
     from inbox.engine import credentials, setup  # the engine, only when a command needs it
 
+    if args.region is not None:
+        args.base_url = _region_url(args)
     try:  # the engine's own checks, everything that needs no database, before asking for a token
         number = setup.check_number(args.number)
         setup.check_provider(args.provider)
@@ -31,7 +33,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
         setup.check_dlt_id(args.dlt_sender)
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None
-    secret = "API key" if args.provider == "infobip" else "Auth token"
+    secret = SECRET_NAMES.get(args.provider, "Auth token")
     handles = args.provider_handles_opt_out or ("yes" if setup.provider_answers_stop(args.provider) else "no")
     store_token = None
     if args.auth_token_env:
@@ -88,6 +90,25 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
     return 0
 
 
+# Where a channel without a base URL is served from, for `channel list`.
+DEFAULT_HOSTS = {"sinch": "us.sms.api.sinch.com", "clicksend": "rest.clicksend.com"}
+SECRET_NAMES = {"infobip": "API key", "sinch": "API token", "clicksend": "API key"}
+
+
+def _region_url(args: argparse.Namespace) -> str:
+    """--region (Sinch: us, eu, au, br, ca) as the API's base URL; --base-url wins over it."""
+    if args.provider != "sinch":
+        raise CliError("--region is for Sinch channels (the others take --base-url)")
+    if args.base_url:
+        raise CliError("give either --region or --base-url, not both")
+    from inbox.providers.sinch import base_url_for
+
+    try:
+        return base_url_for(args.region)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_channel_list(args: argparse.Namespace) -> int:
     from inbox.store import channels
 
@@ -100,7 +121,7 @@ def cmd_channel_list(args: argparse.Namespace) -> int:
             print("No channels yet: add one with `inbox channel add`.")
         for ch in found:
             handled = "provider answers STOP/HELP" if ch.provider_handles_opt_out else "Inbox answers STOP/HELP"
-            where = ch.base_url or "api.twilio.com"
+            where = ch.base_url or DEFAULT_HOSTS.get(ch.provider, "api.twilio.com")
             print(f"{ch.name:20} {phone.display(ch.number):18} {ch.provider:8} {where}  ({handled})")
 
     emit(args, found, human)
@@ -149,12 +170,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     add.add_argument(
         "--provider",
         default="twilio",
-        help="twilio (default), infobip, or an adapter installed through the entry point",
+        help="twilio (default), infobip, sinch, clicksend, or an adapter installed through the entry point",
     )
     add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
     add.add_argument(
-        "--account-sid", help="the provider's account id (Twilio: AC…; Infobip: none, the base URL's host is used)"
+        "--account-sid",
+        help="the provider's account id (Twilio: AC…; Sinch: the service plan id; ClickSend: the username; "
+        "Infobip: none, the base URL's host)",
     )
+    add.add_argument("--region", help="Sinch: the region of your service plan, us (default), eu, au, br or ca")
     add.add_argument(
         "--base-url", help="API base URL (the simulator, a Twilio-compatible provider, your Infobip account's own URL)"
     )

@@ -74,7 +74,10 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
         if name == "demo":
             p.add_argument("--headless", action="store_true", help="no window: print what happens")
             p.add_argument(
-                "--dialect", choices=["twilio", "infobip"], default="twilio", help="the provider the simulator plays"
+                "--dialect",
+                choices=["twilio", "infobip", "sinch", "clicksend"],
+                default="twilio",
+                help="the provider the simulator plays",
             )
     return parser
 

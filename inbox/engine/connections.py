@@ -26,9 +26,23 @@ def _infobip(channel: Channel, api_key: str) -> Provider:
     return InfobipProvider(api_key, channel.number, base_url=channel.base_url or DEFAULT_BASE_URL)
 
 
+def _sinch(channel: Channel, api_token: str) -> Provider:
+    from inbox.providers.sinch import SinchProvider
+
+    # The service plan id is the channel's account; the base URL was set from --region at set-up.
+    return SinchProvider(channel.account_sid, api_token, channel.number, base_url=channel.base_url)
+
+
+def _clicksend(channel: Channel, api_key: str) -> Provider:
+    from inbox.providers.clicksend import ClickSendProvider
+
+    # The ClickSend username is the channel's account.
+    return ClickSendProvider(channel.account_sid, api_key, channel.number, base_url=channel.base_url)
+
+
 # Built in; a third party's adapter is found through the `inbox.providers` entry point group
 # (docs/providers/README.md).
-BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio, "infobip": _infobip}
+BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio, "infobip": _infobip, "sinch": _sinch, "clicksend": _clicksend}
 
 
 def factory_for(name: str) -> ProviderFactory:

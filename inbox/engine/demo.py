@@ -43,15 +43,22 @@ class DemoEnvironment:
         seed_history: bool = True,
         dialect: str = "twilio",
     ) -> None:
-        """`dialect` picks the provider the simulator plays (and the channel's adapter): "twilio" or
-        "infobip" (consume-once inbound through the journal; Inbox answers STOP)."""
+        """`dialect` picks the provider the simulator plays (and the channel's adapter): "twilio",
+        "infobip" (consume-once inbound through the journal; Inbox answers STOP), "sinch" (a list
+        with a cursor) or "clicksend" (unread until marked read after the commit); Inbox answers
+        STOP on the last three."""
         self.folder = Path(tempfile.mkdtemp(prefix="inbox-demo-"))
         self.db = Database(f"sqlite:///{self.folder / 'demo.sqlite3'}")
         self.db.upgrade()
         token = secrets.token_hex(16)
         provider_answers_stop = setup.provider_answers_stop(dialect)
         self.config = SimulatorConfig(
-            account_sid="AC" + secrets.token_hex(16) if dialect == "twilio" else "",
+            # Twilio's account SID, Sinch's service plan id, ClickSend's username; Infobip names none.
+            account_sid={
+                "twilio": "AC" + secrets.token_hex(16),
+                "sinch": secrets.token_hex(16),
+                "clicksend": "demo",
+            }.get(dialect, ""),
             auth_token=token,
             numbers=(DEMO_NUMBER,),
             delivery_delay=1.0,

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -72,13 +73,21 @@ class RuleLine:
 
 
 # -- validation ----------------------------------------------------------------------------------
-PROVIDERS = ("twilio", "infobip")
+PROVIDERS = ("twilio", "infobip", "sinch", "clicksend")
 # Which providers answer STOP/START/HELP themselves by default: the default of "who answers STOP"
 # for a new channel. Inbox keeps its own STOP list for every provider whatever this says.
-PROVIDER_ANSWERS_STOP = {"twilio": True, "infobip": False}
+# Sinch: no — its STOP handling depends on the number type and country (carriers answer on US
+# 10DLC/toll-free, nothing elsewhere), so Inbox answers unless the person says otherwise.
+# ClickSend: no — its SMS API bypasses its opt-out list (that is for campaigns and contact lists).
+PROVIDER_ANSWERS_STOP = {"twilio": True, "infobip": False, "sinch": False, "clicksend": False}
 # Providers whose requests carry no account id: their account is named by the base URL's host
 # (Infobip gives each account its own), which also keys the API key in the keyring.
 ACCOUNT_FROM_BASE_URL = frozenset({"infobip"})
+# What to ask for when a provider's account identifier is missing.
+ACCOUNT_WANTED = {
+    "sinch": "Enter the service plan id (--account-sid; it is on the Sinch dashboard's SMS > APIs page)",
+    "clicksend": "Enter the ClickSend username (--account-sid; it is on the dashboard's API Credentials page)",
+}
 
 
 def _sentence(text: str) -> str:
@@ -129,6 +138,8 @@ def account_for(provider: str, account_sid: str | None, base_url: str | None) ->
                 f"Enter the base URL of your {provider.title()} account (it is on your account's API page)"
             )
         return urlsplit(base_url.strip()).hostname or base_url.strip()
+    if provider in ACCOUNT_WANTED:
+        raise SetupRefused(ACCOUNT_WANTED[provider])
     raise SetupRefused("Enter the account SID (it starts with AC, on the Twilio console's home page)")
 
 
@@ -278,6 +289,10 @@ def check_connection(
     the address all work, without sending anything. Returns a sentence for the wizard."""
     if provider == "infobip":
         return _check_infobip(token, number, base_url)
+    if provider == "sinch":
+        return _check_sinch(account_sid, token, number, base_url)
+    if provider == "clicksend":
+        return _check_clicksend(account_sid, token, number, base_url)
     from inbox.providers.twilio import TwilioProvider
 
     sid = account_sid.strip()
@@ -330,6 +345,49 @@ def _check_infobip(token: str, number: str, base_url: str | None) -> str:
     finally:
         provider.close()
     return f"Connected to {host} — the Infobip account answered"
+
+
+def _check_sinch(service_plan_id: str, token: str, number: str, base_url: str | None) -> str:
+    """One page of one inbound (the list is re-readable, nothing is consumed): proves the service
+    plan id, the API token and the region's address."""
+    from inbox.providers.sinch import SinchProvider, base_url_for
+
+    if not token:
+        raise ConnectionFailed("Enter the API token first")
+    url = check_base_url(base_url) or base_url_for("us")
+    return _checked(SinchProvider(service_plan_id.strip(), token, check_number(number), base_url=url), url, "Sinch")
+
+
+def _check_clicksend(username: str, api_key: str, number: str, base_url: str | None) -> str:
+    """GET /v3/account: proves the username, the API key and the address; reads no message (the
+    unread list must stay unread for the poller)."""
+    from inbox.providers.clicksend import DEFAULT_BASE_URL as CLICKSEND_URL
+    from inbox.providers.clicksend import ClickSendProvider
+
+    if not api_key:
+        raise ConnectionFailed("Enter the API key first")
+    url = check_base_url(base_url) or CLICKSEND_URL
+    return _checked(ClickSendProvider(username.strip(), api_key, check_number(number), base_url=url), url, "ClickSend")
+
+
+def _checked(provider: Any, url: str, label: str) -> str:
+    """Run an adapter's `check()` and say what happened in a sentence for the wizard."""
+    host = url.split("://", 1)[-1]
+    try:
+        provider.check()
+    except AuthenticationFailed as exc:
+        raise ConnectionFailed(str(exc)) from None
+    except Rejected as exc:
+        raise ConnectionFailed(f"The provider refused the request: {exc}") from None
+    except Retryable as exc:
+        if isinstance(exc.__cause__, httpx.TransportError):
+            raise ConnectionFailed(f"Could not reach {host} — check the address and your internet connection") from None
+        raise ConnectionFailed(f"{host} is not answering properly right now ({exc}); try again shortly") from None
+    except ProviderError as exc:
+        raise ConnectionFailed(f"Unexpected answer from {host}: {exc}") from None
+    finally:
+        provider.close()
+    return f"Connected to {host} — the {label} account answered"
 
 
 # -- channels ------------------------------------------------------------------------------------

@@ -380,6 +380,26 @@ class Carrier:
             self._reports = kept
             return taken
 
+    def received(
+        self, to_numbers: frozenset[str] | None, since: datetime | None, until: datetime | None
+    ) -> list[SimMessage]:
+        """Inbound messages received in [since, until), newest first, not consumed: the re-readable
+        lists of the Sinch and ClickSend dialects (each dialect pages and filters them itself)."""
+        with self._lock:
+            self._advance(self.clock())
+            found: list[SimMessage] = []
+            for msg in reversed(self._messages):
+                if msg.direction != "inbound":
+                    continue
+                if to_numbers is not None and msg.to_number not in to_numbers:
+                    continue
+                if since is not None and msg.created < since:
+                    continue
+                if until is not None and msg.created >= until:
+                    continue
+                found.append(self._copy(msg))
+            return found
+
     def outbound_log(
         self, destination: str | None, message_ids: frozenset[str], since: datetime | None, limit: int
     ) -> list[SimMessage]:

@@ -23,6 +23,8 @@ from inbox.simulator.server import SimulatorServer
 DEFAULT_URL = os.environ.get("INBOX_SIMULATOR_URL", "http://127.0.0.1:8765")
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 NEEDS_ACCOUNT = frozenset({"twilio"})  # dialects whose requests name an account (checked on serve)
+# Dialects whose requests name an account of any shape (Sinch: the service plan id in the path).
+NAMES_ACCOUNT = frozenset({"sinch", "clicksend"})  # ClickSend: the username of Basic auth
 # Dialects whose provider answers STOP/START/HELP itself by default (Infobip does not: a keyword
 # auto-reply is something its customer configures), so `--opt-out-handling` defaults to off there.
 ANSWERS_STOP = frozenset({"twilio"})
@@ -106,6 +108,8 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
             parser.error("serving needs --account-sid, --auth-token and at least one --number")
         if not _ACCOUNT_SID.match(account_sid):
             parser.error("--account-sid must be AC followed by 32 hex digits")
+    elif dialect in NAMES_ACCOUNT and (not account_sid or not token or not numbers):
+        parser.error(f"serving the {dialect} dialect needs --account-sid, --auth-token and at least one --number")
     elif not token or not numbers:
         parser.error(f"serving the {dialect} dialect needs --auth-token (its API key) and at least one --number")
     try:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from inbox.core import phone, segments, typed_text
 from inbox.core.models import Channel
 from inbox.core.presence import AssignmentPolicy
+from inbox.core.provider_names import display_name
 from inbox.engine import assignment, setup
 from inbox.engine.service import AGENT_NAME_MAX, InboxService, check_agent_name
 from inbox.ui import icons, ops, settings, theme
@@ -381,7 +382,7 @@ class SettingsDialog(QDialog):
                 [
                     ch.name,
                     phone.display(ch.number),
-                    ch.provider.title(),
+                    display_name(ch.provider),
                     "Provider" if ch.provider_handles_opt_out else "Inbox",
                     f"{ch.poll_interval_seconds:g} s",
                 ]

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from inbox.core import changes
+from inbox.core.provider_names import display_name
 from inbox.engine.service import ChannelHealth, InboxService
 from inbox.ui import icons, ops, theme
 
@@ -130,7 +131,7 @@ class StatusBarController:
             return
         parts, all_ok = [], True
         for h in self._health:
-            text, ok = health_text(h, self._providers.get(h.channel_id, "Twilio").title())
+            text, ok = health_text(h, display_name(self._providers.get(h.channel_id, "twilio")))
             parts.append(text)
             all_ok = all_ok and ok
         t = theme.tokens()

@@ -6,6 +6,8 @@ import os
 import threading
 import time
 
+import pytest
+
 from inbox.engine import credentials
 from inbox.engine.demo import DEMO_NUMBER, TOKEN_VAR, DemoEnvironment
 from inbox.engine.service import ConversationFilter
@@ -54,6 +56,18 @@ def test_the_demo_can_play_infobip_texts_in_through_the_journal_and_replies_out(
         demo.phone.text(CUSTOMER, DEMO_NUMBER, "Is my parcel on its way?")
         page = _eventually(lambda: demo.service.conversations_page(ConversationFilter(view="all"), 0, 1))
         assert page, "the demo's runner did not take the customer's text from the Infobip inbox"
+        demo.service.send_reply(page[0].id, "It is, arriving tomorrow.")
+        received = _eventually(lambda: [m["body"] for m in demo.phone.phone(CUSTOMER) if "tomorrow" in str(m["body"])])
+        assert received == ["It is, arriving tomorrow."]
+
+
+@pytest.mark.parametrize("dialect", ["sinch", "clicksend"])
+def test_the_demo_can_play_sinch_and_clicksend(dialect: str) -> None:
+    with DemoEnvironment(seed_history=False, poll_interval=0.3, dialect=dialect).start(live_customers=False) as demo:
+        assert demo.channel.provider == dialect and not demo.channel.provider_handles_opt_out
+        demo.phone.text(CUSTOMER, DEMO_NUMBER, "Is my parcel on its way?")
+        page = _eventually(lambda: demo.service.conversations_page(ConversationFilter(view="all"), 0, 1))
+        assert page, f"the demo's runner did not read the customer's text from the {dialect} dialect"
         demo.service.send_reply(page[0].id, "It is, arriving tomorrow.")
         received = _eventually(lambda: [m["body"] for m in demo.phone.phone(CUSTOMER) if "tomorrow" in str(m["body"])])
         assert received == ["It is, arriving tomorrow."]

@@ -36,13 +36,16 @@ def sim_config(sim_seed: int, dialect: str) -> SimulatorConfig:
     import secrets
 
     return SimulatorConfig(
-        account_sid="AC" + secrets.token_hex(16) if dialect == "twilio" else "",
+        # Twilio's account SID, Sinch's service plan id, ClickSend's username; Infobip names none.
+        account_sid={"twilio": "AC" + secrets.token_hex(16), "sinch": secrets.token_hex(16), "clicksend": "acme"}.get(
+            dialect, ""
+        ),
         auth_token=secrets.token_hex(16),
         numbers=(OUR_NUMBER,),
         delivery_delay=0.05,
         seed=sim_seed,
         dialect=dialect,
-        opt_out_handling=dialect == "twilio",  # Infobip does not answer STOP itself
+        opt_out_handling=dialect == "twilio",  # Infobip does not answer STOP itself, nor Sinch by default
     )
 
 

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from inbox.core.models import PollCursor
 from inbox.simulator import cli
 from inbox.simulator.client import SimulatorClient
 from tests.simulator.harness import ACCOUNT, CUSTOMER, OURS, wait_for
@@ -114,6 +115,51 @@ def test_serve_speaks_infobip_with_the_same_text_and_phone_commands(capsys: pyte
         assert cli.main(["phone", "--url", url, "--json", CUSTOMER]) == 0
         state = json.loads(capsys.readouterr().out)
         assert state == {"number": CUSTOMER, "received": [], "opted_out_from": []}, "Infobip did not answer STOP"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+
+
+@pytest.mark.parametrize("dialect", ["sinch", "clicksend"])
+def test_serving_sinch_or_clicksend_needs_the_account_they_name(
+    dialect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["serve", "--dialect", dialect, "--auth-token", "t", "--number", OURS])
+    assert raised.value.code != 0 and "--account-sid" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dialect", ["sinch", "clicksend"])
+def test_serve_speaks_sinch_and_clicksend_with_the_same_text_and_phone_commands(
+    dialect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--dialect sinch|clicksend`: `--account-sid` is the service plan id / the username,
+    `--auth-token` the token / API key; STOP is not answered by the provider by default."""
+    args = ["serve", "--dialect", dialect, "--port", "0", "--account-sid", "plan1", "--auth-token", "key"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inbox.simulator", *args, "--number", OURS, "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert cli.main(["text", "--url", url, "--from", CUSTOMER, "--to", OURS, "STOP"]) == 0
+        capsys.readouterr()
+        if dialect == "sinch":
+            from inbox.providers.sinch import SinchProvider
+
+            provider = SinchProvider("plan1", "key", OURS, base_url=url)
+        else:
+            from inbox.providers.clicksend import ClickSendProvider
+
+            provider = ClickSendProvider("plan1", "key", OURS, base_url=url)
+        assert [m.body for m in provider.fetch_inbound(PollCursor()).messages] == ["STOP"]
+        provider.close()
+        assert cli.main(["phone", "--url", url, "--json", CUSTOMER]) == 0
+        state = json.loads(capsys.readouterr().out)
+        assert state == {"number": CUSTOMER, "received": [], "opted_out_from": []}, "the provider did not answer STOP"
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0

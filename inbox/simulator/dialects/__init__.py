@@ -45,4 +45,21 @@ def _infobip(carrier: Carrier) -> Dialect:
     return InfobipDialect(carrier)
 
 
-DIALECTS: dict[str, Callable[[Carrier], Dialect]] = {"twilio": _twilio, "infobip": _infobip}
+def _sinch(carrier: Carrier) -> Dialect:
+    from inbox.simulator.dialects.sinch import SinchDialect
+
+    return SinchDialect(carrier)
+
+
+def _clicksend(carrier: Carrier) -> Dialect:
+    from inbox.simulator.dialects.clicksend import ClickSendDialect
+
+    return ClickSendDialect(carrier)
+
+
+DIALECTS: dict[str, Callable[[Carrier], Dialect]] = {
+    "twilio": _twilio,
+    "infobip": _infobip,
+    "sinch": _sinch,
+    "clicksend": _clicksend,
+}
