@@ -111,6 +111,7 @@ def run_op(
     *,
     label: str = "",
     initiator: object | None = None,
+    quiet: bool = False,
 ) -> None:
     """Run ``fn()`` on the worker; call ``on_success(result)`` or ``on_failure(exc)`` on the GUI thread.
 
@@ -125,6 +126,9 @@ def run_op(
             change events ``fn`` publishes carry it (:func:`initiator`), and the refresh skips
             fetching what that view already shows, as Anki's ``operation_did_execute(changes,
             handler)`` does.
+        quiet: the caller reports failures itself (a poll that retries every few seconds says
+            once that it fails and once that it recovered): a failure is logged without its
+            traceback at debug level and not broadcast on ``failed``; ``on_failure`` still runs.
     """
     disp = dispatcher()
     with disp._lock:
@@ -138,12 +142,16 @@ def run_op(
         try:
             result = fn()
         except BaseException as exc:
-            log.exception("op failed: %s", label or getattr(fn, "__name__", "op"))
+            if quiet:
+                log.debug("op failed: %s", label or getattr(fn, "__name__", "op"), exc_info=True)
+            else:
+                log.exception("op failed: %s", label or getattr(fn, "__name__", "op"))
             failure = exc
 
             def deliver_failure() -> None:
                 prefix = f"{label} failed: " if label else ""
-                emit(disp.failed, prefix + describe(failure))
+                if not quiet:
+                    emit(disp.failed, prefix + describe(failure))
                 if on_failure is not None and alive():
                     on_failure(failure)
 
