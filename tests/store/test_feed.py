@@ -612,3 +612,51 @@ def test_a_gap_is_asked_for_until_it_appears_once_or_its_grace_ends() -> None:
     gaps.open(20, 20, since=9.0)
     gaps.expire(now=10.0, grace=5.0)  # the old runs: rolled back for good
     assert gaps.asked() == [(20, 20)]
+
+
+def test_live_feed_skips_the_echo_of_its_own_change_and_nothing_else(db, channel, conv) -> None:
+    """A desktop reloads its own change from the engine's event after the commit; the same change
+    coming back through the feed is skipped. What it did not publish itself, and another
+    process's change to the same conversation, still come through."""
+    from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
+    from inbox.engine import live as live_module
+    from inbox.engine.live import LiveFeed
+    from inbox.engine.service import InboxService
+
+    bus = EventBus()
+    from_feed: list[object] = []
+
+    def heard(event: object) -> None:
+        if threading.current_thread().name.startswith("inbox-live-feed"):  # the listener, or its hold timer
+            from_feed.append(event)
+
+    bus.subscribe(heard)
+    other = _other_process_db(db)
+    live = LiveFeed(db, bus, since=feed.latest_seq(db)).start()
+
+    def read_through() -> None:
+        newest = feed.latest_seq(db)
+        eventually(lambda: live.last_seen >= newest, "the feed read the newest change")
+        time.sleep(live_module.HOLD + 0.5)  # what it publishes for it is out by now (an own change waits HOLD)
+
+    try:
+        InboxService(db, bus, agent="dana").send_reply(conv, "On its way")  # published here after the commit
+        read_through()
+        assert from_feed == [] and live.echoes >= 2, "the reply and its conversation: not reloaded again"
+
+        with db.write() as s:  # this process, but no event said so: the feed must
+            conversations.set_fields(s, conv, assignee="zoe")
+        read_through()
+        assert from_feed == [ConversationsChanged(ids=frozenset({conv}))]
+
+        from_feed.clear()
+        InboxService(db, bus, agent="dana").add_note(conv, "Called back")
+        with other.write() as s:  # another process, same conversation, just after
+            messages.add_note(s, channel_id=channel.id, conversation_id=conv, body="me too", author="zoe", at=T0)
+        read_through()
+        notes = [e for e in from_feed if isinstance(e, MessagesChanged)]
+        assert len(notes) == 1 and len(notes[0].message_ids) == 1, "only the other process's note"
+    finally:
+        live.stop()
+        other.dispose()
+        db.own_changes = None  # the module's other tests write without it
