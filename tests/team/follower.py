@@ -97,6 +97,7 @@ def main() -> int:
             "title": window.windowTitle(),
             "unread": window.status.unread.text(),
             "notified": [body for _title, body in window.notifier.shown],
+            "tray": window.notifier.badge,
             "live": window.live.state if window.live is not None else None,
             "queries": queries[0] if count_queries else None,
         }
