@@ -193,9 +193,13 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any exception."""
-        own = self.own_changes
+    def write(self, *, track: bool = True) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any exception.
+
+        `track=False`: a write that never reaches the change log (a presence heartbeat, every few
+        seconds) skips recording its change numbers; were it to write some, their echo would only
+        cost one more reload."""
+        own = self.own_changes if track else None
         if own is None:
             with self._writer() as session, session.begin():
                 yield session
