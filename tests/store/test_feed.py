@@ -154,6 +154,35 @@ def test_a_direct_sql_change_from_another_connection_is_in_the_log(db, conv) -> 
     assert change.seq == feed.latest_seq(db) and abs(change.at - datetime.now(UTC)) < timedelta(minutes=1)
 
 
+def test_a_many_row_insert_of_messages_logs_each_in_id_order_and_wakes_a_listener(db, channel, conv, listen) -> None:
+    """One INSERT of several messages (ingest's bulk path; on PostgreSQL a statement-level trigger
+    since 0021) logs one `message.new` per message, in id order, and notifies once."""
+    _, got = listen()
+    eventually(lambda: got.states[-1:] in (["connected"], ["polling"]), "the listener following")
+    before = feed.latest_seq(db)
+    other = _other_process_db(db)
+    try:
+        with other.engine.begin() as c:
+            ids = c.scalars(
+                sa.text(
+                    "INSERT INTO messages (channel_id, conversation_id, direction, body, status, encoding, "
+                    "num_segments, author_kind, from_number, to_number, masked, attempts, created_at, updated_at) "
+                    "SELECT :ch, :conv, 'inbound', 'bulk ' || g, 'received', 'GSM-7', 1, 'customer', '+1', '+2', "
+                    "false, 0, :at, :at FROM (SELECT 1 AS g UNION ALL SELECT 2 UNION ALL SELECT 3) AS three "
+                    "RETURNING id"
+                ),
+                {"ch": channel.id, "conv": conv, "at": T0},
+            ).all()
+    finally:
+        other.dispose()
+    logged = feed.changes_since(db, before)
+    assert [(c.kind, c.conversation_id, c.message_id) for c in logged] == [
+        (kinds.MESSAGE_NEW, conv, i) for i in sorted(ids)
+    ]
+    assert [c.seq for c in logged] == sorted(c.seq for c in logged)
+    eventually(lambda: {c.message_id for c in got.changes} >= set(ids), "the listener heard of all three")
+
+
 def test_a_rolled_back_change_is_not_in_the_log(db, conv) -> None:
     before = feed.latest_seq(db)
     with pytest.raises(RuntimeError), db.write() as s:
