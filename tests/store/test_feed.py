@@ -689,3 +689,32 @@ def test_live_feed_skips_the_echo_of_its_own_change_and_nothing_else(db, channel
         live.stop()
         other.dispose()
         db.own_changes = None  # the module's other tests write without it
+
+
+def test_an_outage_is_logged_once_and_its_end_once(db, conv, monkeypatch, caplog) -> None:
+    """A database down for a while fails every reconnect attempt: one warning for the outage (the
+    rest at debug level), one line when the listener follows the database again."""
+    monkeypatch.setattr(feed.backoff, "delay", lambda *_a, **_k: 0.01)
+    real = feed.FeedListener._connect
+    failures = [5]
+
+    def flaky(self):  # type: ignore[no-untyped-def]
+        if failures[0]:
+            failures[0] -= 1
+            raise OSError("connection refused")
+        return real(self)
+
+    monkeypatch.setattr(feed.FeedListener, "_connect", flaky)
+    caplog.set_level("DEBUG", logger="inbox.store.feed")
+    got = Collector()
+    listener = feed.FeedListener(db, got, on_state=got.states.append, since=feed.latest_seq(db)).start()
+    try:
+        eventually(lambda: got.states[-1:] in (["connected"], ["polling"]), "following after the outage")
+        with db.write() as s:
+            conversations.set_fields(s, conv, assignee="after-outage")
+        eventually(lambda: bool(got.changes), "the change after the outage")
+    finally:
+        listener.stop()
+    lost = [r for r in caplog.records if "lost the database" in r.getMessage()]
+    assert len(lost) == 5 and [r.levelname for r in lost].count("WARNING") == 1
+    assert sum("following the database again after 5" in r.getMessage() for r in caplog.records) == 1
