@@ -200,7 +200,7 @@ def test_a_database_that_is_down_is_reported_once_polled_less_often_and_its_retu
         _tick(qtbot, window)
         intervals.append(tracker.timer.interval())
     assert len(shown) == 1 and shown[0].startswith("Who is here is not updating: "), shown
-    assert "connection refused" in shown[0]
+    assert "connection refused" in shown[0] and "\n" not in shown[0], "one line, no [SQL: …] block"
     assert broadcast == [], "no 'Updating who is here failed' per poll"
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "who is here" in r.getMessage()]
     assert len(warnings) == 1 and not any(r.exc_info for r in caplog.records if r.levelname != "DEBUG")
