@@ -31,7 +31,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
         setup.check_dlt_id(args.dlt_sender)
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None
-    secret = "API key" if args.provider == "infobip" else "Auth token"
+    secret = "API key" if args.provider in ("infobip", "textlocal") else "Auth token"
     handles = args.provider_handles_opt_out or ("yes" if setup.provider_answers_stop(args.provider) else "no")
     store_token = None
     if args.auth_token_env:
@@ -166,6 +166,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--provider-handles-opt-out",
         choices=["yes", "no"],
         help="does the provider answer STOP/START/HELP itself? (default: yes for Twilio, no for Infobip)",
+    )
+    add.add_argument(
+        "--inbox-id",
+        dest="account_sid",
+        help="Textlocal: the inbox the channel reads (get_inboxes; --test-connection lists them)",
     )
     add.add_argument("--dlt-entity-id", help="India DLT principal entity (PE) ID of this sender")
     add.add_argument("--sender", "--dlt-sender", dest="dlt_sender", help="India DLT header (sender ID) to send from")

@@ -26,9 +26,17 @@ def _infobip(channel: Channel, api_key: str) -> Provider:
     return InfobipProvider(api_key, channel.number, base_url=channel.base_url or DEFAULT_BASE_URL)
 
 
+def _textlocal(channel: Channel, secret: str) -> Provider:
+    from inbox.providers.textlocal import DEFAULT_BASE_URL, TextlocalProvider
+
+    # A Textlocal channel's account id is the inbox id it reads (`--inbox-id`).
+    return TextlocalProvider(secret, channel.account_sid, channel.number, base_url=channel.base_url or DEFAULT_BASE_URL)
+
+
 # Built in; a third party's adapter is found through the `inbox.providers` entry point group
 # (docs/providers/README.md).
 BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio, "infobip": _infobip}
+BUILTIN["textlocal"] = _textlocal
 
 
 def factory_for(name: str) -> ProviderFactory:

@@ -79,6 +79,12 @@ PROVIDER_ANSWERS_STOP = {"twilio": True, "infobip": False}
 # Providers whose requests carry no account id: their account is named by the base URL's host
 # (Infobip gives each account its own), which also keys the API key in the keyring.
 ACCOUNT_FROM_BASE_URL = frozenset({"infobip"})
+# Textlocal: the account id is the inbox id the channel reads (`--inbox-id`, from get_inboxes);
+# Textlocal answers no keyword itself unless its customer sets it up, and matches DLT templates
+# on its side (docs/providers/textlocal/README.md).
+PROVIDERS += ("textlocal",)
+PROVIDER_ANSWERS_STOP["textlocal"] = False
+ACCOUNT_IS_INBOX_ID = frozenset({"textlocal"})
 
 
 def _sentence(text: str) -> str:
@@ -123,6 +129,8 @@ def account_for(provider: str, account_sid: str | None, base_url: str | None) ->
     the base URL's host."""
     if account_sid and account_sid.strip():
         return account_sid.strip()
+    if provider in ACCOUNT_IS_INBOX_ID:
+        raise SetupRefused("Enter the Textlocal inbox id (--inbox-id; Inbox lists them with --test-connection)")
     if provider in ACCOUNT_FROM_BASE_URL:
         if not base_url:
             raise SetupRefused(
@@ -278,6 +286,13 @@ def check_connection(
     the address all work, without sending anything. Returns a sentence for the wizard."""
     if provider == "infobip":
         return _check_infobip(token, number, base_url)
+    if provider == "textlocal":
+        from inbox.engine import textlocal_setup
+
+        try:
+            return textlocal_setup.check_connection(account_sid, token, check_number(number), check_base_url(base_url))
+        except textlocal_setup.Refused as exc:
+            raise ConnectionFailed(str(exc)) from None
     from inbox.providers.twilio import TwilioProvider
 
     sid = account_sid.strip()

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core import phone, segments, typed_text
+from inbox.core import phone, provider_notes, segments, typed_text
 from inbox.core.models import Channel
 from inbox.engine import setup
 from inbox.engine.service import AGENT_NAME_MAX, InboxService, check_agent_name
@@ -279,6 +279,10 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.help_note)
         self.channel_note = plain_label("", "muted")
         lay.addWidget(self.channel_note)
+        self.provider_note = plain_label("", "muted")  # what the selected channel's provider does itself
+        self.provider_note.setAccessibleName("About this provider")
+        self.provider_note.setVisible(False)
+        lay.addWidget(self.provider_note)
         return page
 
     def _canned(self) -> QWidget:
@@ -390,6 +394,9 @@ class SettingsDialog(QDialog):
         if ch is not None:
             self.poll.setValue(ch.poll_interval_seconds)
             self.help_text.setPlainText(ch.help_text)
+        note = provider_notes.note_for(ch.provider) if ch is not None else ""
+        self.provider_note.setText(note)
+        self.provider_note.setVisible(bool(note))
         self._help_text_changed()
 
     def _selected_channel(self) -> Channel | None:

@@ -45,4 +45,11 @@ def _infobip(carrier: Carrier) -> Dialect:
     return InfobipDialect(carrier)
 
 
+def _textlocal(carrier: Carrier) -> Dialect:
+    from inbox.simulator.dialects.textlocal import TextlocalDialect
+
+    return TextlocalDialect(carrier)
+
+
 DIALECTS: dict[str, Callable[[Carrier], Dialect]] = {"twilio": _twilio, "infobip": _infobip}
+DIALECTS["textlocal"] = _textlocal
