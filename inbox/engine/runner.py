@@ -184,8 +184,7 @@ class Runner:
         except Exception as exc:
             if self._stopping.is_set():
                 raise
-            self._save_quarantined(channel, provider)
-            failure = exc
+            failure = exc  # what the adapter set aside is already kept (journal._ingest)
             if not isinstance(exc, ProviderError):
                 failure = IngestFailed(f"could not store inbound messages ({describe_failure(exc)})")
             self._poll_failed(channel, failure, epoch)

@@ -126,6 +126,10 @@ def erase_contact(session: Session, contact_id: int) -> EraseResult:
         session.execute(text("DELETE FROM verification_challenges WHERE phone = :p"), {"p": phone})
     if _has_table(session, "list_memberships"):
         session.execute(text("DELETE FROM list_memberships WHERE contact_id = :c"), {"c": contact_id})
+    if _has_table(session, "provider_journal"):
+        # Raw provider answers already ingested may quote the customer; they are not needed any more.
+        # A row not yet ingested stays: it holds other customers' texts, and is ingested within a poll.
+        session.execute(text("DELETE FROM provider_journal WHERE done_at IS NOT NULL"))
     suppressed = bool(
         session.scalar(
             select(func.count())

@@ -1,5 +1,6 @@
 """`inbox channel add --provider infobip` against the simulator's Infobip dialect: the connection test
-(which must not consume the inbox), the DLT identity stored, and a refused key adding nothing."""
+(which must not consume the inbox), the DLT identity stored, a refused key adding nothing; and the same
+connection test for a Twilio channel."""
 
 from __future__ import annotations
 
@@ -62,3 +63,12 @@ def test_a_key_infobip_refuses_adds_nothing_and_says_so_in_one_line(infobip, sql
     assert len(failed.stderr.strip().splitlines()) == 1
     listed = inbox("channel", "list", "--db", sqlite_url, "--json", env=env, check=False)
     assert listed.returncode != 0 or json.loads(listed.stdout) == []
+
+
+def test_the_connection_test_works_for_twilio_too(simulator, sim_config, sqlite_url) -> None:
+    args = ("channel", "add", "--db", sqlite_url, "--name", "us", "--number", "+15550001111")
+    more = ("--account-sid", sim_config.account_sid, "--base-url", simulator.url, "--auth-token-env", "TW")
+    refused = inbox(*args, *more, "--test-connection", env=env_with(TW="wrong"), check=False)
+    assert refused.returncode != 0 and "connection test failed" in refused.stderr
+    added = inbox(*args, *more, "--test-connection", env=env_with(TW=sim_config.auth_token))
+    assert "Connected to" in added.stderr and "Added channel us" in added.stdout

@@ -224,3 +224,20 @@ def test_every_export_is_readable_by_its_owner_only(db, seeded, tmp_path) -> Non
         os.umask(old)
     for path in written:
         assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_erase_removes_ingested_provider_journal_rows_and_keeps_pending_ones(db, seeded) -> None:
+    from datetime import UTC, datetime
+
+    from inbox.store import journal
+
+    with db.write() as s:
+        done = journal.append(s, seeded.promo, journal.INBOUND, '{"results": [{"from": "15551230001"}]}')
+        journal.mark_done(s, done, datetime.now(UTC))
+        journal.append(s, seeded.promo, journal.INBOUND, '{"results": [{"from": "15559990000"}]}')
+    privacy.erase_contact(db, "admin", "+15551230001")
+    from inbox.store.journal_tables import ProviderJournalRow
+
+    with db.read() as s:
+        bodies = list(s.scalars(select(ProviderJournalRow.body)))
+    assert bodies == ['{"results": [{"from": "15559990000"}]}'], "the ingested answer quoting them is gone"
