@@ -25,13 +25,15 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
         account = setup.account_for(args.provider, args.account_sid, args.base_url)
         setup.check_account_sid(account, strict=args.base_url is None and args.provider == "twilio")
         setup.check_name(args.name)
-        setup.check_base_url(args.base_url)
+        setup.check_base_url(args.base_url, args.provider)
         setup.check_help_text(args.help_text or "")
         setup.check_dlt_id(args.dlt_entity_id)
         setup.check_dlt_id(args.dlt_sender)
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None
-    secret = "API key" if args.provider in ("infobip", "textlocal") else "Auth token"
+    secret = {"infobip": "API key", "textlocal": "API key", "android-gateway": "Password"}.get(
+        args.provider, "Auth token"
+    )
     handles = args.provider_handles_opt_out or ("yes" if setup.provider_answers_stop(args.provider) else "no")
     store_token = None
     if args.auth_token_env:
@@ -147,11 +149,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     add.add_argument(
         "--provider",
         default="twilio",
-        help="twilio (default), infobip, or an adapter installed through the entry point",
+        help="twilio (default), infobip, textlocal, android-gateway, or an adapter installed through the entry point",
     )
     add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
     add.add_argument(
-        "--account-sid", help="the provider's account id (Twilio: AC…; Infobip: none, the base URL's host is used)"
+        "--account-sid",
+        help="the provider's account id (Twilio: AC…; Infobip: none, the base URL's host is used; "
+        "SMS Gateway for Android: the app's user)",
     )
     add.add_argument(
         "--base-url", help="API base URL (the simulator, a Twilio-compatible provider, your Infobip account's own URL)"

@@ -39,6 +39,16 @@ BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio, "infobip": _infobip}
 BUILTIN["textlocal"] = _textlocal
 
 
+def _android_gateway(channel: Channel, password: str) -> Provider:
+    from inbox.providers.android_gateway import AndroidGatewayProvider
+
+    # The phone's app: its user is the channel's account id, its local address the base URL.
+    return AndroidGatewayProvider(channel.account_sid, password, channel.number, channel.base_url or "")
+
+
+BUILTIN["android-gateway"] = _android_gateway
+
+
 def factory_for(name: str) -> ProviderFactory:
     if name in BUILTIN:
         return BUILTIN[name]

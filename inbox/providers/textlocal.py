@@ -39,6 +39,7 @@ from inbox.providers.base import (
     Rejected,
     Retryable,
 )
+from inbox.providers.http_body import read_capped
 from inbox.providers.twilio import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class TextlocalProvider:
         try:
             response = self._client.send(self._client.build_request("POST", f"/{command}/", data=data), stream=True)
             try:
-                body = self._read(response)
+                body = read_capped(response, MAX_BODY_BYTES, "Textlocal's")
             finally:
                 response.close()
         except _NOT_SENT as exc:
@@ -181,17 +182,6 @@ class TextlocalProvider:
         if status >= 400:
             raise MalformedResponse(f"unexpected HTTP {status} from Textlocal", raw=body[:RAW_KEEP])
         return payload
-
-    @staticmethod
-    def _read(response: httpx.Response) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > MAX_BODY_BYTES:
-                raise MalformedResponse(f"Textlocal answer larger than {MAX_BODY_BYTES} bytes")
-        return b"".join(chunks)
 
     @staticmethod
     def _raise_failure(command: str, payload: dict[str, object]) -> None:

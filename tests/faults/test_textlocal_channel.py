@@ -144,7 +144,7 @@ def test_a_kill_mid_poll_loses_and_duplicates_nothing(db, db_url, textlocal, tl_
     args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
     log = open(tmp_path / "crashing.log", "wb")
     crashing = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_mid_textlocal_poll.py"), *args],
+        [sys.executable, str(HERE / "crash_mid_poll.py"), *args],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -217,3 +217,14 @@ def test_the_key_travels_in_the_form_never_in_the_url() -> None:
     p = TextlocalProvider(KEY, INBOX, OURS, base_url="http://t.test", transport=httpx.MockTransport(answer))
     p.check()
     assert KEY not in str(seen[0].url) and json.dumps(KEY)[1:-1] in seen[0].content.decode()
+
+
+def test_an_endless_answer_is_cut_at_the_cap_not_read_into_memory() -> None:
+    def endless(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=iter([b"x" * (1 << 20)] * 20))
+
+    p = TextlocalProvider(KEY, INBOX, OURS, base_url="http://t.test", transport=httpx.MockTransport(endless))
+    with pytest.raises(MalformedResponse, match="larger than"):
+        p.fetch_inbound(PollCursor())
+    with pytest.raises(OutcomeUnknown):
+        p.send(OutboundRequest(CUSTOMER, OURS, "x"))

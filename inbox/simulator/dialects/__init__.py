@@ -53,3 +53,12 @@ def _textlocal(carrier: Carrier) -> Dialect:
 
 DIALECTS: dict[str, Callable[[Carrier], Dialect]] = {"twilio": _twilio, "infobip": _infobip}
 DIALECTS["textlocal"] = _textlocal
+
+
+def _android_gateway(carrier: Carrier) -> Dialect:
+    from inbox.simulator.dialects.android_gateway import AndroidGatewayDialect
+
+    return AndroidGatewayDialect(carrier)
+
+
+DIALECTS["android-gateway"] = _android_gateway
