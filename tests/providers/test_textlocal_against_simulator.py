@@ -132,7 +132,8 @@ def test_send_uses_unicode_for_non_gsm_text_and_the_dlt_header_as_sender(provide
     assert sent.status is MessageStatus.QUEUED and sent.provider_message_id.isdigit()
     time.sleep(0.2)
     (seen,) = [m for m in sim.messages() if m["direction"] == "outbound-api"]
-    assert seen["body"] == "आपका ऑर्डर" and seen["extra"] == {"sender": "ACMEIN", "unicode": True}
+    assert seen["body"] == "आपका ऑर्डर"
+    assert seen["extra"] == {"sender": "ACMEIN", "unicode": True, "messageId": sent.provider_message_id}
     (status,) = provider.fetch_status([sent.provider_message_id])
     assert status.status is MessageStatus.DELIVERED
     assert [m.provider_message_id for m in provider.find_sent(CUSTOMER, sent.date_created)] == [

@@ -155,7 +155,9 @@ class AndroidGatewayDialect:
         for number in numbers:
             to = number if number.startswith("+") else "+" + number
             try:
-                msg = self._carrier.send_message(to, self._numbers[index], text, {"deviceId": self.device_id})
+                msg = self._carrier.send_message(
+                    to, self._numbers[index], text, {"deviceId": self.device_id, "messageId": message_id}
+                )
             except Refusal as exc:
                 if exc.code in (21211, 21604):
                     return _message(400, f"Invalid phone number: {number}")

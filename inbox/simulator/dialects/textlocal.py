@@ -206,13 +206,21 @@ class TextlocalDialect:
             extra["unicode"] = True
         sent: list[dict[str, object]] = []
         for number in valid:
+            with self._lock:
+                message_id = self._next_id  # Textlocal's id, kept in `extra` for the control API
+                self._next_id += 1
             try:
-                msg = self._carrier.send_message("+" + number, from_number, shown, dict(extra))
+                msg = self._carrier.send_message(
+                    "+" + number, from_number, shown, {**extra, "messageId": str(message_id)}
+                )
             except Refusal as exc:
                 if len(valid) == 1:
                     return failure(_REFUSED.get(exc.code, NO_VALID_NUMBERS))
                 continue
-            sent.append({"id": str(self._id_of(msg.sid)), "recipient": int(number)})
+            with self._lock:
+                self._ids[msg.sid] = message_id
+                self._sids[message_id] = msg.sid
+            sent.append({"id": str(message_id), "recipient": int(number)})
         if not sent:
             return failure(NO_VALID_NUMBERS)
         with self._lock:
