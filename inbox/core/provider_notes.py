@@ -9,9 +9,20 @@ TEXTLOCAL_TEMPLATES = (
     "matches none; Inbox does not check templates for Textlocal channels."
 )
 
-NOTES: dict[str, str] = {"textlocal": TEXTLOCAL_TEMPLATES}
+PHONE_GATEWAY = (
+    "Texts come and go through the phone's own SIM: keep the phone on, charged and on this network, "
+    "with SMS Gateway's Local Server started. Inbox answers STOP; nothing here uses India DLT."
+)
+
+NOTES: dict[str, str] = {"textlocal": TEXTLOCAL_TEMPLATES, "android-gateway": PHONE_GATEWAY}
+NAMES: dict[str, str] = {"android-gateway": "SMS Gateway for Android"}
 
 
 def note_for(provider: str) -> str:
     """The provider's note, "" when it has none."""
     return NOTES.get(provider, "")
+
+
+def display_name(provider: str) -> str:
+    """How a person calls the provider ("Twilio", "SMS Gateway for Android")."""
+    return NAMES.get(provider, provider.title())

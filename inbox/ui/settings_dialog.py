@@ -364,7 +364,7 @@ class SettingsDialog(QDialog):
                 [
                     ch.name,
                     phone.display(ch.number),
-                    ch.provider.title(),
+                    provider_notes.display_name(ch.provider),
                     "Provider" if ch.provider_handles_opt_out else "Inbox",
                     f"{ch.poll_interval_seconds:g} s",
                 ]

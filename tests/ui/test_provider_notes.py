@@ -37,3 +37,17 @@ def test_a_textlocal_channel_says_textlocal_checks_its_dlt_templates(qtbot, chan
     )
     d.channel_tree.setCurrentItem(d.channel_tree.topLevelItem(rows["us"]))
     assert not d.provider_note.isVisible(), "a Twilio channel has no such note"
+
+
+@pytest.mark.parametrize(
+    "channel_fields",
+    [{"provider": "android-gateway", "account_sid": "sms", "base_url": "http://192.168.1.5:8080"}],
+)
+def test_a_phone_channel_is_named_and_says_the_phone_must_stay_on(qtbot, channel_db):
+    d = SettingsDialog(InboxService(channel_db, agent="Dana"), settings.app_settings())
+    qtbot.addWidget(d)
+    d.show()
+    d.nav.setCurrentRow(2)
+    wait_ops(qtbot)
+    assert d.channel_tree.topLevelItem(0).text(2) == "SMS Gateway for Android"
+    assert "keep the phone on" in d.provider_note.text() and d.provider_note.isVisible()
