@@ -56,6 +56,21 @@ for provider in (textlocal.TextlocalProvider, android_gateway.AndroidGatewayProv
 _count_pages(textlocal.TextlocalProvider, "_call", lambda command, *rest: command == "get_messages")
 _count_pages(android_gateway.AndroidGatewayProvider, "_exchange", lambda method, url, *rest: url == "/inbox")
 ingest._commit = _commit_then_die
+
+
+def _send_then_die(cls) -> None:  # type: ignore[no-untyped-def]
+    send = cls.send
+
+    def wrapper(self, request):  # type: ignore[no-untyped-def]
+        answer = send(self, request)
+        _die_at("after_send")
+        return answer
+
+    cls.send = wrapper
+
+
+for provider in (textlocal.TextlocalProvider, android_gateway.AndroidGatewayProvider):
+    _send_then_die(provider)
 ingest.ingest.__defaults__ = (None, 2)  # chunks of 2 (the runner holds the function itself)
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from inbox.core.models import MessageStatus
 from inbox.simulator.client import SimulatorClient
@@ -163,3 +164,39 @@ def test_a_kill_mid_poll_loses_and_duplicates_nothing(db, db_url, textlocal, tl_
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(15)
     assert sorted(b for _, b in _inbound(db)) == [f"text {n}" for n in range(5)]
+
+
+def test_a_kill_right_after_textlocal_accepted_a_send_sends_it_once(db, db_url, textlocal, tl_channel, tmp_path):
+    """The daemon dies between Textlocal's answer and the outbox's commit: the next daemon finds
+    the send in Textlocal's history and links it; the phone gets the reply once."""
+    _, sim = textlocal
+    reply = queue(db, tl_channel, "Your refund is on its way")
+    env = {**os.environ, KEY_ENV: KEY, "INBOX_CRASH_AT": "after_send"}
+    args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
+    crashing = subprocess.Popen(
+        [sys.executable, str(HERE / "crash_mid_poll.py"), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    assert crashing.wait(30) == -signal.SIGKILL
+    with db.write() as s:  # as if the 20 s after which a dead sender's row is taken had passed
+        s.execute(
+            update(MessageRow).where(MessageRow.id == reply).values(updated_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "inbox", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def settled() -> bool:
+        with db.read() as s:
+            (row,) = messages.get_many(s, [reply])
+        return row.provider_message_id is not None and row.status not in (MessageStatus.UNKNOWN,)
+
+    try:
+        assert wait_until(settled, 30)
+        time.sleep(0.5)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(15)
+    assert [m["body"] for m in sim.phone(CUSTOMER)] == ["Your refund is on its way"]
