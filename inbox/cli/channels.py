@@ -27,7 +27,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
         account = setup.account_for(args.provider, args.account_sid, args.base_url)
         setup.check_account_sid(account, strict=args.base_url is None and args.provider == "twilio")
         setup.check_name(args.name)
-        setup.check_base_url(args.base_url)
+        setup.check_base_url(args.base_url, args.provider)
         setup.check_help_text(args.help_text or "")
         setup.check_dlt_id(args.dlt_entity_id)
         setup.check_dlt_id(args.dlt_sender)
@@ -92,7 +92,13 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
 
 # Where a channel without a base URL is served from, for `channel list`.
 DEFAULT_HOSTS = {"sinch": "us.sms.api.sinch.com", "clicksend": "rest.clicksend.com"}
-SECRET_NAMES = {"infobip": "API key", "sinch": "API token", "clicksend": "API key"}
+SECRET_NAMES = {
+    "infobip": "API key",
+    "sinch": "API token",
+    "clicksend": "API key",
+    "textlocal": "API key",
+    "android-gateway": "Password",
+}
 
 
 def _region_url(args: argparse.Namespace) -> str:
@@ -170,13 +176,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     add.add_argument(
         "--provider",
         default="twilio",
-        help="twilio (default), infobip, sinch, clicksend, or an adapter installed through the entry point",
+        help="twilio (default), infobip, sinch, clicksend, textlocal, android-gateway, or an adapter "
+        "installed through the entry point",
     )
     add.add_argument("--number", required=True, help="our number in E.164 (+15550001111)")
     add.add_argument(
         "--account-sid",
         help="the provider's account id (Twilio: AC…; Sinch: the service plan id; ClickSend: the username; "
-        "Infobip: none, the base URL's host)",
+        "SMS Gateway for Android: the app's user; Infobip: none, the base URL's host)",
     )
     add.add_argument("--region", help="Sinch: the region of your service plan, us (default), eu, au, br or ca")
     add.add_argument(
@@ -192,6 +199,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--provider-handles-opt-out",
         choices=["yes", "no"],
         help="does the provider answer STOP/START/HELP itself? (default: yes for Twilio, no for Infobip)",
+    )
+    add.add_argument(
+        "--inbox-id",
+        dest="account_sid",
+        help="Textlocal: the inbox the channel reads (get_inboxes; --test-connection lists them)",
     )
     add.add_argument("--dlt-entity-id", help="India DLT principal entity (PE) ID of this sender")
     add.add_argument("--sender", "--dlt-sender", dest="dlt_sender", help="India DLT header (sender ID) to send from")

@@ -19,6 +19,7 @@ from inbox import __version__
 from inbox.cli import channels, daemon, demo, engagement, keywords, lists, messaging, reports, seed, team, verify, watch
 from inbox.cli.command import CliError, add_global_options
 from inbox.core import terminal
+from inbox.simulator.dialects import DIALECTS
 
 log = logging.getLogger("inbox")
 
@@ -74,10 +75,7 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
         if name == "demo":
             p.add_argument("--headless", action="store_true", help="no window: print what happens")
             p.add_argument(
-                "--dialect",
-                choices=["twilio", "infobip", "sinch", "clicksend"],
-                default="twilio",
-                help="the provider the simulator plays",
+                "--dialect", choices=sorted(DIALECTS), default="twilio", help="the provider the simulator plays"
             )
     return parser
 

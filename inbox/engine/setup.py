@@ -89,6 +89,18 @@ ACCOUNT_WANTED = {
     "clicksend": "Enter the ClickSend username (--account-sid; it is on the dashboard's API Credentials page)",
 }
 
+# Textlocal: the account id is the inbox id the channel reads (`--inbox-id`, from get_inboxes);
+# Textlocal answers no keyword itself unless its customer sets it up, and matches DLT templates
+# on its side (docs/providers/textlocal/README.md).
+PROVIDERS += ("textlocal",)
+PROVIDER_ANSWERS_STOP["textlocal"] = False
+ACCOUNT_IS_INBOX_ID = frozenset({"textlocal"})
+# SMS Gateway for Android (local server mode): the account id is the app's user (default "sms"),
+# the secret its password, the base URL the phone's local address; nobody answers STOP but Inbox.
+PROVIDERS += ("android-gateway",)
+PROVIDER_ANSWERS_STOP["android-gateway"] = False
+PHONE_URL_PROVIDERS = frozenset({"android-gateway"})
+
 
 def _sentence(text: str) -> str:
     """Capitalise the first letter only (``str.capitalize`` would lower-case a channel's name)."""
@@ -132,6 +144,12 @@ def account_for(provider: str, account_sid: str | None, base_url: str | None) ->
     the base URL's host."""
     if account_sid and account_sid.strip():
         return account_sid.strip()
+    if provider in PHONE_URL_PROVIDERS:
+        raise SetupRefused(
+            "Enter the user set in the app's Local Server settings (--account-sid; the app's default is sms)"
+        )
+    if provider in ACCOUNT_IS_INBOX_ID:
+        raise SetupRefused("Enter the Textlocal inbox id (--inbox-id; Inbox lists them with --test-connection)")
     if provider in ACCOUNT_FROM_BASE_URL:
         if not base_url:
             raise SetupRefused(
@@ -183,8 +201,13 @@ def check_number(number: str) -> str:
         raise SetupRefused(f"The number is not valid: {exc}") from None
 
 
-def check_base_url(url: str | None) -> str | None:
+def check_base_url(url: str | None, provider: str = "twilio") -> str | None:
+    """`provider` android-gateway: the phone's local address (plain http on a private network)."""
     try:
+        if provider in PHONE_URL_PROVIDERS:
+            from inbox.core.phone_gateway import check_phone_url
+
+            return check_phone_url(url)
         value = channel_config.check_base_url(url, DEFAULT_BASE_URL)
     except channel_config.InvalidChannelConfig as exc:
         raise SetupRefused(str(exc)) from None
@@ -293,6 +316,22 @@ def check_connection(
         return _check_sinch(account_sid, token, number, base_url)
     if provider == "clicksend":
         return _check_clicksend(account_sid, token, number, base_url)
+    if provider in PHONE_URL_PROVIDERS:
+        from inbox.engine import phone_setup
+
+        try:
+            return phone_setup.check_connection(
+                account_sid, token, check_number(number), check_base_url(base_url, provider)
+            )
+        except phone_setup.Refused as exc:
+            raise ConnectionFailed(str(exc)) from None
+    if provider == "textlocal":
+        from inbox.engine import textlocal_setup
+
+        try:
+            return textlocal_setup.check_connection(account_sid, token, check_number(number), check_base_url(base_url))
+        except textlocal_setup.Refused as exc:
+            raise ConnectionFailed(str(exc)) from None
     from inbox.providers.twilio import TwilioProvider
 
     sid = account_sid.strip()
@@ -438,7 +477,7 @@ def add_channel(
     added channel leaves one audit entry by ``actor`` and one ``ChannelHealthChanged`` on ``events``."""
     check_provider(provider)
     clean_name = check_name(name)
-    url = check_base_url(base_url)
+    url = check_base_url(base_url, provider)
     if provider in ACCOUNT_FROM_BASE_URL:
         account_sid = account_for(provider, account_sid, url)
     sid = check_account_sid(account_sid, strict=url is None and provider == "twilio")

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core import phone, segments, typed_text
+from inbox.core import phone, provider_notes, segments, typed_text
 from inbox.core.models import Channel
 from inbox.core.presence import AssignmentPolicy
 from inbox.core.provider_names import display_name
@@ -301,6 +301,10 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.assign_on_reply)
         self.channel_note = plain_label("", "muted")
         lay.addWidget(self.channel_note)
+        self.provider_note = plain_label("", "muted")  # what the selected channel's provider does itself
+        self.provider_note.setAccessibleName("About this provider")
+        self.provider_note.setVisible(False)
+        lay.addWidget(self.provider_note)
         return page
 
     def _canned(self) -> QWidget:
@@ -414,6 +418,9 @@ class SettingsDialog(QDialog):
             self.poll.setValue(ch.poll_interval_seconds)
             self.help_text.setPlainText(ch.help_text)
             self._load_assignment(ch.id)
+        note = provider_notes.note_for(ch.provider) if ch is not None else ""
+        self.provider_note.setText(note)
+        self.provider_note.setVisible(bool(note))
         self._help_text_changed()
 
     def _load_assignment(self, channel_id: int) -> None:
