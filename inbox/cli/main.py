@@ -64,7 +64,12 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
     for module in (channels, messaging, daemon, keywords, lists, verify, engagement, seed, team, watch):
         module.register(sub, common)
     gui_commands = dict(gui_commands or {})
-    reports.register(sub, common, gui_commands)  # takes the PDF writer ("export") out of gui_commands
+    reports.register(sub, common, gui_commands)
+    helper = sub.add_parser("help", help="what a command does and takes: `inbox help channel add`")
+    helper.add_argument("topic", nargs="*", metavar="COMMAND", help="a command (and subcommand); none: all commands")
+    helper.set_defaults(
+        func=lambda args: _help(parser, args.topic)
+    )  # takes the PDF writer ("export") out of gui_commands
 
     if "demo" not in gui_commands:
         gui_commands["demo"] = ("headless demo: simulator + daemon + scripted customers", demo.run_headless_demo)
@@ -95,7 +100,38 @@ def configure_logging(verbose: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 3 else logging.DEBUG)
 
 
+def _help(parser: argparse.ArgumentParser, topic: list[str]) -> int:
+    """`inbox help [COMMAND...]`: the same text as `inbox [COMMAND...] --help` (an unknown command
+    is the same one-line error as typing it)."""
+    if not topic:
+        parser.print_help()
+        return 0
+    parser.parse_args([*topic, "--help"])  # prints and exits 0, or says what is unknown and exits 2
+    return 0
+
+
+def _quiet_stdout() -> None:
+    """The reader of our stdout is gone (`inbox show 1 | head`): point the descriptor at devnull
+    so that the interpreter's last flush at exit has nowhere to fail (the recipe in Python's
+    `signal` documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stdout__.fileno())
+
+
 def main(argv: Sequence[str] | None = None, gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) -> int:
+    """Every command, `--help` and parse errors included: a closed pipe ends it quietly, exit 0."""
+    try:
+        try:
+            code = _main(argv, gui_commands)
+        finally:  # buffered output goes now, where a closed pipe is caught, not at interpreter exit
+            sys.__stdout__.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    return code
+
+
+def _main(argv: Sequence[str] | None, gui_commands: dict[str, tuple[str, GuiCommand]] | None) -> int:
     parser = build_parser(gui_commands)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -120,8 +156,7 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `inbox conversations | head`: the reader has all it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.__stdout__.fileno())  # nothing left to flush into a closed pipe at exit
+        _quiet_stdout()
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place no command may leak a traceback from
         return _failed(args, exc)
