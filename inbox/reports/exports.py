@@ -8,6 +8,7 @@ Every export, finished or cancelled, is an audit event (with the filter, never t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import threading
@@ -395,7 +396,8 @@ def _write(
         private_files.reserve(partial)
         done, cancelled = writer(partial, columns, rows, total, progress, cancel, sheet)
     except OSError as exc:  # a full disk half-way, a folder that went away: in plain words
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # no partial file may be there to remove (no folder)
+            partial.unlink(missing_ok=True)
         raise private_files.CannotWrite(exc.errno or 0, private_files.plain_reason(exc, target)) from exc
     except BaseException:
         partial.unlink(missing_ok=True)

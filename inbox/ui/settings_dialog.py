@@ -95,6 +95,7 @@ class SettingsDialog(QDialog):
         self._events = service.events
         self._add_channel = add_channel
         self.channels: list[Channel] = []
+        self._channel_notice = ""  # what the last edit or removal did, for the next list reload
 
         self.nav = QListWidget()
         self.nav.setObjectName("settingsNav")
@@ -395,13 +396,17 @@ class SettingsDialog(QDialog):
                 else "Inbox answers STOP / START / HELP and blocks sends",
             )
             self.channel_tree.addTopLevelItem(item)
+        notice, self._channel_notice = self._channel_notice, ""
+        self.channel_note.setProperty("role", "muted")
+        self.channel_note.style().polish(self.channel_note)
         if chans:
             self.channel_tree.setCurrentItem(self.channel_tree.topLevelItem(0))
             self.channel_note.setText(
-                "Inbox polls at the shortest interval of all channels; a change applies the next time it starts."
+                notice
+                or "Inbox polls at the shortest interval of all channels; a change applies the next time it starts."
             )
         else:
-            self.channel_note.setText("No channel yet. Add one to start receiving texts.")
+            self.channel_note.setText(notice or "No channel yet. Add one to start receiving texts.")
 
     def _channel_selected(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
         ch = self._selected_channel()
@@ -508,9 +513,9 @@ class SettingsDialog(QDialog):
         self.channel_editor.open()
 
     def _channel_saved(self, note: str) -> None:
+        self._channel_notice = note  # shown once the list has reloaded, instead of the usual note
         self.reload_channels()
         emit(self.channels_changed)
-        self.channel_note.setText(note)
 
     def test_channel(self) -> None:
         """The connection test with the channel's own token, on the worker; the answer below."""
