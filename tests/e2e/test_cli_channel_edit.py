@@ -14,9 +14,16 @@ from .test_cli import CUSTOMER, OUR, inbox, served  # noqa: F401 - served is a f
 NOT_OURS = "+15550009999"
 
 
-def test_a_channel_is_checked_fixed_and_removed_keeping_its_history(served, sqlite_url) -> None:  # noqa: F811
+def test_a_channel_is_checked_fixed_and_removed_keeping_its_history(served, sqlite_url, tmp_path) -> None:  # noqa: F811
     url, sid, token = served
-    env = env_with(INBOX_DATABASE_URL=sqlite_url, SIM_TOKEN=token, INBOX_AGENT="sam")
+    keyring = tmp_path / "keyring.json"
+    env = env_with(
+        INBOX_DATABASE_URL=sqlite_url,
+        SIM_TOKEN=token,
+        INBOX_AGENT="sam",
+        PYTHON_KEYRING_BACKEND="tests.e2e.file_keyring.FileKeyring",
+        INBOX_TEST_KEYRING_FILE=str(keyring),
+    )
     add = ("channel", "add", "--account-sid", sid, "--base-url", url, "--auth-token-env", "SIM_TOKEN")
 
     unowned = inbox(*add, "--name", "typo", "--number", NOT_OURS, env=env, check=False)
@@ -29,6 +36,14 @@ def test_a_channel_is_checked_fixed_and_removed_keeping_its_history(served, sqli
     assert "owns +1 555-000-1111" in inbox("channel", "test", "main", env=env).stdout
     wrong = inbox("channel", "test", "main", env={**env, "SIM_TOKEN": "wrong"}, check=False)
     assert wrong.returncode == 1 and "rejected the credentials" in wrong.stderr
+
+    # A new token is checked before it replaces anything, then kept in the keyring (not the variable).
+    typo = inbox("channel", "edit", "main", "--new-token", env=env, stdin="wrong\n", check=False)
+    assert typo.returncode == 2 and "rejected the credentials" in typo.stderr and not keyring.exists()
+    inbox("channel", "edit", "main", "--new-token", env=env, stdin=token + "\n")
+    assert token in keyring.read_text()
+    env.pop("SIM_TOKEN")
+    assert "owns" in inbox("channel", "test", "main", env=env).stdout
 
     moved = inbox("channel", "edit", "main", "--number", NOT_OURS, env=env, check=False)
     assert moved.returncode == 2 and "does not own" in moved.stderr and "Nothing was saved" in moved.stderr

@@ -48,6 +48,12 @@ def test_the_app_without_a_display_says_what_to_do_instead_of_aborting(sqlite_ur
 
 def test_a_mistyped_number_is_repeated_as_typed(sqlite_url) -> None:
     env = env_with(INBOX_DATABASE_URL=sqlite_url)
+    env.pop("INBOX_TEST_UNSET_TOKEN", None)
+    unchecked = inbox(
+        "channel", "add", "--name", "main", "--number", "+15550001111", "--account-sid", "AC" + "0" * 32,
+        "--auth-token-env", "INBOX_TEST_UNSET_TOKEN", env=env,
+    )  # fmt: skip
+    assert "not set in this environment, so the account and number were not checked" in unchecked.stderr
     typo = inbox("send", "--channel", "main", "--to", "call me", "hi", env=env, check=False)
     assert typo.returncode == 2 and "'call me'" in typo.stderr and "•" not in typo.stderr
 
