@@ -21,7 +21,7 @@ from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from inbox.core import backoff, durations
+from inbox.core import backoff, durations, phone
 from inbox.core.events import (
     ChannelCredentialsChanged,
     ChannelHealthChanged,
@@ -42,6 +42,11 @@ from inbox.providers.base import MalformedResponse, ProviderError, Retryable
 from inbox.store import channels, cursors, feed, health
 from inbox.store.db import Database
 from inbox.store.problems import describe_failure, public_text
+
+NOT_OWNED = (
+    "the account does not own {number}: texts to it never reach Inbox; fix the number or the account in "
+    "Settings ▸ Channels (Edit…) or with `inbox channel edit`"
+)
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +105,10 @@ class Runner:
         self._not_before: dict[int, datetime] = {}  # channel id → earliest next poll after a failure
         self._failures: dict[int, int] = {}
         self._synced: set[int] = set()  # channels that have had a successful poll in this process
+        # Whether the account owns each channel's number, asked once per process and setting
+        # (channel id → (account, number) asked about, the answer): a poll of someone else's
+        # number succeeds, empty, for ever, so a successful poll alone would show green.
+        self._owned: dict[int, tuple[tuple[str, str], bool | None]] = {}
         self._lock = threading.Lock()
         self._send_again = threading.Event()  # a wake() arrived while the send job was running
         self._sending = threading.Event()
@@ -146,6 +155,10 @@ class Runner:
             self._poll_failed(channel, failure, epoch)
             raise failure from exc
         report.quarantined += batch.skipped
+        if self._owns_number(channel, provider) is False:
+            report.problem = NOT_OWNED.format(number=phone.display(channel.number))
+            self._poll_failed(channel, ProviderError(report.problem), epoch)
+            return report
         if batch.incomplete:
             # Stored what was read (a STOP in it is honoured), cursor kept: the rest is asked again.
             report.problem = f"{batch.incomplete}; kept what was read, the rest is asked for again"
@@ -157,6 +170,23 @@ class Runner:
             self.events.publish(ChannelHealthChanged(channel.id, True, "synced"))
         self._not_before.pop(channel.id, None)
         return report
+
+    def _owns_number(self, channel: Channel, provider: object) -> bool | None:
+        """The provider's answer to "does the account own this number?" (None: it cannot tell, or
+        the question failed: a transient failure is not a "no", the next process asks again)."""
+        key = (channel.account_sid, channel.number)
+        known = self._owned.get(channel.id)
+        if known is not None and known[0] == key:
+            return known[1]
+        ask = getattr(provider, "owns_number", None)
+        answer: bool | None = None
+        if callable(ask):
+            try:
+                answer = ask()
+            except Exception as exc:  # noqa: BLE001 - only a definite "no" turns the channel red
+                log.debug("channel %s: could not ask whether the account owns the number (%s)", channel.name, exc)
+        self._owned[channel.id] = (key, answer)
+        return answer
 
     def _save_quarantined(self, channel: Channel, provider: object) -> None:
         """Keep what the adapter set aside (bad records, malformed pages it retried past) for diagnosis."""

@@ -59,3 +59,26 @@ def test_a_compatible_provider_without_the_resource_is_not_a_refusal() -> None:
     )
     assert provider.owns_number() is None
     provider.close()
+
+
+def test_polling_a_number_the_account_does_not_own_turns_the_channel_red(db, simulator, monkeypatch) -> None:
+    """The status bar stayed green while texts to the real number never arrived: a poll of
+    someone else's number succeeds, empty. The runner asks once and says so in the health."""
+    from inbox.core.events import EventBus
+    from inbox.engine.runner import Runner
+    from inbox.engine.service import InboxService
+
+    monkeypatch.setenv("INBOX_TEST_OWNED_TOKEN", TOKEN)
+    common = dict(account_sid=ACCOUNT, base_url=simulator.url, auth_token_ref="env:INBOX_TEST_OWNED_TOKEN")
+    setup.add_channel(db, name="ours", number=OURS, **common)
+    setup.add_channel(db, name="typo", number="+15550009999", **common)
+    runner = Runner(db, events=EventBus())
+    try:
+        runner.sync_once()
+        runner.sync_once()  # asked once: the answer holds for the process
+    finally:
+        runner.shutdown()
+    health = {h.channel_name: h for h in InboxService(db).channel_health()}
+    assert health["ours"].last_error is None
+    assert "does not own +1 555-000-9999" in (health["typo"].last_error or "")
+    assert simulator.carrier.stats()["api_requests_by_kind"]["numbers"] == 2  # once per channel
