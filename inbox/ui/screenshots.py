@@ -225,7 +225,9 @@ def shoot_setup(outdir: Path) -> list[Path]:
             wizard.form.sid.setText("AC3f9a27c1d04b8e6a5f1c2d3e4b5a6978")
             wizard.form.token.setText("••••••••••••••••")
             wizard.form.number.setText("+1 555 000 1111")
-            wizard.form.show_result("✓ Connected to api.twilio.com — the account answered", "success")
+            wizard.form.show_result(
+                "✓ Connected to api.twilio.com — the account answered and owns +1 555-000-1111", "success"
+            )
             made.append(render(wizard, outdir / f"wizard-{scheme}-connect.png"))
             wizard.close()
             from inbox.ui.setup.token_prompt import TokenPrompt
