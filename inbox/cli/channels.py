@@ -143,6 +143,9 @@ def cmd_channel_list(args: argparse.Namespace) -> int:
 def cmd_channel_edit(args: argparse.Namespace) -> int:
     from inbox.engine import credentials, setup
 
+    given = ("name", "number", "account_sid", "base_url", "auth_token_env", "provider_handles_opt_out", "help_text")
+    if all(getattr(args, k) is None for k in given) and args.poll_interval is None and not args.new_token:
+        raise CliError("nothing to change: give what to change, e.g. --number or --new-token (see --help)")
     db = database(args)
     try:
         current = setup.find_channel(db, args.channel)

@@ -54,6 +54,8 @@ def test_a_mistyped_number_is_repeated_as_typed(sqlite_url) -> None:
         "--auth-token-env", "INBOX_TEST_UNSET_TOKEN", env=env,
     )  # fmt: skip
     assert "not set in this environment, so the account and number were not checked" in unchecked.stderr
+    idle = inbox("channel", "edit", "main", env=env, check=False)
+    assert idle.returncode == 2 and "nothing to change" in idle.stderr
     typo = inbox("send", "--channel", "main", "--to", "call me", "hi", env=env, check=False)
     assert typo.returncode == 2 and "'call me'" in typo.stderr and "•" not in typo.stderr
 
