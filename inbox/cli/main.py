@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from inbox import __version__
 from inbox.cli import channels, daemon, demo, engagement, keywords, lists, messaging, reports, seed, team, verify, watch
 from inbox.cli.command import CliError, add_global_options
-from inbox.core import terminal
+from inbox.core import phone, terminal
 
 log = logging.getLogger("inbox")
 
@@ -82,12 +82,28 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
 
 
 class _RedactingFormatter(logging.Formatter):
-    """Log lines and tracebacks without SQL parameters or PostgreSQL DETAIL lines (customer data)."""
+    """Log lines and tracebacks without SQL parameters or PostgreSQL DETAIL lines (customer data),
+    and with a mistyped phone number masked: the person who typed it reads it in clear on
+    screen ("not a phone number: '+1 555 12'"), the log keeps `InvalidPhoneNumber.masked`."""
 
     def format(self, record: logging.LogRecord) -> str:
         from inbox.store.problems import redact
 
-        return redact(super().format(record))
+        text = redact(super().format(record))
+        for invalid in _invalid_numbers(record.exc_info[1] if record.exc_info else None):
+            text = text.replace(str(invalid), invalid.masked)
+        return text
+
+
+def _invalid_numbers(exc: BaseException | None) -> list[phone.InvalidPhoneNumber]:
+    """The InvalidPhoneNumber errors in `exc`'s chain (a SendRefused raised from one quotes it)."""
+    found, seen = [], set()
+    while exc is not None and id(exc) not in seen and len(seen) < 20:
+        seen.add(id(exc))
+        if isinstance(exc, phone.InvalidPhoneNumber):
+            found.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return found
 
 
 def configure_logging(verbose: int) -> None:

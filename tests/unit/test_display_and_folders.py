@@ -67,3 +67,25 @@ def test_a_file_goes_into_folders_made_for_it_and_refusals_are_plain(tmp_path) -
         private_files.reserve(tmp_path / "plain" / "x.csv.part")
     denied = private_files.plain_reason(PermissionError(errno.EACCES, "Permission denied"), Path("/root/x.csv"))
     assert denied == "Not allowed to write in /root: choose a folder of your own (your home or Documents folder)"
+
+
+def test_a_typed_number_is_clear_on_screen_and_masked_in_the_log() -> None:
+    import logging
+
+    from inbox.cli.main import _RedactingFormatter
+    from inbox.core import phone
+
+    typed = "+1 555 867 53091234"
+    try:
+        try:
+            phone.normalize(typed)
+        except phone.InvalidPhoneNumber as exc:
+            shown = f"Can't send to that number: {exc}"
+            raise ValueError(shown) from None  # as SendRefused quotes it
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("inbox", logging.ERROR, __file__, 1, "op failed: %s", ("Sending",), sys.exc_info())
+    assert typed in shown  # the person sees what they typed
+    logged = _RedactingFormatter("%(message)s").format(record)
+    assert typed not in logged and "+1•" in logged and "op failed: Sending" in logged
