@@ -72,3 +72,32 @@ def test_the_first_export_creates_the_folder_it_goes_to(sqlite_url, tmp_path) ->
     )
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert f"Cannot create the folder {blocked}" in refused.stderr
+
+
+def test_remove_on_a_terminal_asks_for_the_channels_name(sqlite_url) -> None:
+    import pty
+
+    env = env_with(INBOX_DATABASE_URL=sqlite_url, T="t")
+    inbox(
+        "channel", "add", "--name", "main", "--number", "+15550001111", "--account-sid", "AC" + "0" * 32,
+        "--auth-token-env", "T", "--no-check", env=env,
+    )  # fmt: skip
+
+    def answer(typed: str) -> subprocess.CompletedProcess:
+        controller, terminal = pty.openpty()  # stdin is a terminal, as when a person runs it
+        try:
+            os.write(controller, typed.encode() + b"\n")
+            return subprocess.run(
+                [sys.executable, "-m", "inbox", "channel", "remove", "main"],
+                stdin=terminal, capture_output=True, text=True, env=env, timeout=60,
+            )  # fmt: skip
+        finally:
+            os.close(terminal)
+            os.close(controller)
+
+    kept = answer("yes")
+    assert kept.returncode == 1 and "Not removed." in kept.stdout and "stay readable" in kept.stdout
+    assert "main" in inbox("channel", "list", env=env).stdout
+    removed = answer("main")
+    assert removed.returncode == 0 and "Removed channel main" in removed.stdout
+    assert "No channels yet" in inbox("channel", "list", env=env).stdout
