@@ -295,9 +295,11 @@ def engine_checker(draft: ConnectDraft) -> str:
     return setup.check_connection(draft.account_sid, token, draft.number, draft.base_url or None)
 
 
-def engine_creator(service: InboxService) -> Creator:
+def engine_creator(service: InboxService, *, check: bool = True) -> Creator:
     """Remember the token where the person chose, then insert the channel (on the worker) in the
-    service's database, announced on its event bus."""
+    service's database, announced on its event bus. With `check` (the wizard), "Connect" runs the
+    connection test first: a wrong token or a number the account does not own (the "12345" a new
+    user typed) is refused with nothing saved, as `inbox channel add` refuses it."""
     db, events = service.db, service.events
 
     def create(draft: ConnectDraft) -> Channel:
@@ -307,6 +309,8 @@ def engine_creator(service: InboxService) -> Creator:
         setup.check_account_sid(draft.account_sid, strict=not draft.base_url)
         setup.check_number(draft.number)
         setup.check_base_url(draft.base_url)
+        if check and (draft.token or draft.store != "env"):  # a variable not set yet: nothing to test with
+            engine_checker(draft)
         ref = setup.token_ref(draft.account_sid, draft.store, draft.env_var)
         return setup.add_channel(
             db,
