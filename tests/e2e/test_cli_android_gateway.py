@@ -41,7 +41,7 @@ def _listed(sqlite_url: str) -> list[dict[str, object]]:
 def test_adding_the_phone_tests_its_local_server_and_inbox_answers_stop(phone, sqlite_url) -> None:
     done = _add(sqlite_url, phone.url, "--account-sid", USER, "--test-connection")
     assert done.returncode == 0, done.stderr
-    assert "SMS Gateway for Android answered" in done.stderr
+    assert "SMS Gateway for Android answered" in done.stdout
     assert [(c["provider"], c["provider_handles_opt_out"]) for c in _listed(sqlite_url)] == [("android-gateway", False)]
     db = Database(sqlite_url)
     try:

@@ -36,8 +36,8 @@ def _add(sqlite_url: str, url: str, *extra: str, key: str = KEY, number: str = O
 def test_adding_a_textlocal_channel_checks_its_inbox_and_says_textlocal_checks_templates(textlocal, sqlite_url) -> None:
     done = _add(sqlite_url, textlocal.url, "--inbox-id", "100001", "--test-connection")
     assert done.returncode == 0, done.stderr
-    assert "Textlocal inbox 100001 receives on +919000000001" in done.stderr
-    assert "Textlocal checks each text against your DLT templates" in done.stderr
+    assert "Textlocal inbox 100001 receives on +919000000001" in done.stdout
+    assert "Textlocal checks each text against your DLT templates" in done.stdout
     listed = json.loads(inbox("channel", "list", "--db", sqlite_url, "--json", env=env_with()).stdout)
     assert [(c["provider"], c["provider_handles_opt_out"]) for c in listed] == [("textlocal", False)]
     db = Database(sqlite_url)
