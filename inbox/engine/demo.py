@@ -81,7 +81,7 @@ class DemoEnvironment:
         self.channel: Channel = setup.add_channel(
             self.db,
             name="demo",
-            account_sid=self.config.account_sid if dialect == "twilio" else channel_account,
+            account_sid=channel_account or self.config.account_sid,
             number=DEMO_NUMBER,
             auth_token_ref=f"env:{TOKEN_VAR}",
             base_url=self.simulator.url,

@@ -161,7 +161,7 @@ def test_unknown_status_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
         ("soon", None),
         ("nan", None),
         ("Wed, 99 Foo 20x1 25:61:00 GMT", None),
-        (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
+        pytest.param(format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0, id="http-date-in-30-s"),
         # Capped: a provider (or a proxy) must not park our replies for years.
         ("99999999", 3600.0),
         ("inf", 3600.0),
@@ -169,7 +169,7 @@ def test_unknown_status_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
         (format_datetime(datetime(2030, 1, 1, tzinfo=UTC), usegmt=True), 3600.0),
         ("Tue, 02 Jan 2030 00:00:00 +0000", 3600.0),
         # A date already past means "now".
-        (format_datetime(NOW - timedelta(days=3), usegmt=True), 0.0),
+        pytest.param(format_datetime(NOW - timedelta(days=3), usegmt=True), 0.0, id="http-date-3-days-ago"),
         ("Sunday, 06-Nov-94 08:49:37 GMT", 0.0),  # the obsolete RFC 850 form, long past
     ],
 )
