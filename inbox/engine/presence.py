@@ -40,7 +40,7 @@ def heartbeat(
     reads as "typing…" for TYPING_SECONDS unless renewed. `state` OFFLINE signs the desktop off."""
     at = _now(now)
     until = at + timedelta(seconds=TYPING_SECONDS) if typing is not None else None
-    with db.write() as s:
+    with db.write(track=False) as s:  # the presence table is not in the change log
         stored.beat(s, session, agent, state, viewing, typing, until, at)
 
 

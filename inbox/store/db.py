@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.store import logins
+from inbox.store.own_changes import OwnChanges
 
 ENV_URL = "INBOX_DATABASE_URL"
 BUSY_TIMEOUT_S = 10
@@ -182,6 +183,9 @@ class Database:
         writer_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(writer_bind, expire_on_commit=False)
+        # Set by a process that follows the change feed (inbox.engine.live): its writes record the
+        # change numbers they wrote, so the feed's echo of them can be told apart.
+        self.own_changes: OwnChanges | None = None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -189,10 +193,23 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any exception."""
+    def write(self, *, track: bool = True) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any exception.
+
+        `track=False`: a write that never reaches the change log (a presence heartbeat, every few
+        seconds) skips recording its change numbers; were it to write some, their echo would only
+        cost one more reload."""
+        own = self.own_changes if track else None
+        if own is None:
+            with self._writer() as session, session.begin():
+                yield session
+            return
         with self._writer() as session, session.begin():
+            mark = own.mark(session)
             yield session
+            seqs = own.written(session, mark, postgres=not self.is_sqlite)
+        if seqs:
+            own.committed(seqs)
 
     def upgrade(self) -> None:
         from inbox.store.migrations import upgrade

@@ -325,6 +325,8 @@ class FeedListener:
                         since = self._since
                         self._reader.start_at(self._conn, self._reader.latest(self._conn) if since is None else since)
                         first = False
+                    if attempt:
+                        log.info("change feed: following the database again after %d failed attempt(s)", attempt)
                     attempt = 0
                     self._follow(self._conn)
                 except Exception as exc:
@@ -332,7 +334,9 @@ class FeedListener:
                         break
                     attempt += 1
                     wait = backoff.delay(attempt, base=0.5, cap=10.0)
-                    log.warning("change feed: lost the database (%s); trying again in %.1f s", type(exc).__name__, wait)
+                    # Said once per outage: a database down for an hour is not a warning every 10 s.
+                    say = log.warning if attempt == 1 else log.debug
+                    say("change feed: lost the database (%s); trying again in %.1f s", type(exc).__name__, wait)
                     log.debug("change feed failure", exc_info=True)
                     self._set_state(kinds.RECONNECTING)
                     self._sleep(wait)

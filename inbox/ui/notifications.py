@@ -77,6 +77,7 @@ class Notifier:
         self._seen: set[int] = set()
         self.tray: QSystemTrayIcon | None = None
         self.shown: list[tuple[str, str]] = []  # what was notified (tests read it)
+        self.badge = 0  # the unread count the tray icon shows (kept without a tray too: tests read it)
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(QIcon(badge_pixmap(0)), window)
             self.tray.setToolTip("Inbox")
@@ -84,6 +85,7 @@ class Notifier:
             self.tray.show()
 
     def set_unread(self, count: int) -> None:
+        self.badge = count
         if self.tray is not None:
             self.tray.setIcon(QIcon(badge_pixmap(count)))
             self.tray.setToolTip(f"Inbox · {count} unread" if count else "Inbox")

@@ -111,8 +111,9 @@ def describe(exc: BaseException) -> str:
     reason = getattr(exc, "reason", None)
     if isinstance(reason, str) and reason:
         return reason
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if str(exc) else text
+    # The first line: SQLAlchemy appends "[SQL: …]" and a documentation link on lines of their own.
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def run_op(
@@ -123,6 +124,7 @@ def run_op(
     *,
     label: str = "",
     initiator: object | None = None,
+    quiet: bool = False,
 ) -> None:
     """Run ``fn()`` on the worker; call ``on_success(result)`` or ``on_failure(exc)`` on the GUI thread.
 
@@ -137,6 +139,9 @@ def run_op(
             change events ``fn`` publishes carry it (:func:`initiator`), and the refresh skips
             fetching what that view already shows, as Anki's ``operation_did_execute(changes,
             handler)`` does.
+        quiet: the caller reports failures itself (a poll that retries every few seconds says
+            once that it fails and once that it recovered): a failure is logged without its
+            traceback at debug level and not broadcast on ``failed``; ``on_failure`` still runs.
     """
     disp = dispatcher()
     with disp._lock:
@@ -151,7 +156,9 @@ def run_op(
             result = fn()
         except BaseException as exc:
             what = label or getattr(fn, "__name__", "op")
-            if expected(exc):  # a refusal or an outage, said in one line; the traceback only with -vv
+            if quiet:  # the caller reports the failure itself, once
+                log.debug("%s failed:", what, exc_info=True)
+            elif expected(exc):  # a refusal or an outage, said in one line; the traceback only with -vv
                 log.warning("%s failed: %s: %s", what, type(exc).__name__, exc)
                 log.debug("%s failed at:", what, exc_info=True)
             else:
@@ -160,7 +167,8 @@ def run_op(
 
             def deliver_failure() -> None:
                 prefix = f"{label} failed: " if label else ""
-                emit(disp.failed, prefix + describe(failure))
+                if not quiet:
+                    emit(disp.failed, prefix + describe(failure))
                 if on_failure is not None and alive():
                     on_failure(failure)
 

@@ -10,10 +10,15 @@ Idle is the time since the last keyboard or mouse input anywhere in the applicat
 filter on the QApplication): after IDLE_SECONDS the desktop reports "away"; so does a locked
 screen, at once, where the screensaver says so on D-Bus (`inbox.ui.screen_lock`; elsewhere, input
 idle alone). Unlocking counts as input: the agent is back.
+
+A database that is down fails every poll: the tracker says so once (the log and the status bar,
+and the team line reads "Team: not updating"), polls less often the longer it lasts (doubling up
+to BACKOFF_CAP_MS), and says once when it works again.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -47,11 +52,16 @@ class PresentWindow(Protocol):
     service: InboxService
     thread_pane: Any  # its header (set_here), composer (edit) and conversation_id
     list_pane: Any  # its conversation_selected signal and set_here
+    status: Any  # the StatusBarController: its show_failure
 
     def statusBar(self) -> QStatusBar: ...
 
 
 POLL_MS = 2000
+BACKOFF_CAP_MS = 60_000  # a database down for long is asked about once a minute
+NOT_UPDATING = "Team: not updating"
+
+log = logging.getLogger(__name__)
 
 _INPUT = frozenset(
     {
@@ -111,12 +121,14 @@ class PresenceTracker(QObject):
 
     Signals:
         snapshot_changed(object): a new ``PresenceSnapshot`` (after each poll).
+        trouble(str): polls started failing (once, with why) or work again (once, with "").
 
     `now` and `monotonic` are injectable so tests can move time without sleeping: `now` stamps and
     reads rows (wall clock, shared with other desktops), `monotonic` paces heartbeats and idleness.
     """
 
     snapshot_changed = Signal(object)
+    trouble = Signal(str)
 
     def __init__(
         self,
@@ -146,6 +158,8 @@ class PresenceTracker(QObject):
         self._typing_reported: float | None = None
         self._busy = False
         self._again = False
+        self.poll_ms = poll_ms
+        self.failures = 0  # polls failed in a row (the backoff); 0 when the last one worked
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.tick)
@@ -241,6 +255,7 @@ class PresenceTracker(QObject):
 
         def done(snap: PresenceSnapshot) -> None:
             self._busy = False
+            self._recovered()
             if due:
                 self._sent = (state, viewing)
                 self._last_beat = self.monotonic()
@@ -248,12 +263,29 @@ class PresenceTracker(QObject):
             emit(self.snapshot_changed, snap)
             self._follow_up()
 
-        def failed(_exc: BaseException) -> None:
+        def failed(exc: BaseException) -> None:
             self._busy = False
+            self._failed(exc)
             self._follow_up()
 
         self._busy = True
-        ops.run_op(self, work, done, failed, label="Updating who is here")
+        ops.run_op(self, work, done, failed, label="Updating who is here", quiet=True)
+
+    def _failed(self, exc: BaseException) -> None:
+        """Say it once, then poll less often: every failure after the first is the same news."""
+        self.failures += 1
+        if self.failures == 1:
+            why = ops.describe(exc)
+            log.warning("who is here: the poll failed (%s); retrying less often until it works", why)
+            emit(self.trouble, f"Who is here is not updating: {why}")
+        self.timer.setInterval(min(BACKOFF_CAP_MS, self.poll_ms * 2**self.failures))
+
+    def _recovered(self) -> None:
+        if self.failures:
+            log.info("who is here: updating again after %d failed poll(s)", self.failures)
+            self.failures = 0
+            self.timer.setInterval(self.poll_ms)
+            emit(self.trouble, "")
 
     def _follow_up(self) -> None:
         if self._again and shiboken6.isValid(self):
@@ -294,7 +326,18 @@ def attach(window: PresentWindow) -> PresenceTracker:
         if edit.hasFocus() and edit.toPlainText():  # typed, not cleared or filled in by the app
             tracker.typed()
 
+    def trouble(text: str) -> None:
+        if text:
+            window.status.show_failure(text)
+            team.setText(NOT_UPDATING)
+            team.setToolTip(text)
+            team.setVisible(True)
+        else:
+            window.statusBar().showMessage("Who is here is updating again", 4000)
+            team.setToolTip("")
+
     tracker.snapshot_changed.connect(show)
+    tracker.trouble.connect(trouble)
     window.list_pane.conversation_selected.connect(opened)
     pane.composer.edit.textChanged.connect(keystroke)
     return tracker

@@ -8,6 +8,11 @@ then one job reads each thing once and every view applies its part. A change mad
 shows its own result (the composer applying the reply it sent) carries that op's initiator and is
 not fetched again — the ``operation_did_execute(changes, handler)`` pattern of Anki's main window.
 A change feed's "everything changed" (a desktop that fell too far behind) reloads what is visible.
+
+One reload at a time: while one is on the worker, what changes collects in the next burst, which
+goes when the first has applied. A desktop that reads slower than changes arrive (a busy database,
+a daemon ingesting a hundred texts a second) then reloads less often with more ids each time,
+instead of queueing reloads faster than the worker runs them and falling ever further behind.
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class Refresher(QObject):
         self._window = window
         self._burst = _Burst()
         self._scheduled = False
+        self._loading = False  # a reload is on the worker: the next burst waits for it
         self.reloads = 0  # jobs queued for bursts (the status bar's diagnostics and tests read it)
 
     # -- collecting ----------------------------------------------------------------------------
@@ -107,9 +113,15 @@ class Refresher(QObject):
         self._schedule()
 
     def _schedule(self) -> None:
-        if not self._scheduled:
+        if not self._scheduled and not self._loading:
             self._scheduled = True
             ops.later(self, DELAY_MS, self.flush)
+
+    def _loaded(self, *_result: object) -> None:
+        """The reload on the worker applied (or failed): send what collected meanwhile."""
+        self._loading = False
+        if self._burst:
+            self._schedule()
 
     # -- reloading -----------------------------------------------------------------------------
     def flush(self) -> None:
@@ -155,6 +167,12 @@ class Refresher(QObject):
             )
 
         def apply(snap: Snapshot) -> None:
+            try:
+                show(snap)
+            finally:
+                self._loaded()
+
+        def show(snap: Snapshot) -> None:
             if cids:
                 w.list_pane.model.apply_summaries(cids, snap.summaries, list_gen)
             if open_id is not None and open_id in cids:
@@ -173,7 +191,8 @@ class Refresher(QObject):
                 w.status.show_health(snap.health)
 
         self.reloads += 1
-        ops.run_op(w, load, apply, label="Refreshing")
+        self._loading = True
+        ops.run_op(w, load, apply, self._loaded, label="Refreshing")
 
     def _reload_all(self) -> None:
         """Everything may have changed: the list from its first page, the open thread, the counts."""

@@ -9,6 +9,7 @@ outbox backlog drops as replies go out); the "4 s ago" text ticks locally withou
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer
@@ -21,6 +22,8 @@ from inbox.ui import icons, ops, theme
 
 HEALTH_EVERY_MS = 15_000  # with no channels known yet; then as often as the fastest channel polls
 HEALTH_EVERY_MIN_MS = 2_000
+
+log = logging.getLogger(__name__)
 
 # The change feed's states worth a word (inbox.core.changes); connected and polling say nothing.
 FEED_STATES = {
@@ -71,6 +74,7 @@ class StatusBarController:
         self._service = service
         self._owner = owner
         self._health: list[ChannelHealth] = []
+        self.health_failing = False  # the last check failed (said once; the next one that works clears it)
         self._providers: dict[int, str] = {}
         self.dot = QLabel(bar)
         self.health = QLabel("Connecting…", bar)
@@ -120,14 +124,36 @@ class StatusBarController:
         self.poll.setInterval(ms)
 
     def refresh_health(self) -> None:
-        ops.run_op(self._owner, self._service.channel_health, self.show_health, label="Checking channels")
+        ops.run_op(
+            self._owner,
+            self._service.channel_health,
+            self.show_health,
+            self._health_failed,
+            label="Checking channels",
+            quiet=True,
+        )
 
     def show_health(self, rows: list[ChannelHealth]) -> None:
+        if self.health_failing:
+            self.health_failing = False
+            log.info("channel status: read again")
         self._health = rows
         self.render_health()
 
+    def _health_failed(self, exc: BaseException) -> None:
+        """The database is unreachable: said once, not every 15 s; the next read that works clears it."""
+        if self.health_failing:
+            return
+        self.health_failing = True
+        why = ops.describe(exc)
+        log.warning("channel status: cannot be read (%s); checking again every %d s", why, HEALTH_EVERY_MS // 1000)
+        self.health.setText("Channel status unknown: the database cannot be reached")
+        self.health.setStyleSheet(f"color: {theme.tokens().warning};")
+        self.dot.setPixmap(icons.pixmap("alert", 14, theme.tokens().warning))
+        self.show_failure(f"Checking channels failed: {why}")
+
     def render_health(self) -> None:
-        if not self._health:
+        if not self._health or self.health_failing:
             return
         parts, all_ok = [], True
         for h in self._health:

@@ -154,6 +154,35 @@ def test_a_direct_sql_change_from_another_connection_is_in_the_log(db, conv) -> 
     assert change.seq == feed.latest_seq(db) and abs(change.at - datetime.now(UTC)) < timedelta(minutes=1)
 
 
+def test_a_many_row_insert_of_messages_logs_each_in_id_order_and_wakes_a_listener(db, channel, conv, listen) -> None:
+    """One INSERT of several messages (ingest's bulk path; on PostgreSQL a statement-level trigger
+    since 0021) logs one `message.new` per message, in id order, and notifies once."""
+    _, got = listen()
+    eventually(lambda: got.states[-1:] in (["connected"], ["polling"]), "the listener following")
+    before = feed.latest_seq(db)
+    other = _other_process_db(db)
+    try:
+        with other.engine.begin() as c:
+            ids = c.scalars(
+                sa.text(
+                    "INSERT INTO messages (channel_id, conversation_id, direction, body, status, encoding, "
+                    "num_segments, author_kind, from_number, to_number, masked, attempts, created_at, updated_at) "
+                    "SELECT :ch, :conv, 'inbound', 'bulk ' || g, 'received', 'GSM-7', 1, 'customer', '+1', '+2', "
+                    "false, 0, :at, :at FROM (SELECT 1 AS g UNION ALL SELECT 2 UNION ALL SELECT 3) AS three "
+                    "RETURNING id"
+                ),
+                {"ch": channel.id, "conv": conv, "at": T0},
+            ).all()
+    finally:
+        other.dispose()
+    logged = feed.changes_since(db, before)
+    assert [(c.kind, c.conversation_id, c.message_id) for c in logged] == [
+        (kinds.MESSAGE_NEW, conv, i) for i in sorted(ids)
+    ]
+    assert [c.seq for c in logged] == sorted(c.seq for c in logged)
+    eventually(lambda: {c.message_id for c in got.changes} >= set(ids), "the listener heard of all three")
+
+
 def test_a_rolled_back_change_is_not_in_the_log(db, conv) -> None:
     before = feed.latest_seq(db)
     with pytest.raises(RuntimeError), db.write() as s:
@@ -612,3 +641,80 @@ def test_a_gap_is_asked_for_until_it_appears_once_or_its_grace_ends() -> None:
     gaps.open(20, 20, since=9.0)
     gaps.expire(now=10.0, grace=5.0)  # the old runs: rolled back for good
     assert gaps.asked() == [(20, 20)]
+
+
+def test_live_feed_skips_the_echo_of_its_own_change_and_nothing_else(db, channel, conv) -> None:
+    """A desktop reloads its own change from the engine's event after the commit; the same change
+    coming back through the feed is skipped. What it did not publish itself, and another
+    process's change to the same conversation, still come through."""
+    from inbox.core.events import ConversationsChanged, EventBus, MessagesChanged
+    from inbox.engine import live as live_module
+    from inbox.engine.live import LiveFeed
+    from inbox.engine.service import InboxService
+
+    bus = EventBus()
+    from_feed: list[object] = []
+
+    def heard(event: object) -> None:
+        if threading.current_thread().name.startswith("inbox-live-feed"):  # the listener, or its hold timer
+            from_feed.append(event)
+
+    bus.subscribe(heard)
+    other = _other_process_db(db)
+    live = LiveFeed(db, bus, since=feed.latest_seq(db)).start()
+
+    def read_through() -> None:
+        newest = feed.latest_seq(db)
+        eventually(lambda: live.last_seen >= newest, "the feed read the newest change")
+        time.sleep(live_module.HOLD + 0.5)  # what it publishes for it is out by now (an own change waits HOLD)
+
+    try:
+        InboxService(db, bus, agent="dana").send_reply(conv, "On its way")  # published here after the commit
+        read_through()
+        assert from_feed == [] and live.echoes >= 2, "the reply and its conversation: not reloaded again"
+
+        with db.write() as s:  # this process, but no event said so: the feed must
+            conversations.set_fields(s, conv, assignee="zoe")
+        read_through()
+        assert from_feed == [ConversationsChanged(ids=frozenset({conv}))]
+
+        from_feed.clear()
+        InboxService(db, bus, agent="dana").add_note(conv, "Called back")
+        with other.write() as s:  # another process, same conversation, just after
+            messages.add_note(s, channel_id=channel.id, conversation_id=conv, body="me too", author="zoe", at=T0)
+        read_through()
+        notes = [e for e in from_feed if isinstance(e, MessagesChanged)]
+        assert len(notes) == 1 and len(notes[0].message_ids) == 1, "only the other process's note"
+    finally:
+        live.stop()
+        other.dispose()
+        db.own_changes = None  # the module's other tests write without it
+
+
+def test_an_outage_is_logged_once_and_its_end_once(db, conv, monkeypatch, caplog) -> None:
+    """A database down for a while fails every reconnect attempt: one warning for the outage (the
+    rest at debug level), one line when the listener follows the database again."""
+    monkeypatch.setattr(feed.backoff, "delay", lambda *_a, **_k: 0.01)
+    real = feed.FeedListener._connect
+    failures = [5]
+
+    def flaky(self):  # type: ignore[no-untyped-def]
+        if failures[0]:
+            failures[0] -= 1
+            raise OSError("connection refused")
+        return real(self)
+
+    monkeypatch.setattr(feed.FeedListener, "_connect", flaky)
+    caplog.set_level("DEBUG", logger="inbox.store.feed")
+    got = Collector()
+    listener = feed.FeedListener(db, got, on_state=got.states.append, since=feed.latest_seq(db)).start()
+    try:
+        eventually(lambda: got.states[-1:] in (["connected"], ["polling"]), "following after the outage")
+        with db.write() as s:
+            conversations.set_fields(s, conv, assignee="after-outage")
+        eventually(lambda: bool(got.changes), "the change after the outage")
+    finally:
+        listener.stop()
+    lost = [r for r in caplog.records if "lost the database" in r.getMessage()]
+    assert len(lost) == 5 and [r.levelname for r in lost].count("WARNING") == 1
+    assert sum("following the database again after 5" in r.getMessage() for r in caplog.records) == 1

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def main() -> int:
     url, agent, settings_dir = sys.argv[1:4]
     count_queries = "--count-queries" in sys.argv[4:]  # a line per query: for the benchmark only
+    watch = _option("--watch")  # a conversation id: the benchmark's light mode (see `_watch`)
     from PySide6.QtCore import QSettings, QTimer
 
     from inbox.core.events import EventBus
@@ -39,7 +41,7 @@ def main() -> int:
     from inbox.ui.thread.model import MessageRole
 
     db = Database(url)
-    queries = [0]  # statements this desktop sent through SQLAlchemy (the feed's own reads are not among them)
+    queries = [0]  # statements this desktop sent (through SQLAlchemy, and the feed's reads)
 
     from sqlalchemy import event
 
@@ -47,6 +49,16 @@ def main() -> int:
     def _count(*_a: object) -> None:
         queries[0] += 1
 
+    if count_queries:  # the change feed's reads on its own connection count too
+        from inbox.store import feed as feed_module
+
+        read = feed_module._LogReader._all
+
+        def counted(reader: Any, conn: Any, sql: str, params: Any = ()) -> Any:
+            queries[0] += 1
+            return read(reader, conn, sql, params)
+
+        feed_module._LogReader._all = counted  # type: ignore[method-assign]
     events = EventBus()
     service = InboxService(db, events, agent=agent)
     since = latest_seq(db)  # before Qt and the first loads, as `inbox app` does
@@ -85,6 +97,7 @@ def main() -> int:
             "title": window.windowTitle(),
             "unread": window.status.unread.text(),
             "notified": [body for _title, body in window.notifier.shown],
+            "tray": window.notifier.badge,
             "live": window.live.state if window.live is not None else None,
             "queries": queries[0] if count_queries else None,
         }
@@ -98,9 +111,12 @@ def main() -> int:
             print(line, flush=True)
 
     timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(20)
-    QTimer.singleShot(0, lambda: print(json.dumps({"ready": True}), flush=True))
+    if watch is None:
+        timer.timeout.connect(tick)
+        timer.start(20)
+        QTimer.singleShot(0, lambda: print(json.dumps({"ready": True}), flush=True))
+    else:
+        _watch(window, int(watch), queries, timer)
     # The test ends the follower by closing its stdin.
     from PySide6.QtCore import QSocketNotifier
 
@@ -120,16 +136,56 @@ def main() -> int:
     return code
 
 
+def _option(name: str) -> str | None:
+    args = sys.argv[4:]
+    return args[args.index(name) + 1] if name in args and args.index(name) + 1 < len(args) else None
+
+
+def _watch(window: Any, conversation_id: int, queries: list[int], timer: Any) -> None:
+    """The benchmark's follower: the same window, listener and refresher, but instead of printing
+    its whole view every 20 ms (which would cost more than the desktop itself with twenty of them
+    on two cores), it opens `conversation_id` and prints one line per bubble that appears in its
+    thread: ``{"seen": body, "t": time.monotonic()}`` (the clock every process on the machine
+    shares), at the moment the thread model inserts it. Once a second: ``{"queries": n}``."""
+    from inbox.ui import ops
+    from inbox.ui.thread.model import MessageRole
+
+    thread = window.thread_pane.model
+    shown: set[int] = set()
+
+    def look(*_a: object) -> None:
+        now = time.monotonic()
+        for r in range(thread.rowCount()):
+            m = thread.data(thread.index(r), MessageRole)
+            if m is not None and m.id not in shown:
+                shown.add(m.id)
+                print(json.dumps({"seen": m.body, "t": now}), flush=True)
+
+    thread.rowsInserted.connect(look)
+    thread.modelReset.connect(look)
+    window.open_conversation(conversation_id)
+
+    def second() -> None:
+        line = {"queries": queries[0], "live": window.live.state, "pending": ops.pending()}
+        line["reloads"] = window.refresher.reloads
+        print(json.dumps(line), flush=True)
+
+    timer.timeout.connect(second)
+    timer.start(1000)
+    print(json.dumps({"ready": True}), flush=True)
+
+
 class Follower:
     """Drives the follower from a test: the process and the latest snapshot it printed."""
 
-    def __init__(self, url: str, agent: str, settings_dir: Path, *extra: str) -> None:
+    def __init__(self, url: str, agent: str, settings_dir: Path, *extra: str, stderr: Any = subprocess.PIPE) -> None:
+        """`stderr`: where the follower's log goes (a file when nobody reads the pipe: a benchmark)."""
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.team.follower", url, agent, str(settings_dir), *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             text=True,
             env=env,
             cwd=ROOT,

@@ -83,7 +83,7 @@ def _bodies(doc: dict) -> list[str]:
 
 def test_other_processes_changes_appear_without_any_user_action(team, db_url: str) -> None:
     db, follower = team
-    follower.wait_for("the empty list", lambda d: d["rows"] == [], timeout=STARTUP)
+    follower.wait_for("the empty list", lambda d: d["rows"] == [] and d["tray"] == 0, timeout=STARTUP)
 
     # a customer texts in (the daemon's ingest, in this process)
     _text_in(db, "Hi, where is my order?", "SM1")
@@ -121,7 +121,8 @@ def test_other_processes_changes_appear_without_any_user_action(team, db_url: st
     _text_in(db, "Thanks!", "SM2")
     doc = follower.wait_for("the second text", lambda d: "Thanks!" in _bodies(d) and d["unread"] == "1 unread")
     assert doc["rows"][0]["status"] == "open"  # a customer's text reopens it
-    assert doc["title"] == "Inbox (1)"
+    assert doc["rows"][0]["unread"] == 1  # the row's count, besides the status bar's total
+    assert doc["title"] == "Inbox (1)" and doc["tray"] == 1  # the tray icon's badge
     # notified once per customer text, never for a colleague's reply or a note
     assert doc["notified"] == ["Hi, where is my order?", "Thanks!"]
 

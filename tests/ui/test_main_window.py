@@ -159,6 +159,40 @@ def test_status_bar_shows_health_unread_and_agent(qtbot, preview):
     assert w.status.agent.text() == "Signed in as Dana"
 
 
+def test_channel_status_with_the_database_down_is_said_once_and_comes_back(qtbot, preview, monkeypatch):
+    """The 15 s channel check fails while the database is down: the status bar says so once (not
+    "Checking channels failed" every 15 s), the label stays on "unknown" through the 1 s tick, and
+    the first check that works shows the channels again."""
+    from sqlalchemy.exc import OperationalError
+
+    from inbox.ui import ops
+
+    svc = preview.service()
+    w = MainWindow(svc)
+    qtbot.addWidget(w)
+    wait_ops(qtbot)
+    shown: list[str] = []
+    broadcast: list[str] = []
+    monkeypatch.setattr(w.status, "show_failure", shown.append)
+    ops.dispatcher().failed.connect(broadcast.append)
+    real = svc.channel_health
+
+    def down():  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(svc, "channel_health", down)
+    for _ in range(3):
+        w.status.refresh_health()
+        wait_ops(qtbot)
+    w.status.render_health()  # the 1 s tick
+    assert len(shown) == 1 and "connection refused" in shown[0] and broadcast == []
+    assert w.status.health.text() == "Channel status unknown: the database cannot be reached"
+    monkeypatch.setattr(svc, "channel_health", real)
+    w.status.refresh_health()
+    wait_ops(qtbot)
+    assert w.status.health.text().startswith("Twilio · main · synced") and len(shown) == 1
+
+
 def test_health_text_when_failing():
     now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
     h = ChannelHealth(

@@ -172,3 +172,46 @@ def test_the_supervisor_roster_shows_who_is_on_with_their_load(qtbot, channel_db
     lines = [card.list.item(i).text() for i in range(card.list.count())]
     assert lines == ["Alice · offline · 2 open", "Bob · offline · 0 open", "Carol · offline · 0 open"]
     card.timer.stop()
+
+
+def test_a_database_that_is_down_is_reported_once_polled_less_often_and_its_return_said(
+    qtbot, world, monkeypatch, caplog
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from inbox.ui import ops
+
+    window = world[0]
+    tracker = window.presence
+    tracker.timer.setInterval(ui_presence.POLL_MS)  # the interval the backoff starts from
+    broadcast: list[str] = []
+    ops.dispatcher().failed.connect(broadcast.append)
+    shown: list[str] = []
+    monkeypatch.setattr(window.status, "show_failure", shown.append)
+    real = presence.snapshot
+
+    def down(*_a, **_k):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(ui_presence.presence, "snapshot", down)
+    caplog.set_level("INFO", logger="inbox.ui")
+    intervals = []
+    for _ in range(5):  # ten seconds of a database that is down, at the normal pace
+        _tick(qtbot, window)
+        intervals.append(tracker.timer.interval())
+    assert len(shown) == 1 and shown[0].startswith("Who is here is not updating: "), shown
+    assert "connection refused" in shown[0] and "\n" not in shown[0], "one line, no [SQL: …] block"
+    assert broadcast == [], "no 'Updating who is here failed' per poll"
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "who is here" in r.getMessage()]
+    assert len(warnings) == 1 and not any(r.exc_info for r in caplog.records if r.levelname != "DEBUG")
+    assert intervals == [4000, 8000, 16000, 32000, 60000], "less and less often, at most once a minute"
+    assert tracker.team_label.isVisible() and tracker.team_label.text() == ui_presence.NOT_UPDATING
+
+    monkeypatch.setattr(ui_presence.presence, "snapshot", real)
+    _tick(qtbot, window)
+    assert window.statusBar().currentMessage() == "Who is here is updating again"
+    assert tracker.timer.interval() == ui_presence.POLL_MS
+    assert not tracker.team_label.isVisible(), "a lone agent again: no team line"
+    assert sum("updating again" in r.getMessage() for r in caplog.records) == 1
+    _tick(qtbot, window)
+    assert len(shown) == 1 and broadcast == []

@@ -216,3 +216,62 @@ def test_a_change_committed_elsewhere_reaches_a_window_following_the_feed(qtbot,
     finally:
         off_gui(live.stop)
         wait_ops(qtbot)
+
+
+def test_an_own_reply_reloads_once_though_the_feed_brings_it_back(qtbot, desk: Desk):
+    """The reply is shown from the composer's op and reloaded once from the engine's event; the
+    change feed's echo of the same commit costs nothing. A colleague's text right after still
+    comes through the feed."""
+    from inbox.engine import live as live_module
+    from inbox.store.feed import latest_seq
+    from inbox.ui.live import LiveUpdates
+
+    w = desk.window
+    live = LiveUpdates(desk.service, since=off_gui(lambda: latest_seq(desk.db)), parent=w)
+    w.live = live
+    live.start()
+    try:
+        desk.reset_counts()
+        reloads = w.refresher.reloads
+        w.thread_pane.send("Yes — send me the new one.", note=False)
+        qtbot.waitUntil(lambda: "Yes — send me the new one." in _bodies(w), timeout=5000)
+        newest = off_gui(lambda: latest_seq(desk.db))
+        qtbot.waitUntil(lambda: live._feed.last_seen >= newest, timeout=5000)
+        qtbot.wait(int((live_module.HOLD + 0.3) * 1000))  # an echo would be queued by now
+        wait_ops(qtbot)
+        assert live._feed.echoes >= 2, "the reply and its conversation came back through the feed"
+        assert w.refresher.reloads == reloads + 1 and desk.jobs == ["Sending", "Refreshing"]
+        assert desk.reads.get("conversation_summaries") == 1
+
+        msg = InboundMessage("SM10", CUSTOMER, OUR, "From another process", datetime.now(UTC))
+        off_gui(lambda: ingest(desk.db, desk.channel, InboundBatch([msg], PollCursor(msg.date_sent)), EventBus()))
+        qtbot.waitUntil(lambda: "From another process" in _bodies(w), timeout=5000)
+        assert w.refresher.reloads == reloads + 2
+    finally:
+        off_gui(live.stop)
+        wait_ops(qtbot)
+
+
+def test_changes_during_a_slow_reload_wait_for_it_and_go_as_one(qtbot, desk: Desk, monkeypatch):
+    """A database slower than the changes (a daemon ingesting a hundred texts a second): bursts
+    that arrive while a reload is on the worker collect into one, sent when it has applied, so the
+    worker never queues reloads faster than it runs them."""
+    w = desk.window
+    cid = w.thread_pane.conversation_id
+    assert cid is not None
+    gate = threading.Event()
+    real = w.service.conversation_summaries
+
+    def slow(ids):  # type: ignore[no-untyped-def]
+        gate.wait(10)
+        return real(ids)
+
+    monkeypatch.setattr(w.service, "conversation_summaries", slow)
+    desk.reset_counts()
+    for _ in range(5):
+        w.refresher.conversations_changed(frozenset({cid}))
+        qtbot.wait(60)  # longer than the burst window: five bursts
+    assert desk.jobs.count("Refreshing") == 1, "one reload on the worker, the rest wait for it"
+    gate.set()
+    wait_ops(qtbot)
+    assert desk.jobs.count("Refreshing") == 2, "what came meanwhile: one more"
