@@ -84,6 +84,12 @@ def form_for(provider: str) -> ProviderForm:
     return _FORMS[provider]
 
 
+def secret_name(provider: str) -> str:
+    """What the provider calls the channel's secret ("auth token" for one set-up does not know)."""
+    form = _FORMS.get(provider)
+    return form.secret_name if form is not None else "auth token"
+
+
 def all_forms() -> tuple[ProviderForm, ...]:
     return tuple(_FORMS.values())
 

@@ -15,6 +15,7 @@ from inbox.engine import credentials, setup
 from inbox.engine.service import InboxService
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store.db import Database
+from inbox.ui.setup.token_prompt import TokenPrompt
 from inbox.ui.setup.wizard import SetupWizard, for_service
 from tests.setup_thread import off_gui
 from tests.ui.conftest import wait_ops
@@ -176,12 +177,22 @@ def test_connect_saves_the_channel_and_keeps_the_secret_out_of_the_database(qtbo
     expected_account = "127.0.0.1" if case.provider == "infobip" else case.account
     assert ch.account_sid == expected_account
     assert ch.auth_token_ref.startswith("env:" + credentials.SESSION_VAR_PREFIX)
+    var = ch.auth_token_ref[len("env:") :]
     try:
         assert credentials.resolve(ch.auth_token_ref, ch.account_sid) == case.secret
-        # the runner's own door works with what was saved
-        assert off_gui(lambda: setup.check_connection(ch.account_sid, case.secret, ch.number, ch.base_url, ch.provider))
+        # the next session: the secret is asked for again in the provider's words and checked with it
+        credentials.forget_in_process(var)
+        assert setup.needs_session_token(ch)
+        prompt = TokenPrompt(ch, setup.supply_session_token)
+        qtbot.addWidget(prompt)
+        spec = provider_forms.form_for(case.provider)
+        assert prompt.windowTitle().lower() == f"{spec.secret_name} needed".lower()
+        prompt.token.setText(case.secret)
+        prompt.submit()
+        qtbot.waitUntil(lambda: prompt.result() == prompt.DialogCode.Accepted, timeout=5000)
+        assert credentials.resolve(ch.auth_token_ref, ch.account_sid) == case.secret
     finally:
-        credentials.forget_in_process(ch.auth_token_ref[len("env:") :])
+        credentials.forget_in_process(var)
 
     def dump() -> str:
         with database.read() as s:
@@ -196,3 +207,81 @@ def test_connect_saves_the_channel_and_keeps_the_secret_out_of_the_database(qtbo
     assert case.secret not in stored and case.provider in stored
     if case.provider == "infobip":
         assert "1201159100000000001" in stored
+
+
+def test_another_provider_never_gets_the_first_ones_key(qtbot, database):
+    w = _wizard(qtbot, database, "twilio")
+    w.form.sid.setText("AC" + "3f" * 16)
+    w.form.token.setText("twilio-secret")
+    w.form.number.setText("+15550001111")
+    w.form.provider.setCurrentIndex(w.form.provider.findData("sinch"))
+    d = w.form.draft()
+    assert (d.provider, d.account_sid, d.token, d.number) == ("sinch", "", "", "+15550001111")
+    assert w.form.missing() == "Enter the service plan ID (it is on the Sinch dashboard's SMS ▸ APIs page)"
+
+
+def test_each_form_fits_with_advanced_open_and_an_error_at_the_smallest_size(qtbot, database, case):
+    from PySide6.QtCore import QPoint, QRect
+
+    w = _wizard(qtbot, database, case.provider)
+    w.form.advanced_button.setChecked(True)
+    w.form.show_result("ClickSend rejected the username or API key (HTTP 401): check both", "danger")
+    w.resize(w.minimumSize())
+    qtbot.wait(50)
+    f = w.form
+    shown = [x for x in (*f.editors.values(), *f.helps.values(), f.name, f.handles_stop, f.result) if x.isVisible()]
+    rect = {x: QRect(x.mapTo(f, QPoint(0, 0)), x.size()) for x in shown}
+    overlaps = [
+        (a.accessibleName(), b.accessibleName())
+        for i, a in enumerate(shown)
+        for b in shown[i + 1 :]
+        if rect[a].intersects(rect[b])
+    ]
+    assert overlaps == []
+    assert all(x.height() >= (x.heightForWidth(x.width()) if x.hasHeightForWidth() else 0) for x in shown)
+
+
+def test_a_sinch_region_is_the_address_the_channel_keeps(database):
+    from inbox.engine import channel_drafts
+    from inbox.ui.setup.connect_form import ConnectDraft, engine_creator
+
+    plan, var = "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "INBOX_TEST_SINCH_WIZ"
+    draft = ConnectDraft("eu", plan, "tok", "+15550009999", store="session", env_var=var, provider="sinch", region="eu")
+    assert channel_drafts.base_url_of(draft) == "https://eu.sms.api.sinch.com"
+    try:
+        ch = off_gui(lambda: engine_creator(InboxService(database))(draft))
+        assert ch.base_url == "https://eu.sms.api.sinch.com" and ch.account_sid == plan
+        assert not ch.provider_handles_opt_out  # Sinch's default: Inbox answers STOP
+        # a second channel on the same number is refused and keeps no new secret
+        with pytest.raises(setup.SetupRefused):
+            off_gui(
+                lambda: engine_creator(InboxService(database))(
+                    ConnectDraft(
+                        "again",
+                        plan,
+                        "typo",
+                        "+15550009999",
+                        store="session",
+                        env_var=var,
+                        provider="sinch",
+                        region="eu",
+                    )
+                )
+            )
+        assert credentials.resolve(f"env:{var}", plan) == "tok"
+    finally:
+        credentials.forget_in_process(var)
+
+
+def test_two_accounts_kept_for_the_session_never_share_a_secret():
+    from inbox.engine import channel_drafts
+    from inbox.ui.setup.connect_form import ConnectDraft
+
+    a = ConnectDraft(
+        "a", "", "k1", "+919000000001", "https://aaaa.api.infobip.com", store="session", provider="infobip"
+    )
+    b = ConnectDraft(
+        "b", "", "k2", "+919000000002", "https://bbbb.api.infobip.com", store="session", provider="infobip"
+    )
+    names = {channel_drafts._session_var(d, channel_drafts.account_of(d)) for d in (a, b)}
+    assert len(names) == 2 and all(n.startswith(credentials.SESSION_VAR_PREFIX) and n.isidentifier() for n in names)

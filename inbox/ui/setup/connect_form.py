@@ -179,10 +179,13 @@ class ConnectForm(QWidget):
 
     # -- the provider's rows ---------------------------------------------------------------------
     def set_provider(self, provider: str) -> None:
-        """Show ``provider``'s fields (what was typed in fields both providers share is kept)."""
+        """Show ``provider``'s fields. The number and the name stay; the account, the secret and
+        the address go — one provider's key must never be sent to another's endpoint."""
         spec = provider_forms.form_for(provider)
         if spec is self.spec:
             return
+        for editor in (self.sid, self.token, self.base_url):
+            editor.clear()
         if self.env_var.text() == self.spec.env_var:
             self.env_var.setText(spec.env_var)
         self.provider.setCurrentIndex(self.provider.findData(provider))
