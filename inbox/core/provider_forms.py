@@ -21,7 +21,8 @@ KEYS = ("account", "secret", "number", "base_url", "region", "dlt_entity_id", "d
 @dataclass(frozen=True, slots=True)
 class Field:
     """One row of the form. ``missing`` is the sentence shown when a required field is empty;
-    ``choices`` (value, label) makes it a drop-down; ``advanced`` rows sit under "Advanced"."""
+    ``choices`` (value, label) makes it a drop-down (``default``: the value chosen first);
+    ``advanced`` rows sit under "Advanced"."""
 
     key: str
     label: str
@@ -31,6 +32,7 @@ class Field:
     missing: str = ""
     choices: tuple[tuple[str, str], ...] = ()
     advanced: bool = False
+    default: str = ""  # typed in for the person (the Android gateway app's user "sms")
 
 
 @dataclass(frozen=True, slots=True)

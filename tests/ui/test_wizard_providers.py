@@ -285,3 +285,42 @@ def test_two_accounts_kept_for_the_session_never_share_a_secret():
     )
     names = {channel_drafts._session_var(d, channel_drafts.account_of(d)) for d in (a, b)}
     assert len(names) == 2 and all(n.startswith(credentials.SESSION_VAR_PREFIX) and n.isidentifier() for n in names)
+
+
+def test_a_provider_added_to_the_registry_appears_with_its_own_fields(qtbot, database, monkeypatch):
+    """Textlocal and the Android gateway join set-up by one ProviderForm each, no widget code."""
+    from inbox.core.provider_forms import Field, ProviderForm
+
+    monkeypatch.setattr(provider_forms, "_FORMS", dict(provider_forms._FORMS))
+    provider_forms.register(
+        ProviderForm(
+            "android-gateway",
+            "SMS Gateway for Android",
+            "Connect your Android phone",
+            "Start the app's Local Server; its address, user and password are on its home screen.",
+            (
+                Field("base_url", "Phone's local address", "http://192.168.1.20:8080"),
+                Field("account", "User", default="sms"),
+                Field("secret", "Password", "Password"),
+                Field("number", "The phone's number", "+1 555 000 1111"),
+            ),
+            secret_name="password",
+            env_var="INBOX_PHONE_PASSWORD",
+            answers_stop=False,
+        )
+    )
+    w = _wizard(qtbot, database, "android-gateway")
+    assert _shown_labels(w) == [
+        "Provider",
+        "Phone's local address",
+        "User",
+        "Password",
+        "The phone's number",
+        "Channel name",
+        "Keep the password",
+    ]
+    assert w.form.sid.text() == "sms" and w.title.text() == "Connect your Android phone"
+    assert w.form.env_var.text() == "INBOX_PHONE_PASSWORD"
+    assert w.form.missing() == "Enter the phone's local address"
+    with pytest.raises(ValueError, match="unknown field keys"):
+        provider_forms.register(ProviderForm("x", "X", "", "", (Field("pin", "PIN"),), "pin", "X", False))

@@ -224,10 +224,13 @@ class ConnectForm(QWidget):
             editor.setAccessibleName(field.label)
             if isinstance(editor, QLineEdit):
                 editor.setPlaceholderText(field.placeholder)
+                if field.default and not editor.text():
+                    editor.setText(field.default)
             elif isinstance(editor, QComboBox):
                 editor.clear()
                 for value, text in field.choices:
                     editor.addItem(text, value)
+                editor.setCurrentIndex(max(0, editor.findData(field.default)) if field.default else 0)
             editor.setToolTip(field.help)
             form.addRow(label, editor)
             (advanced if field.advanced else shown).append(editor)
