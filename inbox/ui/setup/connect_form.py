@@ -174,6 +174,8 @@ class ConnectForm(QWidget):
         self.region.currentIndexChanged.connect(lambda _i: self.show_result("", ""))
         self.store_env.toggled.connect(self.env_var.setEnabled)
         self.provider.currentIndexChanged.connect(lambda _i: self.set_provider(self.provider.currentData()))
+        for combo in (self.provider, self.region):  # as tall as the text fields beside them
+            combo.setMinimumHeight(self.name.sizeHint().height())
         self.set_keyring_available(keyring_ok)
         self._build(self.spec)
 
