@@ -18,7 +18,8 @@ from typing import Any, NoReturn
 from inbox import __version__
 from inbox.cli import channels, daemon, demo, engagement, keywords, lists, messaging, reports, seed, team, verify, watch
 from inbox.cli.command import CliError, add_global_options
-from inbox.core import terminal
+from inbox.core import phone, terminal
+from inbox.simulator.dialects import DIALECTS
 
 log = logging.getLogger("inbox")
 
@@ -64,7 +65,12 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
     for module in (channels, messaging, daemon, keywords, lists, verify, engagement, seed, team, watch):
         module.register(sub, common)
     gui_commands = dict(gui_commands or {})
-    reports.register(sub, common, gui_commands)  # takes the PDF writer ("export") out of gui_commands
+    reports.register(sub, common, gui_commands)
+    helper = sub.add_parser("help", help="what a command does and takes: `inbox help channel add`")
+    helper.add_argument("topic", nargs="*", metavar="COMMAND", help="a command (and subcommand); none: all commands")
+    helper.set_defaults(
+        func=lambda args: _help(parser, args.topic)
+    )  # takes the PDF writer ("export") out of gui_commands
 
     if "demo" not in gui_commands:
         gui_commands["demo"] = ("headless demo: simulator + daemon + scripted customers", demo.run_headless_demo)
@@ -74,21 +80,34 @@ def build_parser(gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) 
         if name == "demo":
             p.add_argument("--headless", action="store_true", help="no window: print what happens")
             p.add_argument(
-                "--dialect",
-                choices=["twilio", "infobip", "sinch", "clicksend"],
-                default="twilio",
-                help="the provider the simulator plays",
+                "--dialect", choices=sorted(DIALECTS), default="twilio", help="the provider the simulator plays"
             )
     return parser
 
 
 class _RedactingFormatter(logging.Formatter):
-    """Log lines and tracebacks without SQL parameters or PostgreSQL DETAIL lines (customer data)."""
+    """Log lines and tracebacks without SQL parameters or PostgreSQL DETAIL lines (customer data),
+    and with a mistyped phone number masked: the person who typed it reads it in clear on
+    screen ("not a phone number: '+1 555 12'"), the log keeps `InvalidPhoneNumber.masked`."""
 
     def format(self, record: logging.LogRecord) -> str:
         from inbox.store.problems import redact
 
-        return redact(super().format(record))
+        text = redact(super().format(record))
+        for invalid in _invalid_numbers(record.exc_info[1] if record.exc_info else None):
+            text = text.replace(str(invalid), invalid.masked)
+        return text
+
+
+def _invalid_numbers(exc: BaseException | None) -> list[phone.InvalidPhoneNumber]:
+    """The InvalidPhoneNumber errors in `exc`'s chain (a SendRefused raised from one quotes it)."""
+    found, seen = [], set()
+    while exc is not None and id(exc) not in seen and len(seen) < 20:
+        seen.add(id(exc))
+        if isinstance(exc, phone.InvalidPhoneNumber):
+            found.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return found
 
 
 class _SchedulerRoutine(logging.Filter):
@@ -117,7 +136,38 @@ def configure_logging(verbose: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 3 else logging.DEBUG)
 
 
+def _help(parser: argparse.ArgumentParser, topic: list[str]) -> int:
+    """`inbox help [COMMAND...]`: the same text as `inbox [COMMAND...] --help` (an unknown command
+    is the same one-line error as typing it)."""
+    if not topic:
+        parser.print_help()
+        return 0
+    parser.parse_args([*topic, "--help"])  # prints and exits 0, or says what is unknown and exits 2
+    return 0
+
+
+def _quiet_stdout() -> None:
+    """The reader of our stdout is gone (`inbox show 1 | head`): point the descriptor at devnull
+    so that the interpreter's last flush at exit has nowhere to fail (the recipe in Python's
+    `signal` documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stdout__.fileno())
+
+
 def main(argv: Sequence[str] | None = None, gui_commands: dict[str, tuple[str, GuiCommand]] | None = None) -> int:
+    """Every command, `--help` and parse errors included: a closed pipe ends it quietly, exit 0."""
+    try:
+        try:
+            code = _main(argv, gui_commands)
+        finally:  # buffered output goes now, where a closed pipe is caught, not at interpreter exit
+            sys.__stdout__.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    return code
+
+
+def _main(argv: Sequence[str] | None, gui_commands: dict[str, tuple[str, GuiCommand]] | None) -> int:
     parser = build_parser(gui_commands)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -142,8 +192,7 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `inbox conversations | head`: the reader has all it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.__stdout__.fileno())  # nothing left to flush into a closed pipe at exit
+        _quiet_stdout()
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place no command may leak a traceback from
         return _failed(args, exc)

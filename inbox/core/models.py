@@ -81,6 +81,7 @@ class Channel:
     provider_handles_opt_out: bool
     help_text: str
     poll_interval_seconds: float = 5.0
+    active: bool = True  # False once removed: its conversations stay, nothing is polled or sent
 
 
 @dataclass(frozen=True, slots=True)

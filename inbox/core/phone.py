@@ -6,7 +6,18 @@ import phonenumbers
 
 
 class InvalidPhoneNumber(ValueError):
-    """Raised with a message a person can act on."""
+    """Raised with a message a person can act on.
+
+    The message repeats what was typed, in clear: masking a person's own input back to them
+    ("not a phone number: •••••me") hides the typo they need to see. What is logged about
+    customers is masked where it is logged (`mask`), and `masked` is this error without the input.
+    """
+
+    def __init__(self, problem: str, typed: str, advice: str = "") -> None:
+        shown = typed if len(typed) <= 40 else typed[:39] + "…"
+        super().__init__(f"{problem}: {shown!r}{f' ({advice})' if advice else ''}")
+        self.typed = typed
+        self.masked = f"{problem}: {mask(typed)}"
 
 
 # Short codes we accept, as ASCII digits only: 5 or 6 digits. That covers the US and Canada
@@ -34,16 +45,35 @@ def normalize(raw: str, default_region: str = "US") -> str:
         if is_short_code(text):
             return text
         raise InvalidPhoneNumber(
-            f"not a phone number or short code: {mask(text)} (short codes are "
-            f"{' or '.join(map(str, SHORT_CODE_LENGTHS))} digits 0-9; phone numbers start with + and the country code)"
+            "not a phone number or short code",
+            text,
+            f"short codes are {' or '.join(map(str, SHORT_CODE_LENGTHS))} digits 0-9; "
+            "phone numbers start with + and the country code",
         )
     try:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(f"not a phone number: {mask(text)!s} ({exc.args[0] if exc.args else exc})") from None
+        raise InvalidPhoneNumber("not a phone number", text, str(exc.args[0] if exc.args else exc)) from None
     if not phonenumbers.is_possible_number(parsed):
-        raise InvalidPhoneNumber(f"not a possible phone number: {mask(text)}")
+        raise InvalidPhoneNumber("not a possible phone number", text, "too many or too few digits for its country")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_valid(e164: str) -> str:
+    """`e164` if it is a number some country actually assigns (phonenumbers' metadata: a known
+    area or mobile prefix and length), else InvalidPhoneNumber. Short codes pass as they are.
+
+    Stricter than `normalize` (which only asks for a possible length): a provider account can
+    only own an assigned number, so a channel on the provider's own API is checked with this.
+    """
+    if is_short_code(e164):
+        return e164
+    parsed = phonenumbers.parse(e164, None)
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber(
+            "not an assigned phone number", e164, "no country uses that area or prefix: check the digits"
+        )
+    return e164
 
 
 def is_valid(raw: str) -> bool:

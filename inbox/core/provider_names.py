@@ -4,7 +4,7 @@ makes of the channel's `provider` value."""
 from __future__ import annotations
 
 # Providers whose own spelling is not the title case of their identifier.
-SPELLED = {"clicksend": "ClickSend"}
+SPELLED = {"clicksend": "ClickSend", "android-gateway": "SMS Gateway for Android"}
 
 
 def display_name(provider: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 
 from inbox.core import provider_forms
@@ -75,7 +76,7 @@ def account_of(draft: ChannelDraft) -> str:
     return setup.account_for(draft.provider, draft.account_sid, base_url_of(draft))
 
 
-def _refuse_missing(draft: ChannelDraft) -> None:
+def _refuse_missing(draft: ChannelDraft) -> provider_forms.ProviderForm:
     try:
         form = provider_forms.form_for(draft.provider)
     except KeyError:
@@ -85,6 +86,7 @@ def _refuse_missing(draft: ChannelDraft) -> None:
     problem = form.missing(draft.values())
     if problem:
         raise setup.SetupRefused(problem)
+    return form
 
 
 def _session_var(draft: ChannelDraft, account: str) -> str:
@@ -96,27 +98,38 @@ def _session_var(draft: ChannelDraft, account: str) -> str:
     if draft.provider == "twilio":
         return ""  # setup.token_ref's own default
     digest = hashlib.sha256(f"{draft.provider}:{account}".encode()).hexdigest()[:10].upper()
-    return f"{setup.SESSION_VAR_PREFIX}{draft.provider.upper()}_{digest}"
+    return f"{setup.SESSION_VAR_PREFIX}{re.sub(r'[^A-Z0-9]', '_', draft.provider.upper())}_{digest}"
 
 
 def check(draft: ChannelDraft) -> str:
     """The provider's own connection test (``setup.check_connection``, as `--test-connection`);
     a secret kept in an environment variable is read from it. Returns the sentence to show."""
-    _refuse_missing(draft)
+    form = _refuse_missing(draft)
     token = draft.token or (os.environ.get(draft.env_var, "") if draft.env_var else "")
     if not token:
         raise setup.ConnectionFailed(f"Environment variable {draft.env_var} is not set")
     url = base_url_of(draft)
-    return setup.check_connection(account_of(draft), token, draft.number, url, draft.provider)
+    wanted = form.field("account")
+    if wanted is not None and not wanted.required and not draft.account_sid.strip():
+        account = ""  # the test itself says what to enter (Textlocal lists the inboxes)
+    else:
+        account = account_of(draft)
+    return setup.check_connection(account, token, draft.number, url, draft.provider)
 
 
-def create(db: Database, draft: ChannelDraft, events: EventBus | None = None) -> Channel:
+def create(db: Database, draft: ChannelDraft, events: EventBus | None = None, *, check_first: bool = False) -> Channel:
     """Insert the channel through ``setup.add_channel`` (the door `inbox channel add` uses) and
     keep the secret where the person chose — only once the row is accepted, so a refused channel
-    never replaces the secret an existing one uses."""
-    _refuse_missing(draft)
+    never replaces the secret an existing one uses. ``check_first``: run `check` before anything
+    is written (skipped for a variable not set yet: there is nothing to test with)."""
+    form = _refuse_missing(draft)
+    wanted = form.field("account")
+    if wanted is not None and not draft.account_sid.strip():  # optional for the test, not for the channel
+        raise setup.SetupRefused(wanted.missing or f"Enter the {wanted.label.lower()}")
     url = base_url_of(draft)
     account = account_of(draft)
+    if check_first and (draft.token or draft.store != "env"):
+        check(draft)
     var = _session_var(draft, account) if draft.store != "env" else draft.env_var
     ref = setup.token_ref(account, draft.store, var)
     handles = setup.provider_answers_stop(draft.provider) if draft.handles_stop is None else draft.handles_stop

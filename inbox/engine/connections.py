@@ -40,9 +40,30 @@ def _clicksend(channel: Channel, api_key: str) -> Provider:
     return ClickSendProvider(channel.account_sid, api_key, channel.number, base_url=channel.base_url)
 
 
+def _textlocal(channel: Channel, secret: str) -> Provider:
+    from inbox.providers.textlocal import DEFAULT_BASE_URL, TextlocalProvider
+
+    # A Textlocal channel's account id is the inbox id it reads (`--inbox-id`).
+    return TextlocalProvider(secret, channel.account_sid, channel.number, base_url=channel.base_url or DEFAULT_BASE_URL)
+
+
+def _android_gateway(channel: Channel, password: str) -> Provider:
+    from inbox.providers.android_gateway import AndroidGatewayProvider
+
+    # The phone's app: its user is the channel's account id, its local address the base URL.
+    return AndroidGatewayProvider(channel.account_sid, password, channel.number, channel.base_url or "")
+
+
 # Built in; a third party's adapter is found through the `inbox.providers` entry point group
 # (docs/providers/README.md).
-BUILTIN: dict[str, ProviderFactory] = {"twilio": _twilio, "infobip": _infobip, "sinch": _sinch, "clicksend": _clicksend}
+BUILTIN: dict[str, ProviderFactory] = {
+    "twilio": _twilio,
+    "infobip": _infobip,
+    "sinch": _sinch,
+    "clicksend": _clicksend,
+    "textlocal": _textlocal,
+    "android-gateway": _android_gateway,
+}
 
 
 def factory_for(name: str) -> ProviderFactory:

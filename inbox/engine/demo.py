@@ -34,6 +34,11 @@ LIVE_SCRIPT: tuple[tuple[float, str, str], ...] = (
 )
 
 
+# (the simulator's account, the channel's account id) where they are not Twilio's SID: Textlocal's
+# channel names the inbox it reads, the Android gateway's the app's user.
+DEMO_ACCOUNTS = {"textlocal": ("", "100001"), "android-gateway": ("sms", "sms")}
+
+
 class DemoEnvironment:
     def __init__(
         self,
@@ -52,13 +57,15 @@ class DemoEnvironment:
         self.db.upgrade()
         token = secrets.token_hex(16)
         provider_answers_stop = setup.provider_answers_stop(dialect)
+        sim_account, channel_account = DEMO_ACCOUNTS.get(dialect, ("", ""))
         self.config = SimulatorConfig(
-            # Twilio's account SID, Sinch's service plan id, ClickSend's username; Infobip names none.
+            # Twilio's account SID, Sinch's service plan id, ClickSend's username, the phone's user;
+            # Infobip and Textlocal name none.
             account_sid={
                 "twilio": "AC" + secrets.token_hex(16),
                 "sinch": secrets.token_hex(16),
                 "clicksend": "demo",
-            }.get(dialect, ""),
+            }.get(dialect, sim_account),
             auth_token=token,
             numbers=(DEMO_NUMBER,),
             delivery_delay=1.0,
@@ -74,7 +81,7 @@ class DemoEnvironment:
         self.channel: Channel = setup.add_channel(
             self.db,
             name="demo",
-            account_sid=self.config.account_sid,
+            account_sid=self.config.account_sid if dialect == "twilio" else channel_account,
             number=DEMO_NUMBER,
             auth_token_ref=f"env:{TOKEN_VAR}",
             base_url=self.simulator.url,

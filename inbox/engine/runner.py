@@ -21,7 +21,7 @@ from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from inbox.core import backoff, durations
+from inbox.core import backoff, durations, phone
 from inbox.core.events import (
     ChannelCredentialsChanged,
     ChannelHealthChanged,
@@ -51,6 +51,11 @@ from inbox.providers.base import (
 from inbox.store import channels, cursors, feed, health
 from inbox.store.db import Database
 from inbox.store.problems import describe_failure, public_text
+
+NOT_OWNED = (
+    "the account does not own {number}: texts to it never reach Inbox; fix the number or the account in "
+    "Settings ▸ Channels (Edit…) or with `inbox channel edit`"
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +117,10 @@ class Runner:
         # channel id → until when the provider's replies recorded by a poll are looked for
         self._replies_pending: dict[int, datetime] = {}
         self._replies_checked: set[int] = set()  # channels looked at once since this process started
+        # Whether the account owns each channel's number, asked once per process and setting
+        # (channel id → (account, number) asked about, the answer): a poll of someone else's
+        # number succeeds, empty, for ever, so a successful poll alone would show green.
+        self._owned: dict[int, tuple[tuple[str, str], bool | None]] = {}
         self._lock = threading.Lock()
         self._send_again = threading.Event()  # a wake() arrived while the send job was running
         self._sending = threading.Event()
@@ -165,6 +174,10 @@ class Runner:
         if inbound_semantics(provider) is InboundSemantics.ACK_AFTER_COMMIT:
             self._acknowledge(channel, provider, batch)  # type: ignore[arg-type]
         self._link_provider_replies(channel, provider, report)
+        if self._owns_number(channel, provider) is False:
+            report.problem = NOT_OWNED.format(number=phone.display(channel.number))
+            self._poll_failed(channel, ProviderError(report.problem), epoch)
+            return report
         if batch.incomplete:
             # Stored what was read (a STOP in it is honoured), cursor kept: the rest is asked again.
             report.problem = f"{batch.incomplete}; kept what was read, the rest is asked for again"
@@ -236,6 +249,23 @@ class Runner:
             left = provider_replies.pending(session, channel.id)
         if not left or until <= now:
             self._replies_pending.pop(channel.id, None)
+
+    def _owns_number(self, channel: Channel, provider: object) -> bool | None:
+        """The provider's answer to "does the account own this number?" (None: it cannot tell, or
+        the question failed: a transient failure is not a "no", the next process asks again)."""
+        key = (channel.account_sid, channel.number)
+        known = self._owned.get(channel.id)
+        if known is not None and known[0] == key:
+            return known[1]
+        ask = getattr(provider, "owns_number", None)
+        answer: bool | None = None
+        if callable(ask):
+            try:
+                answer = ask()
+            except Exception as exc:  # noqa: BLE001 - only a definite "no" turns the channel red
+                log.debug("channel %s: could not ask whether the account owns the number (%s)", channel.name, exc)
+        self._owned[channel.id] = (key, answer)
+        return answer
 
     def _save_quarantined(self, channel: Channel, provider: object) -> None:
         """Keep what the adapter set aside (bad records, malformed pages it retried past) for diagnosis."""

@@ -305,6 +305,10 @@ class InboxService:
         now = datetime.now(UTC)
         channel = channels.get(s, conv.channel_id)
         assert channel is not None
+        if not channel.active:
+            raise SendRefused(
+                f"Channel {channel.name} was removed: its conversations stay readable, but nothing is sent from it"
+            )
         try:
             self._may_work_on(s, conv)
         except PermissionDenied as exc:

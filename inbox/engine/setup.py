@@ -26,7 +26,7 @@ from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, E
 from inbox.core.models import Channel, PollCursor
 from inbox.engine import automation, credentials
 from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
-from inbox.store import audit, channels
+from inbox.store import audit, channels, conversations, messages
 from inbox.store import broadcasts as broadcast_store
 from inbox.store import rules as stored_rules
 from inbox.store.db import Database, resolve_url
@@ -89,6 +89,18 @@ ACCOUNT_WANTED = {
     "clicksend": "Enter the ClickSend username (--account-sid; it is on the dashboard's API Credentials page)",
 }
 
+# Textlocal: the account id is the inbox id the channel reads (`--inbox-id`, from get_inboxes);
+# Textlocal answers no keyword itself unless its customer sets it up, and matches DLT templates
+# on its side (docs/providers/textlocal/README.md).
+PROVIDERS += ("textlocal",)
+PROVIDER_ANSWERS_STOP["textlocal"] = False
+ACCOUNT_IS_INBOX_ID = frozenset({"textlocal"})
+# SMS Gateway for Android (local server mode): the account id is the app's user (default "sms"),
+# the secret its password, the base URL the phone's local address; nobody answers STOP but Inbox.
+PROVIDERS += ("android-gateway",)
+PROVIDER_ANSWERS_STOP["android-gateway"] = False
+PHONE_URL_PROVIDERS = frozenset({"android-gateway"})
+
 
 def _sentence(text: str) -> str:
     """Capitalise the first letter only (``str.capitalize`` would lower-case a channel's name)."""
@@ -132,6 +144,12 @@ def account_for(provider: str, account_sid: str | None, base_url: str | None) ->
     the base URL's host."""
     if account_sid and account_sid.strip():
         return account_sid.strip()
+    if provider in PHONE_URL_PROVIDERS:
+        raise SetupRefused(
+            "Enter the user set in the app's Local Server settings (--account-sid; the app's default is sms)"
+        )
+    if provider in ACCOUNT_IS_INBOX_ID:
+        raise SetupRefused("Enter the Textlocal inbox id (--inbox-id; Inbox lists them with --test-connection)")
     if provider in ACCOUNT_FROM_BASE_URL:
         if not base_url:
             raise SetupRefused(
@@ -176,15 +194,25 @@ def check_poll_interval(seconds: object) -> float:
         raise SetupRefused(_sentence(str(exc))) from None
 
 
-def check_number(number: str) -> str:
+def check_number(number: str, *, strict: bool = False) -> str:
+    """The channel's number in E.164 (or a 5-6 digit short code). With `strict` (the connection
+    test against Twilio's own API), a number no country assigns is refused too: Twilio cannot own
+    it. A simulator or a Twilio-compatible provider (base URL set) may use fictional numbers like
+    +1 555 0..., and so may a channel saved without a test."""
     try:
-        return phone.normalize(number)
+        e164 = phone.normalize(number)
+        return phone.check_valid(e164) if strict else e164
     except phone.InvalidPhoneNumber as exc:
         raise SetupRefused(f"The number is not valid: {exc}") from None
 
 
-def check_base_url(url: str | None) -> str | None:
+def check_base_url(url: str | None, provider: str = "twilio") -> str | None:
+    """`provider` android-gateway: the phone's local address (plain http on a private network)."""
     try:
+        if provider in PHONE_URL_PROVIDERS:
+            from inbox.core.phone_gateway import check_phone_url
+
+            return check_phone_url(url)
         value = channel_config.check_base_url(url, DEFAULT_BASE_URL)
     except channel_config.InvalidChannelConfig as exc:
         raise SetupRefused(str(exc)) from None
@@ -293,16 +321,42 @@ def check_connection(
         return _check_sinch(account_sid, token, number, base_url)
     if provider == "clicksend":
         return _check_clicksend(account_sid, token, number, base_url)
+    if provider in PHONE_URL_PROVIDERS:
+        from inbox.engine import phone_setup
+
+        try:
+            return phone_setup.check_connection(
+                account_sid, token, check_number(number), check_base_url(base_url, provider)
+            )
+        except phone_setup.Refused as exc:
+            raise ConnectionFailed(str(exc)) from None
+    if provider == "textlocal":
+        from inbox.engine import textlocal_setup
+
+        try:
+            return textlocal_setup.check_connection(account_sid, token, check_number(number), check_base_url(base_url))
+        except textlocal_setup.Refused as exc:
+            raise ConnectionFailed(str(exc)) from None
     from inbox.providers.twilio import TwilioProvider
 
     sid = account_sid.strip()
     url = check_base_url(base_url) or DEFAULT_BASE_URL
     if not token:
         raise ConnectionFailed("Enter the auth token first")
-    provider = TwilioProvider(sid, token, check_number(number), base_url=url, page_size=20)
+    # Twilio's own API can only own a number some country assigns: refused before any call.
+    try:
+        e164 = check_number(number, strict=url == DEFAULT_BASE_URL)
+    except SetupRefused as exc:
+        raise ConnectionFailed(exc.reason) from None
+    shown = phone.display(e164)
+    provider = TwilioProvider(sid, token, e164, base_url=url, page_size=20)
     host = url.split("://", 1)[-1]
     try:
-        batch = provider.fetch_inbound(PollCursor(datetime.now(UTC)))
+        try:
+            batch = provider.fetch_inbound(PollCursor(datetime.now(UTC)))
+            owned = provider.owns_number()
+        finally:
+            provider.close()
     except AuthenticationFailed:
         raise ConnectionFailed("Twilio rejected the credentials — check the account SID and auth token") from None
     except Rejected as exc:
@@ -313,11 +367,18 @@ def check_connection(
         raise ConnectionFailed(f"{host} is not answering properly right now ({exc}); try again shortly") from None
     except ProviderError as exc:
         raise ConnectionFailed(f"Unexpected answer from {host}: {exc}") from None
-    finally:
-        provider.close()
+    if owned is False:
+        what = "short code" if phone.is_short_code(e164) else "number"
+        raise ConnectionFailed(
+            f"The account answered, but it does not own the {what} {shown}: check the number "
+            "(Twilio console ▸ Phone Numbers ▸ Active numbers) or the account SID"
+        )
     recent = len(batch.messages)
     tail = f"; {recent} message(s) in the last minute" if recent else ""
-    return f"Connected to {host} — the account answered{tail}"
+    if owned is None:
+        unchecked = f"this provider does not list its numbers, so {shown} was not checked"
+        return f"Connected to {host} — the account answered{tail}; {unchecked}"
+    return f"Connected to {host} — the account answered and owns {shown}{tail}"
 
 
 def _check_infobip(token: str, number: str, base_url: str | None) -> str:
@@ -438,7 +499,7 @@ def add_channel(
     added channel leaves one audit entry by ``actor`` and one ``ChannelHealthChanged`` on ``events``."""
     check_provider(provider)
     clean_name = check_name(name)
-    url = check_base_url(base_url)
+    url = check_base_url(base_url, provider)
     if provider in ACCOUNT_FROM_BASE_URL:
         account_sid = account_for(provider, account_sid, url)
     sid = check_account_sid(account_sid, strict=url is None and provider == "twilio")
@@ -498,6 +559,153 @@ def set_help_text(db: Database, channel_id: int, text: str) -> Channel:
     return channel
 
 
+KEEP: object = object()  # edit_channel: leave this setting as it is
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a channel did, for the sentence the person reads."""
+
+    channel: Channel
+    conversations: int  # kept, readable, no longer answered from this channel
+    failed_queued: int  # queued replies that will now never be sent
+
+
+REMOVED_REASON = "Not sent: channel {name} was removed before this was sent"
+
+
+def _credentials_ref(ref: str) -> str:
+    if not (ref == "keyring" or ref.startswith("env:")):
+        raise SetupRefused("The token must live in the keyring or an environment variable")
+    if len(ref) > (max_length(ChannelRow.auth_token_ref) or len(ref)):
+        raise SetupRefused("The environment variable name is too long")
+    return ref
+
+
+def find_channel(db: Database, ref: str) -> Channel:
+    """A channel by name (or number id), active or removed; SetupRefused when there is none."""
+    with db.read() as s:
+        found = channels.by_name(s, ref)
+        if found is None and ref.isascii() and ref.isdigit():
+            found = channels.get(s, int(ref))
+    if found is None:
+        raise SetupRefused(f"There is no channel named {ref!r} (see `inbox channel list`)")
+    return found
+
+
+def edit_channel(
+    db: Database,
+    channel_id: int,
+    *,
+    name: str | None = None,
+    number: str | None = None,
+    account_sid: str | None = None,
+    base_url: object = KEEP,
+    auth_token_ref: str | None = None,
+    provider_handles_opt_out: bool | None = None,
+    help_text: str | None = None,
+    poll_interval_seconds: float | None = None,
+    store_token: Callable[[], None] | None = None,
+    events: EventBus | None = None,
+    actor: str = "admin",
+) -> Channel:
+    """Change what a person may fix about a channel; None leaves a setting as it is (`base_url`
+    takes None or "" for Twilio's own API). Every value is checked as `add_channel` checks it,
+    and nothing is written when one is refused. `store_token` (a new keyring token) runs inside
+    the transaction, once the row is accepted. One audit entry names the settings changed
+    (never their values: a token reference or number is not for the trail)."""
+    with db.read() as s:
+        current = channels.get(s, channel_id)
+    if current is None:
+        raise SetupRefused(f"There is no channel {channel_id}")
+    if not current.active:
+        raise SetupRefused(f"Channel {current.name} was removed; add a new channel instead")
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes["name"] = check_name(name)
+    url = current.base_url if base_url is KEEP else check_base_url(base_url)  # type: ignore[arg-type]
+    if base_url is not KEEP:
+        changes["base_url"] = url
+    if account_sid is not None:
+        changes["account_sid"] = check_account_sid(account_sid, strict=url is None)
+    if number is not None:
+        changes["number"] = check_number(number)
+    if auth_token_ref is not None:
+        changes["auth_token_ref"] = _credentials_ref(auth_token_ref)
+    if provider_handles_opt_out is not None:
+        changes["provider_handles_opt_out"] = provider_handles_opt_out
+    if help_text is not None:
+        changes["help_text"] = check_help_text(help_text)
+    if poll_interval_seconds is not None:
+        changes["poll_interval_seconds"] = check_poll_interval(poll_interval_seconds)
+    changed = sorted(k for k, v in changes.items() if getattr(current, k) != v)
+    if not changed and store_token is None:
+        return current
+    with db.write() as s:
+        try:
+            channel = channels.edit(s, channel_id, **{k: changes[k] for k in changed})
+        except channels.ChannelExists as exc:
+            raise SetupRefused(_sentence(str(exc))) from None
+        except channels.ChannelRemoved as exc:
+            raise SetupRefused(_sentence(str(exc))) from None
+        assert channel is not None
+        if store_token is not None:
+            store_token()
+            changed = sorted({*changed, "auth_token"})
+        audit.record(s, actor, "channel_edit", f"channel:{channel.id}", name=channel.name, changed=changed)
+    log.info("channel %s edited (%s)", channel.name, ", ".join(changed))
+    if events is not None:
+        if {"auth_token", "auth_token_ref", "account_sid", "base_url", "number"} & set(changed):
+            events.publish(ChannelCredentialsChanged(channel.id))
+        events.publish(ChannelHealthChanged(channel.id, True, "edited"))
+    return channel
+
+
+def removal_preview(db: Database, channel_id: int) -> Removal:
+    """What `remove_channel` would do, for the confirmation ("12 conversations are kept ...")."""
+    with db.read() as s:
+        channel = channels.get(s, channel_id)
+        if channel is None:
+            raise SetupRefused(f"There is no channel {channel_id}")
+        return Removal(channel, conversations.count_for_channel(s, channel_id), messages.count_queued(s, channel_id))
+
+
+def remove_channel(db: Database, channel_id: int, *, events: EventBus | None = None, actor: str = "admin") -> Removal:
+    """Remove a channel and keep its history: it is no longer polled nor sent from; its
+    conversations and messages stay readable (and searchable, and in exports) under its name.
+    Replies still queued for it are failed with `REMOVED_REASON` in the same transaction, so
+    nothing queued goes out afterwards; a send already in flight finishes as its request does.
+    Its token stays where it is (keyring or variable): another channel may share the account."""
+    with db.write() as s:
+        current = channels.get(s, channel_id)
+        if current is None:
+            raise SetupRefused(f"There is no channel {channel_id}")
+        if not current.active:
+            raise SetupRefused(f"Channel {current.name} was already removed")
+        convs = conversations.count_for_channel(s, channel_id)
+        failed = messages.fail_queued(s, channel_id, REMOVED_REASON.format(name=current.name))
+        channel = channels.remove(s, channel_id)
+        assert channel is not None
+        subject = f"channel:{channel_id}"
+        audit.record(s, actor, "channel_remove", subject, name=current.name, conversations=convs, failed=failed)
+    log.info("channel %s removed: %d conversation(s) kept, %d queued message(s) failed", channel.name, convs, failed)
+    if events is not None:
+        events.publish(ChannelHealthChanged(channel_id, False, "removed"))
+    return Removal(channel, int(convs), failed)
+
+
+def test_channel(channel: Channel, token: str | None = None) -> str:
+    """`check_connection` for a saved channel with its own token (or `token`, typed to try before
+    saving it). ConnectionFailed says what is wrong; MissingCredentials when the token is not
+    where the channel says it is."""
+    return check_connection(
+        channel.account_sid,
+        token if token is not None else credentials.resolve(channel.auth_token_ref, channel.account_sid),
+        channel.number,
+        channel.base_url,
+    )
+
+
 # -- keyword rules (read-only view) --------------------------------------------------------------
 def automation_order() -> list[tuple[str, str]]:
     """(name, settings-page label) of the chain every inbound message walks, first to last."""
@@ -550,7 +758,7 @@ def try_message(
     """Which step or rule would answer ``text``, and with what, without writing or sending anything
     (the planner `inbox keywords test` uses). A known ``from_number`` brings its lists and opt-outs."""
     from inbox.engine import rules as engine_rules
-    from inbox.store import contacts, conversations
+    from inbox.store import contacts
 
     with db.read() as s:
         active = channels.all_active(s)

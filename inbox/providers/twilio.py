@@ -667,5 +667,31 @@ class TwilioProvider:
                 break
         return found
 
+    def owns_number(self) -> bool | None:
+        """Whether the account owns our number: IncomingPhoneNumbers for a phone number,
+        SMS/ShortCodes for a short code, filtered on the number. The filter matches part of a
+        number, so a record must carry exactly ours. None when the provider has no such resource
+        (a Twilio-compatible one answering 404): it cannot tell, which is not a "no"."""
+        if self.number.startswith("+"):
+            path, key, field, name = (
+                "IncomingPhoneNumbers.json",
+                "incoming_phone_numbers",
+                "phone_number",
+                "PhoneNumber",
+            )
+        else:
+            path, key, field, name = "SMS/ShortCodes.json", "short_codes", "short_code", "ShortCode"
+        url = f"/{API_VERSION}/Accounts/{self.account_sid}/{path}"
+        try:
+            payload = self._get_json(url, {name: self.number, "PageSize": 50})
+        except Rejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        records = payload.get(key)
+        if not isinstance(records, list):
+            raise MalformedResponse(f"Twilio's {path} answer has no {key} list", raw=_raw_text(payload).encode())
+        return any(isinstance(r, dict) and r.get(field) == self.number for r in records)
+
     def close(self) -> None:
         self._client.close()

@@ -8,6 +8,7 @@ Every export, finished or cancelled, is an audit event (with the filter, never t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import threading
@@ -348,6 +349,16 @@ def _xlsx_value(value: Any, zone: tzinfo) -> Any:
     return value
 
 
+def default_folder() -> Path:
+    """Where an export is suggested: the platform's documents folder (platformdirs: XDG's
+    DOCUMENTS on Linux, Documents on Windows and macOS) if it exists, else the home folder. A
+    folder that does not exist is never suggested: a fresh account often has no ~/Documents."""
+    from platformdirs import user_documents_dir
+
+    documents = Path(user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
+
+
 # -- writing -------------------------------------------------------------------------------------
 def export_poll_results(db: Database, actor: str, poll_id: int, path: Path, fmt: str) -> ExportResult:
     """A poll's results table (option, label, votes, share) through the one file writer: written
@@ -384,6 +395,10 @@ def _write(
     try:
         private_files.reserve(partial)
         done, cancelled = writer(partial, columns, rows, total, progress, cancel, sheet)
+    except OSError as exc:  # a full disk half-way, a folder that went away: in plain words
+        with contextlib.suppress(OSError):  # no partial file may be there to remove (no folder)
+            partial.unlink(missing_ok=True)
+        raise private_files.CannotWrite(exc.errno or 0, private_files.plain_reason(exc, target)) from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

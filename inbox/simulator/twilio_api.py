@@ -12,6 +12,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from inbox.simulator.carrier import Carrier, ListQuery, Page, Refusal
+from inbox.simulator.numbers import NUMBERS_PATH, SHORT_CODES_PATH, NumberBook
 from inbox.simulator.resource import API_VERSION, error_body, messages_path
 
 _LIST = re.compile(rf"^/{API_VERSION}/Accounts/([^/]+)/Messages\.json$")
@@ -56,12 +57,28 @@ def _day(value: str | None, name: str) -> date | None:
         raise Refusal(20001, f"Invalid {name}: {value!r} (use YYYY-MM-DD)") from None
 
 
+def _paging(params: Params) -> tuple[int, int]:
+    """PageSize (1..1000, default 50) and Page (0 or more) of a list request."""
+    size_text = _first(params, "PageSize")
+    page_text = _first(params, "Page")
+    try:
+        size = int(size_text) if size_text else DEFAULT_PAGE_SIZE
+        page_no = int(page_text) if page_text else 0
+    except ValueError:
+        raise Refusal(20001, "PageSize and Page must be integers") from None
+    if size < 1 or page_no < 0:
+        raise Refusal(20001, "PageSize must be at least 1 and Page not negative")
+    return min(size, MAX_PAGE_SIZE), page_no
+
+
 def request_kind(method: str, path: str) -> str:
     """The name a request is counted under in the stats."""
     if _LIST.match(path):
         return "create" if method == "POST" else "list"
     if _ONE.match(path):
         return "fetch" if method == "GET" else "update"
+    if NUMBERS_PATH.match(path) or SHORT_CODES_PATH.match(path):
+        return "numbers"
     return "other"
 
 
@@ -72,6 +89,7 @@ class TwilioApi:
         self._carrier = carrier
         self._account = carrier.config.account_sid
         self._token = carrier.config.auth_token
+        self._numbers = NumberBook(self._account, carrier.config.numbers)
 
     def _authorized(self, header: str | None, path_account: str) -> bool:
         if not header or not header.startswith("Basic "):
@@ -85,6 +103,16 @@ class TwilioApi:
         return ok_user and ok_pass and path_account == self._account
 
     def handle(self, method: str, path: str, query: Params, form: Params, auth: str | None) -> Reply:
+        owned = NUMBERS_PATH.match(path) or SHORT_CODES_PATH.match(path)
+        if owned:
+            if not self._authorized(auth, owned.group(1)):
+                return error_reply(20003, "Authenticate", 401)
+            if method != "GET":
+                return error_reply(20004, "Method not allowed", 405)
+            try:
+                return _json(200, self._owned(path, query))
+            except Refusal as exc:
+                return error_reply(exc.code, exc.message, exc.status)
         list_match, one_match = _LIST.match(path), _ONE.match(path)
         if not (list_match or one_match):
             return error_reply(20404, f"The requested resource {path} was not found", 404)
@@ -110,17 +138,16 @@ class TwilioApi:
             return error_reply(exc.code, exc.message, exc.status)
         return error_reply(20004, "Method not allowed", 405)
 
+    def _owned(self, path: str, params: Params) -> dict[str, object]:
+        """IncomingPhoneNumbers or SMS/ShortCodes: the numbers this account owns."""
+        size, page_no = _paging(params)
+        query = {name: values[0] for name, values in params.items() if values}
+        if NUMBERS_PATH.match(path):
+            return self._numbers.phone_numbers(path, query, size, page_no)
+        return self._numbers.short_codes(path, query, size, page_no)
+
     def _list(self, path: str, params: Params) -> dict[str, object]:
-        size_text = _first(params, "PageSize")
-        page_text = _first(params, "Page")
-        try:
-            size = int(size_text) if size_text else DEFAULT_PAGE_SIZE
-            page_no = int(page_text) if page_text else 0
-        except ValueError:
-            raise Refusal(20001, "PageSize and Page must be integers") from None
-        if size < 1 or page_no < 0:
-            raise Refusal(20001, "PageSize must be at least 1 and Page not negative")
-        size = min(size, MAX_PAGE_SIZE)
+        size, page_no = _paging(params)
         query = ListQuery(
             to=_first(params, "To") or None,
             from_=_first(params, "From") or None,

@@ -295,6 +295,11 @@ def for_contact(session: Session, contact_id: int) -> list[ConversationSummary]:
     return _with_labels(session, [_to_summary(*r) for r in session.execute(stmt)])
 
 
+def count_for_channel(session: Session, channel_id: int) -> int:
+    """Every conversation a channel has had, whatever its state (what removing it keeps)."""
+    return int(session.scalar(select(func.count()).where(ConversationRow.channel_id == channel_id)) or 0)
+
+
 def find(session: Session, contact_id: int, channel_id: int) -> int | None:
     return session.scalar(
         select(ConversationRow.id).where(

@@ -417,6 +417,38 @@ def undefer(session: Session, channel_ids: Iterable[int], reason_prefix: str) ->
     return int(result.rowcount or 0)
 
 
+def count_queued(session: Session, channel_id: int) -> int:
+    """Queued MTs of a channel the provider does not have yet (what `fail_queued` would fail)."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                MessageRow.channel_id == channel_id,
+                MessageRow.status == MessageStatus.QUEUED.value,
+                MessageRow.direction == Direction.OUTBOUND.value,
+                MessageRow.provider_message_id.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def fail_queued(session: Session, channel_id: int, reason: str) -> int:
+    """Fail every queued MT of a channel that the provider does not have yet (removing the
+    channel: nothing queued may go out from it afterwards). Rows already `sending` are in flight
+    and finish as their request does; `unknown` ones stay for the record. Returns how many."""
+    result = session.execute(
+        update(MessageRow)
+        .where(
+            MessageRow.channel_id == channel_id,
+            MessageRow.status == MessageStatus.QUEUED.value,
+            MessageRow.direction == Direction.OUTBOUND.value,
+            MessageRow.provider_message_id.is_(None),
+        )
+        .values(status=MessageStatus.FAILED.value, error_message=reason, next_attempt_at=None, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
 def _with_status(session: Session, status: MessageStatus, channel_id: int | None, limit: int) -> list[MessageRow]:
     stmt = select(MessageRow).where(MessageRow.status == status.value, MessageRow.provider_message_id.is_(None))
     if channel_id is not None:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 def run_demo(args: argparse.Namespace) -> int:
     """The app on a fresh SQLite database with the built-in simulator and a customer phone window."""
     from inbox.engine.demo import DEMO_NUMBER, DemoEnvironment
+    from inbox.ui.display import refuse_without_display
+
+    if (refused := refuse_without_display()) is not None:  # before Qt, which would abort the process
+        return refused
 
     # Everything that touches the database or the network starts before Qt, off the GUI's watch.
     env = DemoEnvironment(
@@ -72,7 +76,10 @@ def run_gui(args: argparse.Namespace) -> int:
     from inbox.engine.verification import Verifier
     from inbox.ui import single_instance, smoke
     from inbox.ui.application import ensure_app
+    from inbox.ui.display import refuse_without_display
 
+    if (refused := refuse_without_display()) is not None:  # before Qt, which would abort the process
+        return refused
     smoke.arm_from_env(ensure_app())  # hidden self-check for packaged builds (INBOX_SMOKE_TEST=1)
     instance = single_instance.claim(database_url(args.db))  # held until the window closes
     if instance is None:  # already open on this database: that window came to the front

@@ -253,7 +253,9 @@ def shoot_setup(outdir: Path) -> list[Path]:
             wizard.form.sid.setText("AC3f9a27c1d04b8e6a5f1c2d3e4b5a6978")
             wizard.form.token.setText("••••••••••••••••")
             wizard.form.number.setText("+1 555 000 1111")
-            wizard.form.show_result("✓ Connected to api.twilio.com — the account answered", "success")
+            wizard.form.show_result(
+                "✓ Connected to api.twilio.com — the account answered and owns +1 555-000-1111", "success"
+            )
             made.append(render(wizard, outdir / f"wizard-{scheme}-connect.png"))
             wizard.close()
             made += _wizard_advanced(outdir, scheme)
@@ -270,6 +272,7 @@ def shoot_setup(outdir: Path) -> list[Path]:
             for page, name in ((2, "channels"), (4, "rules"), (3, "canned")):
                 dialog.nav.setCurrentRow(page)
                 made.append(render(dialog, outdir / f"settings-{scheme}-{name}.png"))
+            made += _shoot_channel_editing(dialog, service, uk, outdir, scheme)
             from inbox.ui.rules_editor import preview as rules_preview
 
             made += rules_preview.shoot(dialog, outdir, scheme, render, settle)
@@ -373,6 +376,29 @@ def _issue15_states(inbox, win, stem: Path) -> list[Path]:
     win.list_pane.select_id(sofia)
     settle()
     made.append(render(win, f"{stem}-retried.png"))
+    return made
+
+
+def _shoot_channel_editing(dialog, service, channel, outdir: Path, scheme: str) -> list[Path]:
+    """Settings ▸ Channels ▸ Edit… (with a refused number) and Remove… (its confirmation)."""
+    from inbox.engine import setup
+    from inbox.ui.setup.channel_editor import ChannelEditor
+
+    made = []
+    editor = ChannelEditor(service, channel, dialog)
+    editor.number.setText("+44 7700 900999")
+    editor.token.setText("new-token")
+    editor.show_result(
+        "The account answered, but it does not own the number +44 7700 900999: check the number "
+        "(Twilio console ▸ Phone Numbers ▸ Active numbers) or the account SID",
+        "danger",
+    )
+    made.append(render(editor, outdir / f"settings-{scheme}-channel-edit.png"))
+    editor.close()
+    dialog.nav.setCurrentRow(2)
+    dialog._confirm_removal(setup.Removal(channel, conversations=12, failed_queued=2))
+    made.append(render(dialog.removal_box, outdir / f"settings-{scheme}-channel-remove.png"))
+    dialog.removal_box.close()
     return made
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core import phone, segments, typed_text
+from inbox.core import phone, provider_notes, segments, typed_text
 from inbox.core.models import Channel
 from inbox.core.presence import AssignmentPolicy
 from inbox.core.provider_names import display_name
@@ -98,6 +99,7 @@ class SettingsDialog(QDialog):
         self._events = service.events
         self._add_channel = add_channel
         self.channels: list[Channel] = []
+        self._channel_notice = ""  # what the last edit or removal did, for the next list reload
 
         self.nav = QListWidget()
         self.nav.setObjectName("settingsNav")
@@ -261,13 +263,34 @@ class SettingsDialog(QDialog):
         self.add_button.setAccessibleName("Add a channel")
         self.add_button.clicked.connect(self.add_channel)
         self.add_button.setEnabled(self._add_channel is not None)
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setAccessibleName("Edit the channel")
+        self.edit_button.setToolTip("Name, number, credentials, who answers STOP, reply to HELP, poll interval")
+        self.edit_button.clicked.connect(self.edit_channel)
+        self.test_button = QPushButton("Test")
+        self.test_button.setAccessibleName("Test the channel's connection")
+        self.test_button.setToolTip("Ask the provider whether the token works and the account owns the number")
+        self.test_button.clicked.connect(self.test_channel)
+        self.remove_button = QPushButton("Remove…")
+        self.remove_button.setAccessibleName("Remove the channel")
+        self.remove_button.setToolTip("Stop polling and sending from it; its conversations stay readable")
+        self.remove_button.clicked.connect(self.remove_channel)
+        for b in (self.edit_button, self.test_button, self.remove_button):
+            b.setEnabled(False)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.test_button)
+        actions.addWidget(self.remove_button)
+        actions.addStretch(1)
+        actions.addWidget(self.add_button)
+        lay.addLayout(actions)
         row = QHBoxLayout()
         row.setSpacing(8)
         row.addWidget(plain_label("Poll every"))
         row.addWidget(self.poll)
         row.addWidget(self.poll_save)
         row.addStretch(1)
-        row.addWidget(self.add_button)
         lay.addLayout(row)
 
         self.help_text = QPlainTextEdit()
@@ -301,6 +324,10 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.assign_on_reply)
         self.channel_note = plain_label("", "muted")
         lay.addWidget(self.channel_note)
+        self.provider_note = plain_label("", "muted")  # what the selected channel's provider does itself
+        self.provider_note.setAccessibleName("About this provider")
+        self.provider_note.setVisible(False)
+        lay.addWidget(self.provider_note)
         return page
 
     def _canned(self) -> QWidget:
@@ -395,25 +422,34 @@ class SettingsDialog(QDialog):
                 else "Inbox answers STOP / START / HELP and blocks sends",
             )
             self.channel_tree.addTopLevelItem(item)
+        notice, self._channel_notice = self._channel_notice, ""
+        self.channel_note.setProperty("role", "muted")
+        self.channel_note.style().polish(self.channel_note)
         if chans:
             self.channel_tree.setCurrentItem(self.channel_tree.topLevelItem(0))
             self.channel_note.setText(
-                "Inbox polls at the shortest interval of all channels; a change applies the next time it starts."
+                notice
+                or "Inbox polls at the shortest interval of all channels; a change applies the next time it starts."
             )
         else:
-            self.channel_note.setText("No channel yet. Add one to start receiving texts.")
+            self.channel_note.setText(notice or "No channel yet. Add one to start receiving texts.")
 
     def _channel_selected(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
         ch = self._selected_channel()
         editable = ch is not None
         self.poll.setEnabled(editable)
         self.poll_save.setEnabled(editable)
+        for b in (self.edit_button, self.test_button, self.remove_button):
+            b.setEnabled(editable)
         self.help_text.setEnabled(editable)
         self.assign_on_reply.setEnabled(False)  # until this channel's setting is read
         if ch is not None:
             self.poll.setValue(ch.poll_interval_seconds)
             self.help_text.setPlainText(ch.help_text)
             self._load_assignment(ch.id)
+        note = provider_notes.note_for(ch.provider) if ch is not None else ""
+        self.provider_note.setText(note)
+        self.provider_note.setVisible(bool(note))
         self._help_text_changed()
 
     def _load_assignment(self, channel_id: int) -> None:
@@ -527,6 +563,100 @@ class SettingsDialog(QDialog):
             ),
             failed,
             label="Saving the channel's assignment",
+        )
+
+    def edit_channel(self) -> None:
+        """The edit dialog for the selected channel; a save reloads the list."""
+        from inbox.ui.setup.channel_editor import ChannelEditor
+
+        ch = self._selected_channel()
+        if ch is None:
+            return
+        self.channel_editor = ChannelEditor(self._service, ch, self)
+        self.channel_editor.saved.connect(lambda c: self._channel_saved(f"Channel {c.name} saved."))
+        self.channel_editor.open()
+
+    def _channel_saved(self, note: str) -> None:
+        self._channel_notice = note  # shown once the list has reloaded, instead of the usual note
+        self.reload_channels()
+        emit(self.channels_changed)
+
+    def test_channel(self) -> None:
+        """The connection test with the channel's own token, on the worker; the answer below."""
+        ch = self._selected_channel()
+        if ch is None:
+            return
+        self.test_button.setEnabled(False)
+        self.channel_note.setText(f"Testing {ch.name}…")
+
+        def done(text: str, role: str) -> None:
+            self.test_button.setEnabled(self._selected_channel() is not None)
+            self.channel_note.setText(text)
+            self.channel_note.setProperty("role", role)
+            self.channel_note.style().polish(self.channel_note)
+
+        ops.run_op(
+            self,
+            lambda: setup.test_channel(ch),
+            lambda sentence: done(f"✓ {ch.name}: {sentence}", "success"),
+            lambda exc: done(f"{ch.name}: {getattr(exc, 'reason', None) or exc}", "danger"),
+            label="Testing the channel",
+        )
+
+    def remove_channel(self) -> None:
+        """Ask (with what happens to its conversations and queued replies), then remove on the worker."""
+        ch = self._selected_channel()
+        if ch is None:
+            return
+        db = self._db
+        ops.run_op(
+            self,
+            lambda: setup.removal_preview(db, ch.id),
+            self._confirm_removal,
+            lambda exc: self.channel_note.setText(getattr(exc, "reason", None) or ops.describe(exc)),
+            label="Counting the channel's conversations",
+        )
+
+    def _confirm_removal(self, preview: setup.Removal) -> None:
+        ch = preview.channel
+        queued = (
+            f"\n\n{preview.failed_queued} message(s) still waiting to be sent will not be sent: "
+            "they are marked failed, with the reason."
+            if preview.failed_queued
+            else ""
+        )
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.NoIcon)
+        box.setWindowTitle("Remove channel")
+        box.setText(f"Remove channel {ch.name} ({phone.display(ch.number)})?")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(
+            f"Its {preview.conversations} conversation(s) stay in the inbox, readable, searchable and in exports. "
+            "Inbox stops polling this number and sends nothing more from it: replies in those conversations "
+            f"are refused.{queued}\n\nThe token stays where it is (keyring or variable). To receive texts "
+            "on this number again, add it as a new channel."
+        )
+        remove = box.addButton("Remove channel", QMessageBox.ButtonRole.DestructiveRole)
+        remove.setAccessibleName("Remove the channel")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.removal_box = box
+        box.finished.connect(lambda _r: self._removal_answered(box.clickedButton() is remove, ch))
+        box.open()
+
+    def _removal_answered(self, confirmed: bool, ch: Channel) -> None:
+        if not confirmed:
+            return
+        db, service = self._db, self._service
+        ops.run_op(
+            self,
+            lambda: setup.remove_channel(db, ch.id, events=service.events, actor=service.agent),
+            lambda done: self._channel_saved(
+                f"Channel {done.channel.name} removed: its {done.conversations} conversation(s) stay readable"
+                + (f"; {done.failed_queued} queued message(s) marked not sent." if done.failed_queued else ".")
+            ),
+            lambda exc: self.channel_note.setText(getattr(exc, "reason", None) or ops.describe(exc)),
+            label="Removing the channel",
         )
 
     def add_channel(self) -> None:

@@ -117,21 +117,15 @@ def test_bad_credentials_exit_non_zero_with_advice(served, sqlite_url) -> None:
 
     url, sid, _ = served
     env = env_with(INBOX_DATABASE_URL=sqlite_url, SIM_TOKEN="wrong")
-    inbox(
-        "channel",
-        "add",
-        "--name",
-        "main",
-        "--number",
-        OUR,
-        "--account-sid",
-        sid,
-        "--base-url",
-        url,
-        "--auth-token-env",
-        "SIM_TOKEN",
-        env=env,
+    add = ("channel", "add", "--name", "main", "--number", OUR, "--account-sid", sid, "--base-url", url)
+    refused = inbox(*add, "--auth-token-env", "SIM_TOKEN", env=env, check=False)
+    assert (
+        refused.returncode == 2
+        and "rejected the credentials" in refused.stderr
+        and "Nothing was saved" in (refused.stderr)
     )
+    assert "No channels yet" in inbox("channel", "list", env=env).stdout
+    inbox(*add, "--auth-token-env", "SIM_TOKEN", "--no-check", env=env)  # saved on purpose, untested
     result = inbox("sync", "--once", env=env, check=False)
     assert result.returncode == 1
     assert "credentials" in result.stderr.lower()

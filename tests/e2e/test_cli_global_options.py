@@ -21,7 +21,7 @@ def test_global_options_before_or_after_the_subcommand(tmp_path) -> None:
     # The default database is one nobody names: a command that ignored --db would write there.
     env = env_with(INBOX_DATABASE_URL=f"sqlite:///{tmp_path / 'default.db'}", T="token")
     before, after = f"sqlite:///{tmp_path / 'before.db'}", f"sqlite:///{tmp_path / 'after.db'}"
-    add = ["channel", "add", "--name", "main", "--number", OUR, "--account-sid", "AC" + "0" * 32]
+    add = ["channel", "add", "--name", "main", "--number", OUR, "--account-sid", "AC" + "0" * 32, "--no-check"]
     inbox("--db", before, *add, "--auth-token-env", "T", env=env)
     inbox(*add, "--auth-token-env", "T", "--db", after, env=env)
 

@@ -17,6 +17,9 @@ from tests.conftest import OUR_NUMBER, add_channel
 from .fake_twilio import TOKEN_ENV
 
 HELP_TEXT = "Acme support: reply STOP to opt out."
+# A channel's account id where the dialect's is not the simulator's: Textlocal's names the inbox it
+# reads, the Android gateway's the app's user (the simulator's default); Infobip's the URL's host.
+CHANNEL_ACCOUNT = {"textlocal": "100001", "android-gateway": "sms"}
 
 
 @pytest.fixture
@@ -69,7 +72,7 @@ def channel(db, simulator: SimulatorServer, sim_config: SimulatorConfig):
             s,
             provider=sim_config.dialect,
             provider_handles_opt_out=sim_config.opt_out_handling,
-            account_sid=sim_config.account_sid or "127.0.0.1",
+            account_sid=sim_config.account_sid or CHANNEL_ACCOUNT.get(sim_config.dialect, "127.0.0.1"),
             base_url=simulator.url,
             auth_token_ref=f"env:{TOKEN_ENV}",
             help_text=HELP_TEXT,

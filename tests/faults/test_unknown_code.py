@@ -19,9 +19,12 @@ from inbox.store import messages
 from .conftest import TOKEN_ENV
 
 CUSTOMER = "+15553004321"
-# The same promises on each provider: a lost answer is reconciled against Twilio's list, or
-# Infobip's logs, Sinch's batches or ClickSend's history, and the code never reaches the phone twice.
-pytestmark = pytest.mark.parametrize("dialect", ["twilio", "infobip", "sinch", "clicksend"])
+# The same promises on each provider: a lost answer is reconciled against Twilio's list, Infobip's
+# logs, Sinch's batches, ClickSend's history, Textlocal's history or the phone's sent messages, and
+# the code never reaches the phone twice.
+pytestmark = pytest.mark.parametrize(
+    "dialect", ["twilio", "infobip", "sinch", "clicksend", "textlocal", "android-gateway"]
+)
 CODE_RE = re.compile(r"verification code is (\d{6,10})")
 
 
@@ -50,7 +53,8 @@ def _provider_id(sim, sid: str) -> str:
     """The id the provider gave the message the phone got (Sinch: its batch's; ClickSend: its own)."""
     (kept,) = [m for m in sim.messages() if m["sid"] == sid]
     extra = kept.get("extra") or {}
-    return str(extra.get("batch_id") or extra.get("message_id") or sid)
+    # Sinch: its batch's; ClickSend: its own; Textlocal and the phone: their messageId
+    return str(extra.get("batch_id") or extra.get("message_id") or extra.get("messageId") or sid)
 
 
 def _codes_on_the_phone(sim) -> list[dict]:

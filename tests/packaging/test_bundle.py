@@ -86,6 +86,7 @@ def test_bundle_app_is_single_instance(bundle, tmp_path):
         "INBOX_TEST_TOKEN",
         "--base-url",
         "http://127.0.0.1:9",
+        "--no-check",
     ]
     subprocess.run(add, check=True, capture_output=True, timeout=60, cwd=tmp_path, env=env)
     first = subprocess.Popen(

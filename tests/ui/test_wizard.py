@@ -119,6 +119,24 @@ def test_invalid_number_is_explained_inline(qtbot, database, sim):
     assert not off_gui(lambda: setup.has_channel(database))
 
 
+def test_a_number_the_account_does_not_own_is_neither_tested_green_nor_saved(qtbot, database, sim):
+    """The first hour: "12345" was accepted and "Test connection" showed ✓ for it."""
+    server, config = sim
+    w = _wizard(qtbot, database)
+    _fill(w, config.account_sid, config.auth_token, server.url, number="12345")
+    w.form.test_button.click()
+    wait_ops(qtbot)
+    assert w.form.result_role == "danger" and "does not own the short code 12345" in w.form.result.text()
+    w.connect_button.click()
+    wait_ops(qtbot)
+    assert w.choice is None and "does not own the short code 12345" in w.form.result.text()
+    assert not off_gui(lambda: setup.has_channel(database))
+    w.form.number.setText(OUR)
+    w.form.test_button.click()
+    wait_ops(qtbot)
+    assert w.form.result_role == "success" and "owns +1 555-000-1111" in w.form.result.text()
+
+
 def test_every_control_has_an_accessible_name(qtbot, database):
     from PySide6.QtWidgets import QAbstractButton, QLineEdit
 

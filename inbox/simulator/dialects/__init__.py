@@ -57,9 +57,23 @@ def _clicksend(carrier: Carrier) -> Dialect:
     return ClickSendDialect(carrier)
 
 
+def _textlocal(carrier: Carrier) -> Dialect:
+    from inbox.simulator.dialects.textlocal import TextlocalDialect
+
+    return TextlocalDialect(carrier)
+
+
+def _android_gateway(carrier: Carrier) -> Dialect:
+    from inbox.simulator.dialects.android_gateway import AndroidGatewayDialect
+
+    return AndroidGatewayDialect(carrier)
+
+
 DIALECTS: dict[str, Callable[[Carrier], Dialect]] = {
     "twilio": _twilio,
     "infobip": _infobip,
     "sinch": _sinch,
     "clicksend": _clicksend,
+    "textlocal": _textlocal,
+    "android-gateway": _android_gateway,
 }

@@ -144,8 +144,7 @@ class ConnectForm(QWidget):
         env_row = QHBoxLayout()
         env_row.setSpacing(8)
         env_row.addWidget(self.store_env)
-        env_row.addWidget(self.env_var)
-        env_row.addStretch(1)
+        env_row.addWidget(self.env_var, 1)  # the whole row: a long name stays readable
         store_box = QVBoxLayout()
         store_box.setSpacing(4)
         store_box.addWidget(self.store_keyring)
@@ -394,8 +393,10 @@ def engine_checker(draft: ConnectDraft) -> str:
     return channel_drafts.check(draft)
 
 
-def engine_creator(service: InboxService) -> Creator:
+def engine_creator(service: InboxService, *, check: bool = True) -> Creator:
     """Insert the channel in the service's database (announced on its event bus) and keep the
-    secret where the person chose, on the worker."""
+    secret where the person chose, on the worker. With `check` (the wizard), "Connect" runs the
+    provider's connection test first: a wrong key or a number the account does not own is refused
+    with nothing saved, as `inbox channel add` refuses it."""
     db, events = service.db, service.events
-    return lambda draft: channel_drafts.create(db, draft, events)
+    return lambda draft: channel_drafts.create(db, draft, events, check_first=check)

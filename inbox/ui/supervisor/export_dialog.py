@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -67,8 +67,8 @@ class ExportRequest:
 
 
 def default_folder() -> Path:
-    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found else Path.home()
+    """The documents folder if there is one, else home (`exports.default_folder`)."""
+    return exports.default_folder()
 
 
 def default_name(kind: str, fmt: str, flt: ReportFilter, conversation_id: int | None = None) -> str:
