@@ -220,3 +220,68 @@ register(
         stop_label="ClickSend answers it",
     )
 )
+register(
+    ProviderForm(
+        "textlocal",
+        "Textlocal",
+        "Connect your Textlocal number",
+        "Your API key is on Textlocal's Settings ▸ API Keys page. The inbox ID is the inbox your texts "
+        "arrive in: leave it empty and Test connection lists your inboxes and their numbers.",
+        (
+            Field("secret", "API key", "API key", missing="Enter the API key"),
+            Field(
+                "account",
+                "Inbox ID",
+                "188597",
+                "Test connection lists your account's inboxes.",
+                required=False,
+                missing="Enter the Textlocal inbox ID (Test connection lists your inboxes)",
+            ),
+            Field("number", "Number", "+91 90000 00001", missing="Enter the inbox's number"),
+            Field(
+                "dlt_sender",
+                "Sender (DLT header)",
+                "ACMEIN",
+                "India: the sender name approved by DLT and Textlocal (Textlocal checks the templates).",
+                required=False,
+            ),
+            Field("dlt_entity_id", "DLT principal entity ID", "1201159100000000001", required=False),
+            _base_url("https://api.textlocal.in", "api.txtlocal.com for a UK account, or the simulator."),
+        ),
+        secret_name="API key",
+        env_var="INBOX_TL_API_KEY",
+        answers_stop=False,
+        stop_label="Textlocal answers it",
+    )
+)
+register(
+    ProviderForm(
+        "android-gateway",
+        "SMS Gateway for Android",
+        "Connect your Android phone",
+        "Open SMS Gateway for Android on the phone and start its Local Server: it shows the address, "
+        "the user and the password. The phone must stay on, on this computer's network.",
+        (
+            Field(
+                "base_url",
+                "Phone's address",
+                "http://192.168.1.5:8080",
+                "As the app's Local Server shows it (plain http only on your private network).",
+                missing="Enter the phone's address (the app's Local Server shows it, e.g. http://192.168.1.5:8080)",
+            ),
+            Field(
+                "account",
+                "User",
+                "sms",
+                missing="Enter the user set in the app's Local Server settings (the app's default is sms)",
+                default="sms",
+            ),
+            Field("secret", "Password", "Password", missing="Enter the password the app shows"),
+            Field("number", "Number", "+1 555 000 1111", "The phone's own number.", missing="Enter the phone's number"),
+        ),
+        secret_name="password",
+        env_var="INBOX_PHONE_PW",
+        answers_stop=False,
+        stop_label="The phone answers it",
+    )
+)

@@ -315,6 +315,8 @@ _PROVIDER_SAMPLES = {
     },
     "sinch": {"account": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "number": "+1 555 000 1111", "region": "eu"},
     "clicksend": {"account": "support@acme.example", "number": "+61 411 111 111"},
+    "textlocal": {"account": "188597", "number": "+91 90000 00001", "dlt_sender": "ACMEIN"},
+    "android-gateway": {"base_url": "http://192.168.1.5:8080", "number": "+1 555 000 1111"},
 }
 
 
@@ -341,10 +343,16 @@ def _wizard_providers(outdir: Path, scheme: str) -> list[Path]:
                 else:
                     editor.setText(value)  # type: ignore[attr-defined]
             form.token.setText("••••••••••••••••")
-            host = {"twilio": "api.twilio.com", "sinch": "eu.sms.api.sinch.com", "clicksend": "rest.clicksend.com"}.get(
-                spec.provider, (sample.get("base_url") or "").split("://")[-1]
-            )
-            form.show_result(f"✓ Connected to {host} — the {spec.label} account answered", "success")
+            host = {
+                "twilio": "api.twilio.com",
+                "sinch": "eu.sms.api.sinch.com",
+                "clicksend": "rest.clicksend.com",
+                "textlocal": "api.textlocal.in",
+            }.get(spec.provider, (sample.get("base_url") or "").split("://")[-1])
+            said = f"Connected to {host} — the {spec.label} account answered"
+            if spec.provider == "android-gateway":
+                said = f"Connected to the phone at {host} — SMS Gateway for Android answered (user sms)"
+            form.show_result("✓ " + said, "success")
             suffix = "" if screen_h == 900 else "-1024x700"
             made.append(render(wizard, outdir / f"wizard-{scheme}-connect-{spec.provider}{suffix}.png"))
             if spec.provider == "clicksend" and screen_h == 900:
