@@ -42,7 +42,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
         setup.check_dlt_id(args.dlt_sender)
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None
-    secret = SECRET_NAMES.get(args.provider, "Auth token")
+    secret = _secret_name(args.provider)
     handles = args.provider_handles_opt_out or ("yes" if setup.provider_answers_stop(args.provider) else "no")
     store_token = None
     if args.auth_token_env:
@@ -98,12 +98,14 @@ def _env_token(var: str) -> tuple[str, str | None]:
     return ref, os.environ.get(var) or None
 
 
-def _typed_token(secret: str = "Auth token") -> str:
+def _typed_token(secret: str = "auth token") -> str:
     """A token typed at a hidden prompt, or the first line of stdin when it is not a terminal;
-    `secret` is what the provider calls it ("API key", "Password"…)."""
-    token = getpass.getpass(f"{secret}: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    `secret` is what the provider calls it ("API key", "password"…)."""
+    token = (
+        getpass.getpass(f"{secret[:1].upper()}{secret[1:]}: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    )
     if not token:
-        raise CliError(f"no {secret.lower()} given (type it, pipe it on stdin, or use --auth-token-env VAR)")
+        raise CliError(f"no {secret} given (type it, pipe it on stdin, or use --auth-token-env VAR)")
     return token
 
 
@@ -142,13 +144,14 @@ def _check(
 
 # Where a channel without a base URL is served from, for `channel list`.
 DEFAULT_HOSTS = {"sinch": "us.sms.api.sinch.com", "clicksend": "rest.clicksend.com"}
-SECRET_NAMES = {
-    "infobip": "API key",
-    "sinch": "API token",
-    "clicksend": "API key",
-    "textlocal": "API key",
-    "android-gateway": "Password",
-}
+
+
+def _secret_name(provider: str) -> str:
+    """What the provider calls the channel's secret, as the desktop's set-up form says it
+    (``core/provider_forms``): "auth token", "API key", "API token", "password"."""
+    from inbox.core import provider_forms
+
+    return provider_forms.secret_name(provider)
 
 
 def _region_url(args: argparse.Namespace) -> str:
@@ -213,7 +216,7 @@ def cmd_channel_edit(args: argparse.Namespace) -> int:
     if args.auth_token_env:
         ref, token = _env_token(args.auth_token_env)
     elif args.new_token:
-        token = _typed_token(SECRET_NAMES.get(current.provider, "Auth token"))
+        token = _typed_token(_secret_name(current.provider))
         ref = credentials.keyring_ref()
         store_token = lambda: credentials.store_in_keyring(sid, token)  # noqa: E731
     reaches = (sid, number, url, ref) != (current.account_sid, current.number, current.base_url, None)

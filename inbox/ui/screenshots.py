@@ -259,6 +259,7 @@ def shoot_setup(outdir: Path) -> list[Path]:
             made.append(render(wizard, outdir / f"wizard-{scheme}-connect.png"))
             wizard.close()
             made += _wizard_advanced(outdir, scheme)
+            made += _wizard_providers(outdir, scheme)
             from inbox.ui.setup.token_prompt import TokenPrompt
 
             prompt = TokenPrompt(uk, lambda _c, _t: "")
@@ -300,6 +301,64 @@ def _wizard_advanced(outdir: Path, scheme: str) -> list[Path]:
         )
         made.append(render(wizard, outdir / f"wizard-{scheme}-advanced-error{suffix}.png"))
         wizard.close()
+    return made
+
+
+# What each provider's connect page shows filled in (made-up values in the provider's own shapes).
+_PROVIDER_SAMPLES = {
+    "twilio": {"account": "AC3f9a27c1d04b8e6a5f1c2d3e4b5a6978", "number": "+1 555 000 1111"},
+    "infobip": {
+        "base_url": "https://y3k9qz.api.infobip.com",
+        "number": "+91 90000 00001",
+        "dlt_sender": "ACMEIN",
+        "dlt_entity_id": "1201159100000000001",
+    },
+    "sinch": {"account": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "number": "+1 555 000 1111", "region": "eu"},
+    "clicksend": {"account": "support@acme.example", "number": "+61 411 111 111"},
+    "textlocal": {"account": "188597", "number": "+91 90000 00001", "dlt_sender": "ACMEIN"},
+    "android-gateway": {"base_url": "http://192.168.1.5:8080", "number": "+1 555 000 1111"},
+}
+
+
+def _wizard_providers(outdir: Path, scheme: str) -> list[Path]:
+    """The connect page of each provider in the registry, filled in and tested, on a 1440×900 and
+    a 1024×700 screen; the ClickSend one also with a wrong key's answer."""
+    from inbox.core import provider_forms
+    from inbox.providers.clicksend import AUTH_MESSAGE as clicksend_auth
+    from inbox.ui.setup.wizard import SetupWizard
+
+    made: list[Path] = []
+    for spec in provider_forms.all_forms():
+        sample = _PROVIDER_SAMPLES.get(spec.provider, {})
+        for screen_h in (900, 700):
+            wizard = SetupWizard(lambda d: None, lambda d: "", keyring_ok=False)  # type: ignore[arg-type,return-value]
+            wizard.show_connect()
+            wizard.max_height = screen_h - 80
+            form = wizard.form
+            form.set_provider(spec.provider)
+            for key, value in sample.items():
+                editor = form.editors[key]
+                if key == "region":
+                    editor.setCurrentIndex(editor.findData(value))  # type: ignore[attr-defined]
+                else:
+                    editor.setText(value)  # type: ignore[attr-defined]
+            form.token.setText("••••••••••••••••")
+            host = {
+                "twilio": "api.twilio.com",
+                "sinch": "eu.sms.api.sinch.com",
+                "clicksend": "rest.clicksend.com",
+                "textlocal": "api.textlocal.in",
+            }.get(spec.provider, (sample.get("base_url") or "").split("://")[-1])
+            said = f"Connected to {host} — the {spec.label} account answered"
+            if spec.provider == "android-gateway":
+                said = f"Connected to the phone at {host} — SMS Gateway for Android answered (user sms)"
+            form.show_result("✓ " + said, "success")
+            suffix = "" if screen_h == 900 else "-1024x700"
+            made.append(render(wizard, outdir / f"wizard-{scheme}-connect-{spec.provider}{suffix}.png"))
+            if spec.provider == "clicksend" and screen_h == 900:
+                form.show_result(clicksend_auth, "danger")
+                made.append(render(wizard, outdir / f"wizard-{scheme}-connect-{spec.provider}-error.png"))
+            wizard.close()
     return made
 
 

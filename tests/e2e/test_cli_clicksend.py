@@ -62,3 +62,10 @@ def test_a_missing_username_or_a_refused_key_adds_nothing_and_says_so_in_one_lin
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     listed = inbox("channel", "list", "--db", sqlite_url, "--json", env=env, check=False)
     assert listed.returncode != 0 or json.loads(listed.stdout) == []
+
+
+def test_no_api_key_on_stdin_is_refused_in_clicksends_words(sqlite_url) -> None:
+    """The CLI names the secret as the desktop's set-up form does (core/provider_forms)."""
+    refused = inbox(*ADD, "--db", sqlite_url, "--account-sid", USERNAME, env=env_with(), stdin="", check=False)
+    assert refused.returncode != 0 and "no API key given" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -52,7 +52,11 @@ def _fill(w: SetupWizard, sid: str, token: str, url: str, number: str = OUR) -> 
 def test_welcome_offers_connect_or_demo(qtbot, database):
     w = _wizard(qtbot, database)
     assert w.stack.currentWidget() is w.welcome
-    assert w.connect_card.accessibleName() == "Connect your Twilio number"
+    assert w.connect_card.accessibleName() == "Connect your number"
+    assert (
+        "Twilio, Infobip, Sinch, ClickSend, Textlocal or SMS Gateway for Android"
+        in w.connect_card.accessibleDescription()
+    )
     w.demo_card.click()
     assert w.choice == "demo" and w.result() == SetupWizard.DialogCode.Accepted
 

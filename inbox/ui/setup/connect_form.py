@@ -1,22 +1,27 @@
-"""The "Connect Twilio" form: account SID, auth token, number, where the token lives, base URL.
+"""The "Connect your number" form: a provider choice, then what that provider asks for.
 
 Why a widget of its own: the first-run wizard and Settings → Channels → "Add channel…" show the
-same form. "Test connection" makes a real provider call on the worker and shows the answer inline;
-"Connect" stores the token (keyring, or an environment variable when no keyring works here) and
-inserts the channel through ``inbox.engine.setup`` — never on the GUI thread.
+same form. Its rows come from the provider's ``ProviderForm`` (``inbox/core/provider_forms``):
+labels, placeholders and help in the provider's own words, so a new provider needs no code here.
+"Test connection" makes the provider's own test call on the worker and shows the answer inline;
+"Connect" inserts the channel and keeps the secret (keyring, or an environment variable when no
+keyring works here) through ``inbox.engine.channel_drafts`` — the doors `inbox channel add` uses —
+never on the GUI thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -25,46 +30,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import provider_forms
 from inbox.core.models import Channel
-from inbox.engine import setup
+from inbox.core.provider_forms import ProviderForm
+from inbox.engine import channel_drafts
+from inbox.engine.channel_drafts import ChannelDraft as ConnectDraft
 from inbox.engine.service import InboxService
 from inbox.ui import ops, theme
 from inbox.ui.qt_compat import emit
 from inbox.ui.widgets import plain_label
 
-
-@dataclass(frozen=True, slots=True)
-class ConnectDraft:
-    """What the person typed, as plain values a worker can use."""
-
-    name: str
-    account_sid: str
-    token: str = ""  # never printed: see __repr__
-    number: str = ""
-    base_url: str = ""
-    store: str = "keyring"  # "keyring", "session" or "env"
-    env_var: str = ""
-    handles_stop: bool = True
-
-    def __repr__(self) -> str:  # never print the token
-        return f"ConnectDraft(name={self.name!r}, store={self.store!r})"
-
+__all__ = ["Checker", "ConnectDraft", "ConnectForm", "Creator", "engine_checker", "engine_creator"]
 
 Creator = Callable[[ConnectDraft], Channel]
 Checker = Callable[[ConnectDraft], str]
 
 
 class ConnectForm(QWidget):
-    """Fields, a token-storage choice, an Advanced section, and "Test connection".
+    """Provider, its fields, a secret-storage choice, an Advanced section, and "Test connection".
 
     Signals:
         channel_created(object): the new ``Channel`` after "Connect" succeeded.
         busy_changed(bool): a test or a save is in flight.
+        provider_changed(object): the ``ProviderForm`` now shown (the wizard retitles its page).
         grown(): rows appeared (Advanced opened, a result line shown): the dialog may grow to fit.
     """
 
     channel_created = Signal(object)
     busy_changed = Signal(bool)
+    provider_changed = Signal(object)
     grown = Signal()
 
     def __init__(self, create: Creator, check: Checker, *, keyring_ok: bool, parent: QWidget | None = None) -> None:
@@ -72,38 +66,58 @@ class ConnectForm(QWidget):
         self._create = create
         self._check = check
         self._busy = False
+        self._keyring_ok = keyring_ok
+        self.spec: ProviderForm = provider_forms.form_for("twilio")
 
+        self.provider = QComboBox()
+        self.provider.setAccessibleName("Provider")
+        for f in provider_forms.all_forms():
+            self.provider.addItem(f.label, f.provider)
         self.name = QLineEdit("main")
         self.name.setAccessibleName("Channel name")
+        # One editor per field key; which of them are rows, and in what words, is the spec's.
         self.sid = QLineEdit()
-        self.sid.setPlaceholderText("AC…")
-        self.sid.setAccessibleName("Account SID")
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("Auth token")
-        self.token.setAccessibleName("Auth token")
         self.number = QLineEdit()
-        self.number.setPlaceholderText("+1 555 000 1111")
-        self.number.setAccessibleName("Your Twilio number")
+        self.base_url = QLineEdit()
+        self.region = QComboBox()
+        self.dlt_sender = QLineEdit()
+        self.dlt_entity_id = QLineEdit()
+        self.editors: dict[str, QWidget] = {
+            "account": self.sid,
+            "secret": self.token,
+            "number": self.number,
+            "base_url": self.base_url,
+            "region": self.region,
+            "dlt_entity_id": self.dlt_entity_id,
+            "dlt_sender": self.dlt_sender,
+        }
+        self.labels: dict[str, QLabel] = {k: QLabel() for k in self.editors}
+        self.helps: dict[str, QLabel] = {k: plain_label("", "muted") for k in self.editors}
+        for k, label in self.helps.items():
+            label.setFont(theme.meta_font(label.font()))
+            label.setAccessibleName(f"About the {k.replace('_', ' ')} field")
+        self.base_url_hint = self.helps["base_url"]
+        # Row captions are kept widgets too: rows are taken out and put back on a provider change.
+        self.help_captions: dict[str, QLabel] = {k: QLabel() for k in self.editors}
+        self.name_label = QLabel("Channel name")
+        self.stop_caption = QLabel("STOP")
 
         self.store_keyring = QRadioButton("In the system keyring (recommended)")
-        self.store_keyring.setAccessibleName("Keep the token in the system keyring")
         self.store_session = QRadioButton("For this session only (enter it again next time)")
-        self.store_session.setAccessibleName("Keep the token for this session only")
         self.store_env = QRadioButton("In an environment variable:")
-        self.store_env.setAccessibleName("Read the token from an environment variable")
-        self.env_var = QLineEdit("INBOX_TWILIO_TOKEN")
+        self.env_var = QLineEdit()
         self.env_var.setAccessibleName("Environment variable name")
-        self.env_var.setMinimumWidth(176)
+        self.env_var.setMinimumWidth(160)
         self.store_group = QButtonGroup(self)
         for b in (self.store_keyring, self.store_session, self.store_env):
             self.store_group.addButton(b)
         self.keyring_note = plain_label("", "warning")
         self.keyring_note.setFont(theme.meta_font(self.keyring_note.font()))
-        self.set_keyring_available(keyring_ok)
+        self.store_label = QLabel()
 
-        self.handles_stop = QCheckBox("The provider answers it (Twilio Advanced Opt-Out)")
-        self.handles_stop.setChecked(True)
+        self.handles_stop = QCheckBox()
         self.handles_stop.setAccessibleName("The provider answers STOP itself")
         self.advanced_button = QToolButton()
         self.advanced_button.setText("Advanced")
@@ -112,10 +126,6 @@ class ConnectForm(QWidget):
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced_button.setAutoRaise(True)
         self.advanced_button.setAccessibleName("Show advanced settings")
-        self.base_url = QLineEdit()
-        self.base_url.setPlaceholderText(setup.DEFAULT_BASE_URL)
-        self.base_url.setAccessibleName("API base URL")
-        self.base_url_hint = plain_label("Only for Twilio-compatible providers or the simulator.", "muted")
         self.advanced_button.toggled.connect(self._toggle_advanced)
 
         self.test_button = QPushButton("Test connection")
@@ -130,33 +140,21 @@ class ConnectForm(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(8)
-        form.addRow("Account SID", self.sid)
-        form.addRow("Auth token", self.token)
-        form.addRow("Number", self.number)
-        form.addRow("Channel name", self.name)
-
+        form.addRow("Provider", self.provider)
         env_row = QHBoxLayout()
         env_row.setSpacing(8)
         env_row.addWidget(self.store_env)
-        env_row.addWidget(self.env_var)
-        env_row.addStretch(1)
+        env_row.addWidget(self.env_var, 1)  # the whole row: a long name stays readable
         store_box = QVBoxLayout()
         store_box.setSpacing(4)
         store_box.addWidget(self.store_keyring)
         store_box.addWidget(self.keyring_note)
         store_box.addWidget(self.store_session)
         store_box.addLayout(env_row)
-        form.addRow("Keep the token", store_box)
-        # Advanced rows live in the same form, so their fields line up with the ones above; they
-        # are hidden rows, not a squeezed sub-form (the dialog scrolls when they do not fit).
-        form.addRow(self.advanced_button)
-        form.addRow("API base URL", self.base_url)
-        form.addRow("", self.base_url_hint)
-        form.addRow("STOP", self.handles_stop)
         self._form = form
-        self.advanced = (self.base_url, self.base_url_hint, self.handles_stop)
-        for w in self.advanced:
-            form.setRowVisible(w, False)
+        self._store_box = store_box
+        self._shown: list[QWidget] = []  # the spec's editors and help lines now in the layout
+        self.advanced: tuple[QWidget, ...] = ()
 
         test_row = QHBoxLayout()
         test_row.setSpacing(12)
@@ -170,24 +168,119 @@ class ConnectForm(QWidget):
         lay.addLayout(test_row)
         lay.addStretch(1)
 
-        for w in (self.sid, self.token, self.number, self.base_url):
+        for w in (self.sid, self.token, self.number, self.base_url, self.dlt_sender, self.dlt_entity_id):
             w.textEdited.connect(lambda _t: self.show_result("", ""))
+        self.region.currentIndexChanged.connect(lambda _i: self.show_result("", ""))
         self.store_env.toggled.connect(self.env_var.setEnabled)
-        self.env_var.setEnabled(self.store_env.isChecked())
-        QWidget.setTabOrder(self.sid, self.token)
-        QWidget.setTabOrder(self.token, self.number)
-        QWidget.setTabOrder(self.number, self.name)
+        self.provider.currentIndexChanged.connect(lambda _i: self.set_provider(self.provider.currentData()))
+        for combo in (self.provider, self.region):  # as tall as the text fields beside them
+            combo.setMinimumHeight(self.name.sizeHint().height())
+        self.set_keyring_available(keyring_ok)
+        self._build(self.spec)
+
+    # -- the provider's rows ---------------------------------------------------------------------
+    def set_provider(self, provider: str) -> None:
+        """Show ``provider``'s fields. The number and the name stay; the account, the secret and
+        the address go — one provider's key must never be sent to another's endpoint."""
+        spec = provider_forms.form_for(provider)
+        if spec is self.spec:
+            return
+        for editor in (self.sid, self.token, self.base_url):
+            editor.clear()
+        if self.env_var.text() == self.spec.env_var:
+            self.env_var.setText(spec.env_var)
+        self.provider.setCurrentIndex(self.provider.findData(provider))
+        self._build(spec)
+        self.show_result("", "")
+        emit(self.provider_changed, spec)
+        emit(self.grown)
+
+    def _build(self, spec: ProviderForm) -> None:
+        """Rebuild the rows below "Provider": the spec's main fields, name, secret storage, then
+        Advanced (its advanced fields and STOP). Editors not in the spec leave the layout."""
+        form = self._form
+        while form.rowCount() > 1:
+            form.takeRow(1)  # widgets and layouts are kept, only the rows go
+        for w in (*self.editors.values(), *self.labels.values(), *self.helps.values(), *self.help_captions.values()):
+            w.hide()
+        self.spec = spec
+        self.env_var.setText(self.env_var.text() or spec.env_var)
+        self.env_var.setCursorPosition(0)  # the name's start shows when the field is narrow
+        secret = spec.secret_name
+        self.store_label.setText(f"Keep the {secret}")
+        self.store_keyring.setAccessibleName(f"Keep the {secret} in the system keyring")
+        self.store_session.setAccessibleName(f"Keep the {secret} for this session only")
+        self.store_env.setAccessibleName(f"Read the {secret} from an environment variable")
+        if not self._keyring_ok:
+            self.keyring_note.setText(f"No system keyring on this computer: the {secret} cannot be saved securely.")
+        self.handles_stop.setText(spec.stop_label)
+        self.handles_stop.setChecked(spec.answers_stop)
+
+        shown: list[QWidget] = []
+        advanced: list[QWidget] = []
+
+        def add(field: provider_forms.Field) -> None:
+            editor, label, help_line = self.editors[field.key], self.labels[field.key], self.helps[field.key]
+            label.setText(field.label)
+            editor.setAccessibleName(field.label)
+            if isinstance(editor, QLineEdit):
+                editor.setPlaceholderText(field.placeholder)
+                if field.default and not editor.text():
+                    editor.setText(field.default)
+            elif isinstance(editor, QComboBox):
+                editor.clear()
+                for value, text in field.choices:
+                    editor.addItem(text, value)
+                editor.setCurrentIndex(max(0, editor.findData(field.default)) if field.default else 0)
+            editor.setToolTip(field.help)
+            form.addRow(label, editor)
+            (advanced if field.advanced else shown).append(editor)
+            if field.help:
+                help_line.setText(field.help)
+                form.addRow(self.help_captions[field.key], help_line)
+                (advanced if field.advanced else shown).append(help_line)
+
+        for field in spec.fields:
+            if not field.advanced:
+                add(field)
+        form.addRow(self.name_label, self.name)
+        form.addRow(self.store_label, self._store_box)
+        # Advanced rows live in the same form, so their fields line up with the ones above; they
+        # are hidden rows, not a squeezed sub-form (the dialog scrolls when they do not fit).
+        form.addRow(self.advanced_button)
+        for field in spec.fields:
+            if field.advanced:
+                add(field)
+        form.addRow(self.stop_caption, self.handles_stop)
+        advanced.append(self.handles_stop)
+        self._shown = shown + advanced
+        self.advanced = tuple(advanced)
+        for w in (*shown, self.name, self.advanced_button):
+            form.setRowVisible(w, True)
+        for w in self.advanced:
+            form.setRowVisible(w, self.advanced_button.isChecked())
+        order = [self.provider, *(self.editors[f.key] for f in spec.fields if not f.advanced), self.name]
+        for a, b in pairwise(order):
+            QWidget.setTabOrder(a, b)
+
+    def first_field(self) -> QWidget:
+        """Where the keyboard starts: the provider's first field."""
+        return self.editors[self.spec.fields[0].key]
 
     def set_keyring_available(self, ok: bool) -> None:
         """No usable keyring (a headless server): say so, and offer the two honest alternatives."""
+        self._keyring_ok = ok
         self.store_keyring.setEnabled(ok)
         if ok:
             self.store_keyring.setChecked(True)
             self.keyring_note.hide()
         else:
             self.store_session.setChecked(True)
-            self.keyring_note.setText("No system keyring on this computer: the token cannot be saved securely.")
+            self.keyring_note.setText(
+                f"No system keyring on this computer: the {self.spec.secret_name} cannot be saved securely."
+            )
             self.keyring_note.show()
+        self.env_var.setEnabled(self.store_env.isChecked())
 
     def _toggle_advanced(self, on: bool) -> None:
         for w in self.advanced:
@@ -198,26 +291,34 @@ class ConnectForm(QWidget):
     # -- values --------------------------------------------------------------------------------
     def draft(self) -> ConnectDraft:
         store = "keyring" if self.store_keyring.isChecked() else ("env" if self.store_env.isChecked() else "session")
+        keys = {f.key for f in self.spec.fields}
+
+        def text(key: str) -> str:
+            editor = self.editors[key]
+            if key not in keys:
+                return ""
+            if isinstance(editor, QComboBox):
+                return str(editor.currentData() or "")
+            assert isinstance(editor, QLineEdit)
+            return editor.text().strip()
+
         return ConnectDraft(
             name=self.name.text().strip(),
-            account_sid=self.sid.text().strip(),
-            token=self.token.text().strip(),
-            number=self.number.text().strip(),
-            base_url=self.base_url.text().strip(),
+            account_sid=text("account"),
+            token=text("secret"),
+            number=text("number"),
+            base_url=text("base_url"),
             store=store,
             env_var=self.env_var.text().strip() if store == "env" else "",
             handles_stop=self.handles_stop.isChecked(),
+            provider=self.spec.provider,
+            region=text("region"),
+            dlt_entity_id=text("dlt_entity_id"),
+            dlt_sender=text("dlt_sender"),
         )
 
     def missing(self) -> str | None:
-        d = self.draft()
-        if not d.account_sid:
-            return "Enter the account SID"
-        if not d.token and d.store != "env":
-            return "Enter the auth token"
-        if not d.number:
-            return "Enter your Twilio number"
-        return None
+        return self.spec.missing(self.draft().values())
 
     def show_result(self, text: str, role: str) -> None:
         """Inline feedback under the form: role "success", "danger" or "" (muted progress)."""
@@ -231,6 +332,7 @@ class ConnectForm(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.test_button.setEnabled(not busy)
+        self.provider.setEnabled(not busy)
         emit(self.busy_changed, busy)
 
     @property
@@ -259,7 +361,7 @@ class ConnectForm(QWidget):
         ops.run_op(self, lambda: self._check(draft), ok, failed, label="Testing the connection")
 
     def connect_channel(self) -> None:
-        """Store the token and insert the channel, on the worker."""
+        """Keep the secret and insert the channel, on the worker."""
         problem = self.missing()
         if problem:
             self.show_result(problem, "danger")
@@ -286,42 +388,15 @@ def _reason(exc: BaseException) -> str:
 
 
 def engine_checker(draft: ConnectDraft) -> str:
-    """The real test: runs on the worker (env-stored tokens are read from the environment)."""
-    import os
-
-    token = draft.token or (os.environ.get(draft.env_var, "") if draft.env_var else "")
-    if not token:
-        raise setup.ConnectionFailed(f"Environment variable {draft.env_var} is not set")
-    return setup.check_connection(draft.account_sid, token, draft.number, draft.base_url or None)
+    """The provider's own test call, as `inbox channel add --test-connection` makes it (on the
+    worker; secrets kept in an environment variable are read from it)."""
+    return channel_drafts.check(draft)
 
 
 def engine_creator(service: InboxService, *, check: bool = True) -> Creator:
-    """Remember the token where the person chose, then insert the channel (on the worker) in the
-    service's database, announced on its event bus. With `check` (the wizard), "Connect" runs the
-    connection test first: a wrong token or a number the account does not own (the "12345" a new
-    user typed) is refused with nothing saved, as `inbox channel add` refuses it."""
+    """Insert the channel in the service's database (announced on its event bus) and keep the
+    secret where the person chose, on the worker. With `check` (the wizard), "Connect" runs the
+    provider's connection test first: a wrong key or a number the account does not own is refused
+    with nothing saved, as `inbox channel add` refuses it."""
     db, events = service.db, service.events
-
-    def create(draft: ConnectDraft) -> Channel:
-        # Validate everything before the token goes anywhere; the token is kept only once the
-        # channel row is accepted (a duplicate must not replace the existing channel's token).
-        setup.check_name(draft.name or "main")
-        setup.check_account_sid(draft.account_sid, strict=not draft.base_url)
-        setup.check_number(draft.number)
-        setup.check_base_url(draft.base_url)
-        if check and (draft.token or draft.store != "env"):  # a variable not set yet: nothing to test with
-            engine_checker(draft)
-        ref = setup.token_ref(draft.account_sid, draft.store, draft.env_var)
-        return setup.add_channel(
-            db,
-            name=draft.name or "main",
-            account_sid=draft.account_sid,
-            number=draft.number,
-            auth_token_ref=ref,
-            base_url=draft.base_url or None,
-            provider_handles_opt_out=draft.handles_stop,
-            events=events,
-            store_token=lambda: setup.remember_token(draft.account_sid, draft.token, draft.store, draft.env_var),
-        )
-
-    return create
+    return lambda draft: channel_drafts.create(db, draft, events, check_first=check)

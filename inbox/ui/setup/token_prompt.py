@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core import phone
+from inbox.core import phone, provider_forms
 from inbox.core.models import Channel
 from inbox.ui import ops, theme
 
@@ -33,16 +33,17 @@ class TokenPrompt(QDialog):
         super().__init__(parent)
         self.channel = channel
         self._supply = supply
-        self.setWindowTitle("Auth token needed")
+        self.secret = secret = provider_forms.secret_name(channel.provider)  # "auth token", "API key"…
+        self.setWindowTitle(f"{secret[:1].upper()}{secret[1:]} needed")
         self.setMinimumWidth(440)
 
-        heading = QLabel(f"Enter the auth token for “{channel.name}”")
+        heading = QLabel(f"Enter the {secret} for “{channel.name}”")
         heading.setTextFormat(Qt.TextFormat.PlainText)
         f = theme.semibold(heading.font())
         f.setPointSizeF(f.pointSizeF() + 2)
         heading.setFont(f)
         explain = QLabel(
-            "This channel keeps its auth token for one session only, so Inbox cannot receive or send "
+            f"This channel keeps its {secret} for one session only, so Inbox cannot receive or send "
             f"texts on {phone.display(channel.number)} until you enter it again."
         )
         explain.setTextFormat(Qt.TextFormat.PlainText)
@@ -51,8 +52,8 @@ class TokenPrompt(QDialog):
 
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("Auth token")
-        self.token.setAccessibleName(f"Auth token for {channel.name}")
+        self.token.setPlaceholderText(f"{secret[:1].upper()}{secret[1:]}")
+        self.token.setAccessibleName(f"{secret[:1].upper()}{secret[1:]} for {channel.name}")
         self.feedback = QLabel("")
         self.feedback.setTextFormat(Qt.TextFormat.PlainText)
         self.feedback.setWordWrap(True)
@@ -92,7 +93,7 @@ class TokenPrompt(QDialog):
             return  # a check is already running
         token = self.token.text().strip()
         if not token:
-            self._show("Enter the auth token", "danger")
+            self._show(f"Enter the {self.secret}", "danger")
             return
         self.connect_button.setEnabled(False)
         self.token.setEnabled(False)

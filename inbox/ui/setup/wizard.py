@@ -1,4 +1,5 @@
-"""First run: "Connect your Twilio number" or "Open the demo", in a small two-page dialog.
+"""First run: "Connect your number" (Twilio, Infobip, Sinch, ClickSend…) or "Open the demo", in a
+small two-page dialog.
 
 Why a dialog rather than QWizard: two pages do not need QWizard's chrome (side banners, a Next
 button that means different things); one welcome page with two clear choices and one form page
@@ -22,7 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import provider_forms
 from inbox.core.models import Channel
+from inbox.core.provider_forms import ProviderForm
 from inbox.engine.service import InboxService
 from inbox.ui import icons, theme
 from inbox.ui.setup.connect_form import Checker, ConnectForm, Creator
@@ -66,6 +69,12 @@ class ChoiceCard(QPushButton):
 
     def sizeHint(self) -> QSize:
         return QSize(WIDTH - 96, 76)
+
+
+def _provider_names() -> str:
+    """ "Twilio, Infobip, Sinch or ClickSend": the providers set-up can connect, from the registry."""
+    names = [f.label for f in provider_forms.all_forms()]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _local_style() -> str:
@@ -137,11 +146,13 @@ class SetupWizard(QDialog):
         title.setFont(f)
         intro = plain_label(
             "Answer your customers' text messages from one calm, shared inbox. "
-            "Connect your Twilio number to start, or look around first with a simulated phone.",
+            "Connect your SMS provider's number to start, or look around first with a simulated phone.",
             "muted",
         )
         self.connect_card = ChoiceCard(
-            "phone", "Connect your Twilio number", "Account SID, auth token and number. Takes about a minute."
+            "phone",
+            "Connect your number",
+            f"{_provider_names()}: your account's keys and number. Takes about a minute.",
         )
         self.connect_card.clicked.connect(self.show_connect)
         self.demo_card = ChoiceCard(
@@ -167,19 +178,15 @@ class SetupWizard(QDialog):
 
     def _connect_page(self, allow_demo: bool) -> QWidget:
         page = QWidget()
-        page.setAccessibleName("Connect Twilio")
+        page.setAccessibleName(self.form.spec.heading)
         body = QWidget()
         body.setObjectName("setupPage")
-        title = plain_label("Connect your Twilio number")
+        self.title = title = plain_label(self.form.spec.heading)
         f = theme.semibold(title.font())
         f.setPointSizeF(f.pointSizeF() + 3)
         title.setFont(f)
-        where = plain_label(
-            "Find the account SID and auth token on the Twilio console's home page "
-            "(console.twilio.com). Inbox reads messages and sends replies; it never changes "
-            "your account.",
-            "muted",
-        )
+        self.where = where = plain_label(self.form.spec.intro, "muted")
+        self.form.provider_changed.connect(lambda spec: self._retitle(page, spec))
         inner = QVBoxLayout(body)
         inner.setContentsMargins(48, 32, 48, 16)
         inner.setSpacing(12)
@@ -231,6 +238,12 @@ class SetupWizard(QDialog):
         QWidget.setTabOrder(self.cancel_button, self.connect_button)
         return page
 
+    def _retitle(self, page: QWidget, spec: ProviderForm) -> None:
+        """The page speaks of the chosen provider: its heading and where to find its keys."""
+        self.title.setText(spec.heading)
+        self.where.setText(spec.intro)
+        page.setAccessibleName(spec.heading)
+
     def fit_height(self) -> None:
         """Grow (never shrink) to show the whole form, as far as the screen allows; beyond
         that the form scrolls."""
@@ -258,7 +271,7 @@ class SetupWizard(QDialog):
 
     def _focus_page(self, *_a: object) -> None:
         if self.stack.currentWidget() is self.connect_page:
-            self.form.sid.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.form.provider.setFocus(Qt.FocusReason.OtherFocusReason)
         elif self.welcome is not None:
             self.connect_card.setFocus(Qt.FocusReason.OtherFocusReason)
 
