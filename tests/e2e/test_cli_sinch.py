@@ -52,7 +52,19 @@ def test_adding_a_sinch_channel_tests_the_plan_and_token_and_inbox_answers_stop(
 
 def test_the_region_names_sinchs_address(sqlite_url) -> None:
     env = env_with(SINCH_TOKEN=TOKEN)
-    inbox(*ADD, "--db", sqlite_url, "--account-sid", PLAN, "--region", "eu", "--api-key-env", "SINCH_TOKEN", "--no-check", env=env)
+    inbox(
+        *ADD,
+        "--db",
+        sqlite_url,
+        "--account-sid",
+        PLAN,
+        "--region",
+        "eu",
+        "--api-key-env",
+        "SINCH_TOKEN",
+        "--no-check",
+        env=env,
+    )
     (channel,) = _channels(sqlite_url)
     assert channel.base_url == "https://eu.sms.api.sinch.com"
 
