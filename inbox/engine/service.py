@@ -38,11 +38,13 @@ from inbox.store import (
     contacts,
     conversations,
     health,
+    leases,
     lists,
     mentions,
     messages,
     optouts,
     search,
+    visibility,
 )
 from inbox.store.agents import PermissionDenied, Role
 from inbox.store.db import Database
@@ -233,6 +235,19 @@ class InboxService:
                     )
                 )
             return result
+
+    def background_work(self) -> str | None:
+        """What the status bar says about polling and sending when this desktop may not do them (an
+        agent's login on a team whose agents see only their own conversations): None otherwise."""
+        from inbox.engine.leadership import LEASE_NAME
+
+        with self.db.read() as s:
+            if not visibility.narrowed_for_me(s):
+                return None
+            lease = leases.current(s, LEASE_NAME)
+            if lease is None or lease.expires_at <= datetime.now(UTC):
+                return "Background work: waiting for the team daemon (ask your admin to run inbox daemon)"
+            return "Background work: done by the team daemon"
 
     def unread_total(self) -> int:
         with self.db.read() as s:

@@ -110,7 +110,10 @@ def test_own_the_app_as_bob_lists_replies_and_picks_up_work(team: Team) -> None:
     # the background work is not an agent's here: bob's desktop waits for the team daemon
     lead = Leadership(team.db("bob"), period=5)
     assert not lead.renew() and lead.waits_for_daemon
-    assert Leadership(team.db("adm"), period=5).renew()
+    assert "waiting for the team daemon" in (bob.background_work() or "")
+    assert Leadership(team.db("adm"), period=5).renew()  # the team daemon, run by an admin
+    assert bob.background_work() == "Background work: done by the team daemon"
+    assert team.service("alice").background_work() is None  # a supervisor's desktop may lead
 
 
 def test_visibility_is_an_admins_switch_and_all_reads_everything(team: Team) -> None:
@@ -129,3 +132,4 @@ def test_visibility_is_an_admins_switch_and_all_reads_everything(team: Team) -> 
     from inbox.engine.leadership import Leadership
 
     assert Leadership(team.db("bob"), period=5).renew()  # today's behaviour: any desktop may lead
+    assert team.service("bob").background_work() is None
