@@ -133,3 +133,21 @@ def test_visibility_is_an_admins_switch_and_all_reads_everything(team: Team) -> 
 
     assert Leadership(team.db("bob"), period=5).renew()  # today's behaviour: any desktop may lead
     assert team.service("bob").background_work() is None
+
+
+def test_own_a_conversation_handed_away_leaves_bobs_desktop_live(team: Team, tmp_path) -> None:
+    """bob's real main window (its own process, following the change feed as his login): alice, a
+    supervisor, hands his conversation to carol; it leaves his list, and his window if open there."""
+    from tests.team.follower import Follower
+
+    follower = Follower(team.url("bob"), team.login("bob"), tmp_path)
+    try:
+        ids = lambda d: {r["id"] for r in d["rows"]}  # noqa: E731
+        doc = follower.wait_for("bob's list", lambda d: ids(d) == {team.free, team.bobs} and d["open"], timeout=30)
+        opened = doc["open"]
+        team.service("alice").assign(opened, team.login("carol"))
+        others = {team.free, team.bobs} - {opened}
+        doc = follower.wait_for("the handed-away one gone", lambda d: ids(d) == others and d["open"] != opened)
+        assert not any(f"conversation {opened}" in b["body"] for b in doc["bubbles"])
+    finally:
+        follower.close()
