@@ -175,7 +175,7 @@ def set_up(session: Session, groups: Groups) -> None:
         run(text(f"REVOKE TRUNCATE ON {_q(table)} FROM {admin}"))
     _row_security(session, groups)
     row_rules.apply(session.connection(), row_rules.Groups(*groups.all()))
-    visibility.apply(session.connection(), groups.agent, groups.supervisor)
+    visibility.apply(session.connection(), *groups.all())
     session.add(SettingRow(key=TEAM_SETTING, value=groups.prefix, updated_by="team init"))
 
 

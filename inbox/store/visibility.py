@@ -11,13 +11,19 @@ a number nobody has written to yet, which an agent may start a conversation with
 the inbox's background work (quarantined payloads, the provider journal, number lookups) are not
 readable at all. Supervisors and admins read everything either way.
 
-How: one restrictive row-security policy `team_visible` per table, for SELECT, to the agent group
-(which supervisors and admins are members of), ANDed with the table's other policies; its condition
-starts with `team_sees_all()`, evaluated once per statement, which reads the setting, so changing the
-setting is an admin's row update — no DDL, effective at every login's next statement. Reading a
-message checks its conversation through the conversations table, whose own policy applies, so each
-rule is written once. A table without row security before gets it, with a permissive policy that
-keeps every other command as the GRANTs and `store.row_rules` have it.
+How: with `own`, one restrictive row-security policy `team_visible` per table, for SELECT, to the
+agent group (which supervisors and admins are members of: `SET ROLE` to the group must not escape
+it, so the condition names `session_user`), ANDed with the table's other policies; its condition
+starts with `team_sees_all()`, evaluated once per statement (true for supervisors, admins and the
+owner). Reading a message checks its conversation through the conversations table, whose own policy
+applies, so each rule is written once. A table without row security before gets it, with a
+permissive policy that keeps every other command as the GRANTs and `store.row_rules` have it.
+With `all` there is no `team_visible` policy at all, so every query plans as before: a non-trivial
+row-security condition keeps PostgreSQL from using an index for a condition that is not leakproof
+(the trigram and short-term search indexes): the price of `own` is that an agent's and a
+supervisor's message search reads messages instead of the index (tests/team/test_agent_visibility.py).
+Policies are DDL, which only the tables' owner may run: the admin's switch calls
+`team_agents_see(mode, actor)`, a SECURITY DEFINER function the owner installed (admins only).
 
 The change log (`change_log`) stays readable: its rows carry a kind and ids, never customer text, and
 an agent's desktop must read that a conversation it showed was reassigned away to drop it live.
@@ -33,8 +39,6 @@ import enum
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-
-from inbox.store.report_tables import SettingRow
 
 SETTING = "team_agents_see"
 POLICY = "team_visible"
@@ -82,11 +86,9 @@ def current(session: Session) -> AgentsSee:
 
 
 def set_setting(session: Session, value: AgentsSee, by: str) -> None:
-    row = session.get(SettingRow, SETTING)
-    if row is None:
-        session.add(SettingRow(key=SETTING, value=value.value, updated_by=by))
-    else:
-        row.value, row.updated_by = value.value, by
+    """Record the setting and install or remove the policies (a team database's admin or owner)."""
+    session.flush()
+    session.execute(text("SELECT team_agents_see(:mode, :by)"), {"mode": value.value, "by": by})
 
 
 def narrowed_for_me(session: Session) -> bool:
@@ -124,10 +126,12 @@ def rules(conn: Connection) -> dict[str, str]:
     return {t: r for t, cols in found.items() if (r := _rule(t, cols)) is not None}
 
 
-def apply(conn: Connection, agent: str, supervisor: str) -> None:
-    """Install the policies for the groups in the current schema (the owner's connection; again: replaced)."""
+def apply(conn: Connection, agent: str, supervisor: str, admin: str) -> None:
+    """Install the functions for the groups in the current schema (the owner's connection; again:
+    replaced), and the policies if the team's agents see only their own (a later migration's tables)."""
     schema = conn.scalar(text("SELECT current_schema()"))
     pinned = f"SET search_path = {_q(schema)}, pg_temp"
+    install, remove = _policies(conn, agent)
     statements = [
         # Evaluated as the reader: a supervisor (and an admin, a member) or a login outside the team's
         # groups (the owner) sees all; an agent as the setting says.
@@ -140,24 +144,72 @@ def apply(conn: Connection, agent: str, supervisor: str) -> None:
         f"""CREATE OR REPLACE FUNCTION team_contact_has_conversation(contact integer) RETURNS boolean
             LANGUAGE sql STABLE SECURITY DEFINER {pinned} AS $$
             SELECT EXISTS (SELECT 1 FROM conversations WHERE contact_id = contact) $$""",
+        # An admin's switch: the policies are DDL, which only the tables' owner may run, so this runs
+        # as the owner (SECURITY DEFINER), and only admins may call it.
+        f"""CREATE OR REPLACE FUNCTION team_agents_see(mode text, actor text) RETURNS void
+            LANGUAGE plpgsql SECURITY DEFINER {pinned} AS $$
+            DECLARE statement text;
+            BEGIN
+                IF mode NOT IN ('all', 'own') THEN
+                    RAISE EXCEPTION 'agents see all or own, not %', mode USING ERRCODE = '22023';
+                END IF;
+                INSERT INTO settings (key, value, updated_at, updated_by)
+                    VALUES ({_literal(SETTING)}, mode, now(), actor)
+                    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(),
+                    updated_by = EXCLUDED.updated_by;
+                FOREACH statement IN ARRAY CASE WHEN mode = 'own' THEN {_array(install)}
+                                                ELSE {_array(remove)} END LOOP
+                    EXECUTE statement;
+                END LOOP;
+            END $$""",
+        "REVOKE ALL ON FUNCTION team_agents_see(text, text) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION team_agents_see(text, text) TO {_q(admin)}",
     ]
+    if conn.scalar(text("SELECT value FROM settings WHERE key = :k"), {"k": SETTING}) == AgentsSee.OWN:
+        statements += install
+    for statement in statements:
+        _run(conn, statement)
+
+
+def _run(conn: Connection, statement: str) -> None:
+    """One statement as written: no parameters, so psycopg leaves the function's % placeholders alone."""
+    with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(statement)
+
+
+def _array(statements: list[str]) -> str:
+    return "ARRAY[" + ", ".join(_literal(st) for st in statements) + "]::text[]" if statements else "ARRAY[]::text[]"
+
+
+def _policies(conn: Connection, agent: str) -> tuple[list[str], list[str]]:
+    """What `own` installs, and what `all` removes: `all` leaves no policy condition on a table,
+    so every query plans as before (a non-trivial row-security condition keeps PostgreSQL from
+    using an index for a condition that is not leakproof, full-text search's among them)."""
+    install, remove = [], []
+    # Tables whose row security `store.privileges` or `store.row_rules` set keep their policies: the
+    # restrictive one below narrows their SELECT only.
     secured = set(
         conn.scalars(
-            text("SELECT relname FROM pg_class WHERE relrowsecurity AND relnamespace = current_schema()::regnamespace")
+            text(
+                "SELECT tablename FROM pg_policies WHERE schemaname = current_schema() "
+                "AND policyname <> :visible AND NOT (policyname = 'team_work' AND cmd = 'ALL')"
+            ),
+            {"visible": POLICY},
         )
     )
     for table, rule in sorted(rules(conn).items()):
         t = _q(table)
         if table not in secured:
-            statements += [
+            install += [
                 f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
                 f"DROP POLICY IF EXISTS team_work ON {t}",
+                # every command as the GRANTs and `store.row_rules` have it; SELECT narrowed below
                 f"CREATE POLICY team_work ON {t} TO {_q(agent)} USING (true) WITH CHECK (true)",
             ]
-        statements += [
+        install += [
             f"DROP POLICY IF EXISTS {POLICY} ON {t}",
             f"CREATE POLICY {POLICY} ON {t} AS RESTRICTIVE FOR SELECT TO {_q(agent)} "
             f"USING ((SELECT team_sees_all()) OR {rule})",
         ]
-    for statement in statements:
-        conn.exec_driver_sql(statement)
+        remove.append(f"DROP POLICY IF EXISTS {POLICY} ON {t}")
+    return install, remove

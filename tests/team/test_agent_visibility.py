@@ -14,7 +14,7 @@ import pytest
 
 from inbox.engine.service import ConversationFilter
 from tests.team.team_database import fresh_database
-from tests.team.test_role_enforcement import NOW, Team, _members_and_work
+from tests.team.test_role_enforcement import NOW, Team, _members_and_work, refused
 
 pytestmark = pytest.mark.postgres
 
@@ -128,9 +128,17 @@ def test_visibility_is_an_admins_switch_and_all_reads_everything(team: Team) -> 
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("UPDATE settings SET value = 'all' WHERE key = 'team_agents_see'")
     teams.set_visibility(team.db("adm"), team.login("adm"), "all")
+    with team.sql(None) as conn:  # no condition left on any table: every query plans as before `own`
+        assert conn.execute("SELECT count(*) FROM pg_policies WHERE policyname = 'team_visible'").fetchone()[0] == 0
+    with team.sql("bob") as conn:  # nor may an agent call the owner's switch by SQL
+        refused(conn, "SELECT team_agents_see('all', %s)", team.login("bob"))
     assert seen(team, "bob", "SELECT conversation_id FROM messages") == {team.free, team.alices, team.bobs}
     from inbox.engine.leadership import Leadership
 
+    with team.sql("bob") as conn:  # search plans as before: the trigram index (with `own`, a scan)
+        conn.execute("SET enable_seqscan = off")
+        plan = " ".join(r[0] for r in conn.execute("EXPLAIN SELECT id FROM messages WHERE body ILIKE '%%conver%%'"))
+        assert "ix_messages_body_trgm" in plan, plan
     assert Leadership(team.db("bob"), period=5).renew()  # today's behaviour: any desktop may lead
     assert team.service("bob").background_work() is None
 

@@ -285,6 +285,7 @@ def test_the_migration_installs_the_rules_on_a_team_set_up_before_them(monkeypat
             with monkeypatch.context() as m:  # what `team init` did before 0021 (and 0025)
                 m.setattr(row_rules, "apply", lambda *_: None)
                 m.setattr(visibility, "apply", lambda *_: None)
+                m.setattr(visibility, "set_setting", lambda *_: None)
                 m.setattr(owner, "upgrade", lambda: None)
                 m.setattr(teams, "Database", lambda _url, db=owner: db)
                 teams.init_team(made.url(), made.login("adm"), "pw", f"g{suffix}")

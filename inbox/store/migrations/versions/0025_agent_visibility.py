@@ -1,8 +1,8 @@
 """agent visibility: the row-level security of `store.visibility` on a team database
 
-No schema change. On a PostgreSQL team database (one with the `team_groups` setting) the
-`team_visible` policies are installed; they read the `team_agents_see` setting, absent here, so
-agents keep seeing every conversation until an admin runs `inbox team visibility own`. Run it with
+No schema change. On a PostgreSQL team database (one with the `team_groups` setting) the functions
+of `store.visibility` are installed; agents keep seeing every conversation (no policy yet) until an
+admin runs `inbox team visibility own`. Run it with
 the owner's URL (`inbox db upgrade`), like every migration of a team database. Tables a later
 migration adds are covered when it calls `visibility.apply` again.
 
@@ -32,7 +32,7 @@ def upgrade() -> None:
     prefix = bind.scalar(sa.text("SELECT value FROM settings WHERE key = :k"), {"k": TEAM_SETTING})
     if prefix:
         groups = Groups(prefix)
-        visibility.apply(bind, groups.agent, groups.supervisor)
+        visibility.apply(bind, *groups.all())
 
 
 def downgrade() -> None:
@@ -44,5 +44,6 @@ def downgrade() -> None:
     )
     for table in list(tables):
         bind.exec_driver_sql(f'DROP POLICY team_visible ON "{table}"')
+    bind.exec_driver_sql("DROP FUNCTION IF EXISTS team_agents_see(text, text)")
     bind.exec_driver_sql("DROP FUNCTION IF EXISTS team_sees_all()")
     bind.exec_driver_sql("DROP FUNCTION IF EXISTS team_contact_has_conversation(integer)")
