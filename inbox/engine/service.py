@@ -246,7 +246,7 @@ class InboxService:
                 return None
             lease = leases.current(s, LEASE_NAME)
             if lease is None or lease.expires_at <= datetime.now(UTC):
-                return "Background work: waiting for the team daemon (ask your admin to run inbox daemon)"
+                return "Background work: waiting for the team daemon"
             return "Background work: done by the team daemon"
 
     def unread_total(self) -> int:

@@ -152,6 +152,12 @@ class StatusBarController:
         self.work.setText(said or "")
         waiting = bool(said) and "waiting" in (said or "")
         self.work.setStyleSheet(f"color: {theme.tokens().warning if waiting else theme.tokens().muted};")
+        self.work.setToolTip(
+            "Your role sees only your own and unassigned conversations, so this desktop does not poll, "
+            "answer automatically or send: the team daemon does. Ask your admin to run `inbox daemon`."
+            if said
+            else ""
+        )
         self.work.setVisible(bool(said))
 
     def show_health(self, rows: list[ChannelHealth]) -> None:

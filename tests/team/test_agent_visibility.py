@@ -69,6 +69,9 @@ def test_own_bob_reads_by_sql_only_his_and_free_conversations(team: Team) -> Non
         phones = {r[0] for r in conn.execute("SELECT phone FROM contacts")}
         assert "+15551230001" not in phones and "+15551230002" in phones
         assert conn.execute("SELECT count(*) FROM messages WHERE body LIKE '%%conversation%%'").fetchone()[0] == 2
+        conn.execute(f'SET ROLE "g{team.suffix}_agent"')  # as the group itself: still bob's reading
+        assert {r[0] for r in conn.execute("SELECT conversation_id FROM messages")} == mine
+        conn.execute("RESET ROLE")
         # nor can he change a row he cannot see
         conn.execute("UPDATE conversations SET unread_count = 7 WHERE id = %s", (team.alices,))
         conn.commit()
