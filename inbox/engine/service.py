@@ -288,7 +288,14 @@ class InboxService:
             if number == channel.number:
                 raise SendRefused(f"Can't send to channel {channel.name}'s own number")
             contact_id = contacts.get_or_create(s, number)
-            conv_id = conversations.get_or_create(s, contact_id, channel.id, now)
+            # None: the row exists but this login may not read it (a colleague's conversation, on a
+            # team whose agents see only their own: `store.visibility`)
+            conv_id = conversations.get_or_create(s, contact_id, channel.id, now) if contact_id else None
+            if conv_id is None:
+                raise SendRefused(
+                    "Can't send: this customer's conversation is assigned to a colleague "
+                    "(ask a supervisor to hand it to you)"
+                )
             conversations.lock(s, conv_id)
             conv = conversations.summary(s, conv_id)
             assert conv is not None

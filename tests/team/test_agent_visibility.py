@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from inbox.engine.service import ConversationFilter
+from inbox.engine.service import ConversationFilter, SendRefused
 from tests.team.team_database import fresh_database
 from tests.team.test_role_enforcement import NOW, Team, _members_and_work, refused
 
@@ -105,8 +105,13 @@ def test_own_the_app_as_bob_lists_replies_and_picks_up_work(team: Team) -> None:
     listed = {c.id for c in bob.conversations_page(ConversationFilter(view="all"), 0, 50)}
     assert listed == {team.free, team.bobs}
     bob.send_reply(team.bobs, "On it")
+    new = bob.send_to("main", "+15559999999", "Hello, this is bob")  # a new customer: his to start
+    assert new.conversation_id in {c.id for c in bob.conversations_page(ConversationFilter(view="all"), 0, 50)}
+    with pytest.raises(SendRefused, match="assigned to a colleague"):  # alice's customer: one clear line
+        bob.send_to("main", "+15551230001", "Hi from bob")
     bob.assign(team.free, team.login("bob"))
-    assert {c.id for c in bob.conversations_page(ConversationFilter(view="mine"), 0, 50)} == {team.free, team.bobs}
+    mine = {c.id for c in bob.conversations_page(ConversationFilter(view="mine"), 0, 50)}
+    assert mine == {team.free, team.bobs}  # the new one stays free (no assign-on-reply here)
     # alice's supervisor hands bob's conversation to carol: it is gone from bob's list at the next read
     team.service("alice").assign(team.bobs, team.login("carol"))
     assert [c.id for c in bob.conversation_summaries([team.bobs])] == []
