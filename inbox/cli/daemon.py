@@ -17,6 +17,11 @@ from inbox.simulator import cli as simulator_cli  # argparse and the stdlib only
 
 log = logging.getLogger("inbox")
 
+NARROWED = (
+    "this login is an agent's on a team whose agents see only their own conversations: it cannot do the "
+    "whole inbox's background work; run it with an admin's or a service login"
+)
+
 
 def cmd_sync(args: argparse.Namespace) -> int:
     if not args.once:
@@ -33,6 +38,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         runner.pool.close()
         if leadership.is_leader:
             leadership.release()
+    if leadership.waits_for_daemon:
+        raise CliError(f"inbox sync: {NARROWED}")
     stored = sum(r.stored for r in report.ingest.values())
     data = {
         "ok": report.ok,
@@ -80,6 +87,9 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     if leadership.last_failure is not None and is_read_only(leadership.last_failure):
         runner.shutdown()  # it could never lead, poll or send: say so (one line) instead of idling
         raise leadership.last_failure
+    if leadership.waits_for_daemon:  # it would wait forever for itself
+        runner.shutdown()
+        raise CliError(f"inbox daemon: {NARROWED}")
     log.info("daemon running (pid %d); stop with Ctrl+C or SIGTERM", os.getpid())
     try:
         while not stop.wait(0.5):

@@ -46,13 +46,18 @@ def cmd_team_init(args: argparse.Namespace) -> int:
         raise CliError("give the new team database's owner URL: --db postgresql+psycopg://OWNER@HOST/DATABASE")
     password = read_password(args, required=True)
     assert password is not None
-    setup = team.init_team(args.db, args.admin, password, args.group_prefix)
+    setup = team.init_team(args.db, args.admin, password, args.group_prefix, args.agents_see)
     admin_url = setup.url_for(setup.admin)
     agent_url = setup.url_for("NAME")
 
     def human() -> None:
         groups = ", ".join(setup.groups.all())
         print(f"Team database ready: groups {groups}; first admin {setup.admin}.")
+        if args.agents_see == "own":
+            print(
+                "Agents see only their own and unassigned conversations: run `inbox daemon` with an admin's or a "
+                "service login for the background work (agents' desktops do not do it)."
+            )
         print(f"\n{setup.admin}, on your desktop (your password on stdin):")
         print("\n".join(_connect_lines(admin_url)))
         print("\nAdd each agent (role agent, supervisor or admin; their first password on stdin):")
@@ -62,9 +67,32 @@ def cmd_team_init(args: argparse.Namespace) -> int:
 
     emit(
         args,
-        {"groups": list(setup.groups.all()), "admin": setup.admin, "admin_url": admin_url, "agent_url": agent_url},
+        {
+            "groups": list(setup.groups.all()),
+            "admin": setup.admin,
+            "admin_url": admin_url,
+            "agent_url": agent_url,
+            "agents_see": args.agents_see,
+        },
         human,
     )
+    return 0
+
+
+def cmd_team_visibility(args: argparse.Namespace) -> int:
+    from inbox.reports import team
+
+    db = database(args)
+    if args.agents_see is None:
+        sees = team.agents_see(db)
+    else:
+        sees = team.set_visibility(db, args.agent, args.agents_see)
+    said = {
+        "all": "Agents see every conversation.",
+        "own": "Agents see only their own and unassigned conversations; background work is the team daemon's "
+        "(`inbox daemon` with an admin's or a service login).",
+    }[sees.value]
+    emit(args, {"agents_see": sees.value}, lambda: print(said))
     return 0
 
 
@@ -181,9 +209,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     init.add_argument("--admin", required=True, metavar="NAME", help="the first admin's login")
     init.add_argument("--group-prefix", default="inbox", metavar="P", help="group roles P_agent… (default inbox)")
     init.add_argument("--password-stdin", action="store_true", help="the admin's password, read from stdin")
+    init.add_argument(
+        "--agents-see",
+        choices=("all", "own"),
+        default="all",
+        help="all conversations (default) or only their own and unassigned ones, enforced by the database",
+    )
     init.set_defaults(func=guarded(cmd_team_init))
     connect = team_sub.add_parser(
         "connect", help="check your login and keep its password in this desktop's keyring", parents=[common]
     )
     connect.add_argument("--password-stdin", action="store_true", help="your password, read from stdin")
     connect.set_defaults(func=guarded(cmd_team_connect))
+    vis = team_sub.add_parser(
+        "visibility", help="what agents' logins read: all conversations or their own (admins)", parents=[common]
+    )
+    vis.add_argument("agents_see", nargs="?", choices=("all", "own"), help="omit to show the current setting")
+    vis.set_defaults(func=guarded(cmd_team_visibility))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from inbox.core import durations
-from inbox.store import leases
+from inbox.store import leases, visibility
 from inbox.store.db import Database
 from inbox.store.problems import public_text
 
@@ -58,6 +58,9 @@ class Leadership:
         # Why the last renewal could not even ask (a read-only or unreachable database), or None:
         # then "not leading" is not "another process leads".
         self.last_failure: Exception | None = None
+        # This login may not lead (a plain agent on a team whose agents see only their own
+        # conversations): the team's `inbox daemon` must (`store.visibility`).
+        self.waits_for_daemon = False
 
     @property
     def renew_interval(self) -> float:
@@ -74,7 +77,10 @@ class Leadership:
             started = time.monotonic()
             try:
                 with self.db.write() as session:
-                    won = leases.try_acquire(
+                    # An agent's login that reads only its own conversations cannot do the whole
+                    # inbox's work (threading, automations, sending): the team daemon does.
+                    self.waits_for_daemon = visibility.narrowed_for_me(session)
+                    won = not self.waits_for_daemon and leases.try_acquire(
                         session, self.name, self.holder, datetime.now(UTC), timedelta(seconds=self.period)
                     )
             except Exception as exc:  # one line at every failed tick; the traceback only with -vv

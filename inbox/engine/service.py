@@ -38,11 +38,13 @@ from inbox.store import (
     contacts,
     conversations,
     health,
+    leases,
     lists,
     mentions,
     messages,
     optouts,
     search,
+    visibility,
 )
 from inbox.store.agents import PermissionDenied, Role
 from inbox.store.db import Database
@@ -234,6 +236,19 @@ class InboxService:
                 )
             return result
 
+    def background_work(self) -> str | None:
+        """What the status bar says about polling and sending when this desktop may not do them (an
+        agent's login on a team whose agents see only their own conversations): None otherwise."""
+        from inbox.engine.leadership import LEASE_NAME
+
+        with self.db.read() as s:
+            if not visibility.narrowed_for_me(s):
+                return None
+            lease = leases.current(s, LEASE_NAME)
+            if lease is None or lease.expires_at <= datetime.now(UTC):
+                return "Background work: waiting for the team daemon"
+            return "Background work: done by the team daemon"
+
     def unread_total(self) -> int:
         with self.db.read() as s:
             return conversations.unread_total(s)
@@ -273,7 +288,14 @@ class InboxService:
             if number == channel.number:
                 raise SendRefused(f"Can't send to channel {channel.name}'s own number")
             contact_id = contacts.get_or_create(s, number)
-            conv_id = conversations.get_or_create(s, contact_id, channel.id, now)
+            # None: the row exists but this login may not read it (a colleague's conversation, on a
+            # team whose agents see only their own: `store.visibility`)
+            conv_id = conversations.get_or_create(s, contact_id, channel.id, now) if contact_id else None
+            if conv_id is None:
+                raise SendRefused(
+                    "Can't send: this customer's conversation is assigned to a colleague "
+                    "(ask a supervisor to hand it to you)"
+                )
             conversations.lock(s, conv_id)
             conv = conversations.summary(s, conv_id)
             assert conv is not None

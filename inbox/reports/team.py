@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from inbox.store import agents, audit, privileges
+from inbox.store import agents, audit, privileges, visibility
 from inbox.store.agents import Actor, Agent, PermissionDenied, Role
 from inbox.store.db import Database
 from inbox.store.privileges import Groups
@@ -18,9 +18,11 @@ __all__ = [
     "Role",
     "actor",
     "add_agent",
+    "agents_see",
     "init_team",
     "list_agents",
     "remove_agent",
+    "set_visibility",
     "whoami",
 ]
 
@@ -32,6 +34,16 @@ def actor(db: Database, name: str) -> Actor:
             return agents.actor(s, name)
         except agents.UnknownAgent as exc:
             raise PermissionDenied(str(exc)) from None
+
+
+def _admin(s, by: str, what: str) -> Actor:
+    """`by`, if an active admin (PermissionDenied otherwise, saying `what` needs the role)."""
+    try:
+        who = agents.actor(s, by)
+    except agents.UnknownAgent as exc:
+        raise PermissionDenied(str(exc)) from None
+    agents.require(who, Role.ADMIN, what)
+    return who
 
 
 def list_agents(db: Database, by: str) -> list[Agent]:
@@ -52,11 +64,7 @@ def add_agent(db: Database, by: str, name: str, role: Role, active: bool = True,
     A change that would leave no active admin is refused.
     """
     with db.write() as s:
-        try:
-            who = agents.actor(s, by)
-        except agents.UnknownAgent as exc:
-            raise PermissionDenied(str(exc)) from None
-        agents.require(who, Role.ADMIN, "managing agents and roles")
+        _admin(s, by, "managing agents and roles")
         groups = privileges.team_groups(s)
         if groups is not None:
             _team_login(s, groups, name, role, password, active)
@@ -94,10 +102,13 @@ class TeamDatabase:
         return make_url(self.url).set(username=login, password=None).render_as_string(hide_password=False)
 
 
-def init_team(url: str, admin: str, password: str, prefix: str = "inbox") -> TeamDatabase:
+def init_team(
+    url: str, admin: str, password: str, prefix: str = "inbox", agents_see: str = visibility.AgentsSee.ALL
+) -> TeamDatabase:
     """Set up a new team database with the owner's URL: schema, group roles, matrix, first admin."""
     privileges.check_prefix(prefix)
     privileges.check_login(admin)
+    sees = visibility.parse(agents_see)
     if not password:
         raise ValueError("the admin's password is empty: give it on stdin")
     db = Database(url)
@@ -118,10 +129,31 @@ def init_team(url: str, admin: str, password: str, prefix: str = "inbox") -> Tea
             privileges.set_up(s, groups)
             privileges.create_login(s, groups, admin, Role.ADMIN, password)
             agents.upsert(s, admin, Role.ADMIN)
-            audit.record(s, admin, "team_init", f"agent:{admin}", groups=prefix)
+            visibility.set_setting(s, sees, admin)
+            audit.record(s, admin, "team_init", f"agent:{admin}", groups=prefix, agents_see=sees.value)
     finally:
         db.dispose()
     return TeamDatabase(groups, admin, make_url(url).set(password=None).render_as_string(hide_password=False))
+
+
+def set_visibility(db: Database, by: str, agents_see: str) -> visibility.AgentsSee:
+    """Which conversations agents' logins read from now on (admins only; a team database only).
+
+    The database's policies read the setting at every statement, so each agent's next query obeys it."""
+    sees = visibility.parse(agents_see)
+    with db.write() as s:
+        _admin(s, by, "choosing what agents see")
+        if privileges.team_groups(s) is None:
+            raise ValueError("only a team database narrows what agents see: this inbox is not one (`inbox team init`)")
+        previous = visibility.current(s)
+        visibility.set_setting(s, sees, by)
+        audit.record(s, by, "team_visibility", "team", agents_see=sees.value, previous=previous.value)
+    return sees
+
+
+def agents_see(db: Database) -> visibility.AgentsSee:
+    with db.read() as s:
+        return visibility.current(s)
 
 
 def _team_login(s, groups: Groups, name: str, role: Role, password: str | None, active: bool) -> None:
@@ -144,11 +176,7 @@ def remove_agent(db: Database, by: str, name: str) -> Agent:
     """Take an agent off the team (admins only): the row stays (their name is on past messages),
     marked inactive; on a team database their login is dropped, so they can no longer connect."""
     with db.write() as s:
-        try:
-            who = agents.actor(s, by)
-        except agents.UnknownAgent as exc:
-            raise PermissionDenied(str(exc)) from None
-        agents.require(who, Role.ADMIN, "managing agents and roles")
+        who = _admin(s, by, "managing agents and roles")
         found = agents.get(s, name)
         if found is None:
             raise LookupError(f"no agent named {name!r} (see `inbox agents list`)")

@@ -20,7 +20,8 @@ The matrix, read off the app's own checks:
   session's login (`session_user`, which `SET ROLE` cannot change): bob cannot record a reply,
   a note or an action as alice;
 * rules that depend on the row (assignment, presence, mentions, retention, erasure of customer
-  records): `store.row_rules`.
+  records): `store.row_rules`;
+* which conversations an agent reads (all, or their own and free ones): `store.visibility`.
 
 Objects are created by the owner's connection (`team init`, and later `inbox db upgrade` with the
 owner's URL), so the default privileges the owner set cover what later migrations add.
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from inbox.store import row_rules
+from inbox.store import row_rules, visibility
 from inbox.store.agents import TEAM_SETTING, Role
 from inbox.store.report_tables import SettingRow
 
@@ -174,6 +175,7 @@ def set_up(session: Session, groups: Groups) -> None:
         run(text(f"REVOKE TRUNCATE ON {_q(table)} FROM {admin}"))
     _row_security(session, groups)
     row_rules.apply(session.connection(), row_rules.Groups(*groups.all()))
+    visibility.apply(session.connection(), *groups.all())
     session.add(SettingRow(key=TEAM_SETTING, value=groups.prefix, updated_by="team init"))
 
 

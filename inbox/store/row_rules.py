@@ -23,9 +23,9 @@ desktop may lead, an agent's too), so the app never meets them:
 * erasure: only an admin deletes what `retention.erase_contact` deletes (the customer's records
   below, besides `privileges.CUSTOMER_DATA`) or rewrites a contact's number.
 
-Reading stays open to every group (the desktop lists every conversation to every agent, and a
-leading desktop reads all of them to poll and send): the audit trail, review notes and the
-server's password verifiers are what an agent cannot read (`store.privileges`, PostgreSQL itself).
+Reading is open to every group unless the team chose that agents see only their own
+conversations (`store.visibility`); either way the audit trail, review notes and the server's
+password verifiers are what an agent cannot read (`store.privileges`, PostgreSQL itself).
 """
 
 from __future__ import annotations

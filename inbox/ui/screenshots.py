@@ -125,6 +125,12 @@ def shoot(outdir: Path) -> list[Path]:
         win.list_pane.select_id(_find(svc, "Tom"))
         settle()
         made.append(render(win, outdir / f"inbox-{scheme}-verified.png"))
+        # an agent who sees only their own conversations, while no team daemon runs
+        for w, h in SIZES:
+            win.resize(QSize(w, h))
+            win.status.set_background_work("Background work: waiting for the team daemon")
+            made.append(render(win, outdir / f"inbox-{scheme}-{w}x{h}-waiting-daemon.png"))
+        win.status.set_background_work(None)
         from inbox.ui.thread.snooze_dialog import SnoozeDialog
 
         snooze = SnoozeDialog(win)

@@ -84,6 +84,10 @@ class StatusBarController:
         self.live.setTextFormat(Qt.TextFormat.PlainText)
         self.live.setAccessibleName("Live updates")
         self.live.setVisible(False)
+        self.work = QLabel("", bar)  # only when this desktop may not do the background work
+        self.work.setTextFormat(Qt.TextFormat.PlainText)
+        self.work.setAccessibleName("Background work")
+        self.work.setVisible(False)
         self.unread = QLabel("", bar)
         self.unread.setTextFormat(Qt.TextFormat.PlainText)
         self.unread.setAccessibleName("Unread total")
@@ -93,6 +97,7 @@ class StatusBarController:
         bar.addPermanentWidget(self.dot)
         bar.addPermanentWidget(self.health, 1)
         bar.addPermanentWidget(self.live)
+        bar.addPermanentWidget(self.work)
         bar.addPermanentWidget(self.unread)
         bar.addPermanentWidget(self.agent)
         bar.setSizeGripEnabled(False)
@@ -132,6 +137,28 @@ class StatusBarController:
             label="Checking channels",
             quiet=True,
         )
+        ops.run_op(
+            self._owner,
+            self._service.background_work,
+            self.set_background_work,
+            lambda _exc: None,  # the health read above says the database cannot be reached
+            label="Checking background work",
+            quiet=True,
+        )
+
+    def set_background_work(self, said: str | None) -> None:
+        """Who polls and sends, said when it is not this desktop (agents who see only their own
+        conversations leave it to the team daemon): a warning colour while nobody does."""
+        self.work.setText(said or "")
+        waiting = bool(said) and "waiting" in (said or "")
+        self.work.setStyleSheet(f"color: {theme.tokens().warning if waiting else theme.tokens().muted};")
+        self.work.setToolTip(
+            "Your role sees only your own and unassigned conversations, so this desktop does not poll, "
+            "answer automatically or send: the team daemon does. Ask your admin to run `inbox daemon`."
+            if said
+            else ""
+        )
+        self.work.setVisible(bool(said))
 
     def show_health(self, rows: list[ChannelHealth]) -> None:
         if self.health_failing:

@@ -283,3 +283,37 @@ def test_a_table_a_later_migration_adds_works_for_agents_with_its_triggers(team:
     team.run("bob", "send", "--channel", "main", "--to", BOB_CUSTOMER, "hello from bob")
     with team.sql("bob") as conn:
         assert conn.execute("SELECT count(*) FROM later_log").fetchone() == (1,)
+
+
+def test_agents_who_see_only_their_own_leave_the_background_work_to_the_team_daemon(team: Team, served) -> None:  # noqa: F811
+    """`team init --agents-see own`: bob's login reads only free and his conversations, cannot run the
+    background work (one clear line), and only an admin switches the setting back."""
+    url, sid, token = served
+    init = inbox(
+        "team", "init", "--db", team.url(), "--admin", team.login("adm"), "--group-prefix", f"g{team.suffix}",
+        "--agents-see", "own", "--password-stdin", env=team.env(), stdin="adm-secret\n",
+    )  # fmt: skip
+    assert "Agents see only their own and unassigned conversations" in init.stdout
+    for who, role in (("alice", "supervisor"), ("bob", "agent")):
+        team.run("adm", "agents", "add", team.login(who), "--role", role, "--password-stdin", stdin="pw\n")
+    team.run(
+        "adm", "channel", "add", "--name", "main", "--number", OUR, "--account-sid", sid,
+        "--auth-token-env", "SIM_TOKEN", "--base-url", url,
+    )  # fmt: skip
+    env = {**team.env(), "SIM_TOKEN": token}
+    for number in (ALICE_CUSTOMER, BOB_CUSTOMER):
+        inbox("simulator", "text", "--url", url, "--from", number, "--to", OUR, "hello?", env=env)
+    refused = inbox("sync", "--once", "--db", team.url("bob"), env=env, check=False)
+    assert_refused(refused, "run it with an admin's or a service login")
+    assert "Fetched 2 new message" in inbox("sync", "--once", "--db", team.url("adm"), env=env).stdout
+    alices = conversation_of(team, "adm", ALICE_CUSTOMER)
+    with team.sql("alice") as conn:  # a supervisor assigns it to herself
+        conn.execute("UPDATE conversations SET assignee = %s WHERE id = %s", (team.login("alice"), alices))
+    shown = json.loads(team.run("bob", "conversations", "--status", "all", "--json").stdout)
+    assert [c["contact_phone"] for c in shown] == [BOB_CUSTOMER]  # the free one; alice's is not his to read
+
+    assert_refused(team.run("bob", "team", "visibility", "all", check=False), "admin")
+    assert "only their own" in team.run("bob", "team", "visibility").stdout
+    assert "every conversation" in team.run("adm", "team", "visibility", "all").stdout
+    shown = json.loads(team.run("bob", "conversations", "--status", "all", "--json").stdout)
+    assert {c["contact_phone"] for c in shown} == {ALICE_CUSTOMER, BOB_CUSTOMER}

@@ -271,7 +271,7 @@ def test_the_migration_installs_the_rules_on_a_team_set_up_before_them(monkeypat
     from alembic.script import ScriptDirectory
 
     from inbox.reports import team as teams
-    from inbox.store import row_rules
+    from inbox.store import row_rules, visibility
     from inbox.store.migrations import config
 
     with fresh_database() as (database, suffix):
@@ -280,10 +280,12 @@ def test_the_migration_installs_the_rules_on_a_team_set_up_before_them(monkeypat
             owner = made.db(None)
             cfg = config(owner.engine)
             for head in ScriptDirectory.from_config(cfg).get_heads():
-                if head != "0021_role_enforcement":
+                if head not in ("0021_role_enforcement", "0025_agent_visibility"):  # 0025 needs 0021
                     command.upgrade(cfg, head)
-            with monkeypatch.context() as m:  # what `team init` did before 0021
+            with monkeypatch.context() as m:  # what `team init` did before 0021 (and 0025)
                 m.setattr(row_rules, "apply", lambda *_: None)
+                m.setattr(visibility, "apply", lambda *_: None)
+                m.setattr(visibility, "set_setting", lambda *_: None)
                 m.setattr(owner, "upgrade", lambda: None)
                 m.setattr(teams, "Database", lambda _url, db=owner: db)
                 teams.init_team(made.url(), made.login("adm"), "pw", f"g{suffix}")
@@ -296,6 +298,10 @@ def test_the_migration_installs_the_rules_on_a_team_set_up_before_them(monkeypat
             with made.sql("bob") as conn:
                 refused(conn, "UPDATE conversations SET assignee = %s WHERE id = %s", made.login("bob"), made.alices)
                 refused(conn, "UPDATE contacts SET phone = 'erased:x'")
+                assert len(conn.execute("SELECT id FROM conversations").fetchall()) == 3  # 0025: all, as before
+            teams.set_visibility(made.db("adm"), made.login("adm"), "own")
+            with made.sql("bob") as conn:  # 0025's policies, now narrowing
+                assert {r[0] for r in conn.execute("SELECT id FROM conversations")} == {made.free, made.bobs}
         finally:
             for db in made.dbs.values():
                 db.dispose()

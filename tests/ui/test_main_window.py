@@ -159,6 +159,28 @@ def test_status_bar_shows_health_unread_and_agent(qtbot, preview):
     assert w.status.agent.text() == "Signed in as Dana"
 
 
+def test_status_bar_says_when_the_background_work_waits_for_the_team_daemon(qtbot, preview, monkeypatch):
+    """An agent who sees only their own conversations does no background work: the bar says who
+    should, in the warning colour while nobody does; on a desktop that may lead, nothing is said."""
+    from inbox.ui import theme
+
+    svc = preview.service()
+    w = MainWindow(svc)
+    qtbot.addWidget(w)
+    wait_ops(qtbot)
+    assert not w.status.work.isVisibleTo(w)  # SQLite: this desktop does it
+    said = "Background work: waiting for the team daemon"
+    monkeypatch.setattr(svc, "background_work", lambda: said)
+    w.status.refresh_health()
+    wait_ops(qtbot)
+    assert w.status.work.isVisibleTo(w) and w.status.work.text() == said
+    assert theme.tokens().warning in w.status.work.styleSheet() and "inbox daemon" in w.status.work.toolTip()
+    monkeypatch.setattr(svc, "background_work", lambda: "Background work: done by the team daemon")
+    w.status.refresh_health()
+    wait_ops(qtbot)
+    assert theme.tokens().muted in w.status.work.styleSheet()
+
+
 def test_channel_status_with_the_database_down_is_said_once_and_comes_back(qtbot, preview, monkeypatch):
     """The 15 s channel check fails while the database is down: the status bar says so once (not
     "Checking channels failed" every 15 s), the label stays on "unknown" through the 1 s tick, and
