@@ -240,7 +240,8 @@ def test_an_own_reply_reloads_once_though_the_feed_brings_it_back(qtbot, desk: D
         qtbot.wait(int((live_module.HOLD + 0.3) * 1000))  # an echo would be queued by now
         wait_ops(qtbot)
         assert live._feed.echoes >= 2, "the reply and its conversation came back through the feed"
-        assert w.refresher.reloads == reloads + 1 and desk.jobs == ["Sending", "Refreshing"]
+        jobs = [j for j in desk.jobs if j != "Updating who is here"]  # the presence poll runs on its own clock
+        assert w.refresher.reloads == reloads + 1 and jobs == ["Sending", "Refreshing"]
         assert desk.reads.get("conversation_summaries") == 1
 
         msg = InboundMessage("SM10", CUSTOMER, OUR, "From another process", datetime.now(UTC))
