@@ -65,6 +65,22 @@ def test_the_assignee_stays_readable_in_a_narrow_header(qtbot, service, inbox):
     assert header.labels_action.isVisible() and not header.labels_button.isVisible()
 
 
+def test_a_flagged_conversations_buttons_are_never_elided_to_dots(qtbot, service, inbox):
+    """In a 1,240 px window with the contact panel open the header is about 650 px: wide enough for
+    Resolve in words, not for Clear flag and Opt out beside it; those went to "…" until the header
+    went compact for a flagged conversation too (seen in the demo under a real X server)."""
+    cid = inbox.add_conversation("+33612345678", "Dan", flagged=True)
+    w = _window(qtbot, service, 1240, 800)
+    w.list_pane.select_id(cid)
+    wait_ops(qtbot)
+    qtbot.wait(20)
+    header = w.thread_pane.header
+    assert w.contact_panel.isVisible() and 600 < header.width() < 800
+    for button in (header.resolve_button, header.flag_button, header.opt_out_button):
+        assert button.isVisible()
+        assert button.width() >= button.sizeHint().width(), (button.text(), button.width())
+
+
 def test_fit_parts_gives_up_the_least_important_part_first():
     fm = QFontMetrics(QFont())
     parts = [("+1 415-555-0123", 2), ("support", 1), ("Assigned to Dana", 4)]

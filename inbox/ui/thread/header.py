@@ -25,6 +25,7 @@ from inbox.ui.thread.snooze_dialog import ask_snooze_time
 from inbox.ui.widgets import ElidedLabel
 
 NARROW = 560  # px: below this the header goes compact (icon-only Resolve, no status chip)
+FLAG_ROOM = 240  # px more a flagged conversation needs: "Clear flag" and "Opt out" beside Resolve
 MIN_WIDTH = 400  # px: the narrowest header; the thread pane never asks the splitter for more
 
 
@@ -262,8 +263,14 @@ class ThreadHeader(QWidget):
         """Narrow panes: the name keeps its room; Resolve, the flag's two actions and the status chip
         go compact (their tooltips keep the words)."""
         super().resizeEvent(e)
-        self._compact(self.width() < NARROW)
+        self._fit()
         self.set_here(self._here)
+
+    def _fit(self) -> None:
+        """Compact when the worded buttons would not fit: a flagged conversation's two more worded
+        buttons need more room (they were elided to "…" in a 650 px header)."""
+        flagged = self.summary is not None and self.summary.flagged
+        self._compact(self.width() < NARROW + (FLAG_ROOM if flagged else 0))
 
     def _compact(self, narrow: bool) -> None:
         if narrow == self._narrow:
@@ -305,6 +312,7 @@ class ThreadHeader(QWidget):
         self.flag_button.setVisible(s.flagged)
         self.opt_out_button.setVisible(s.flagged and not s.opted_out)
         self.flag_button.setIcon(icons.icon("flag", "warning"))
+        self._fit()
         mine = s.assignee == self._agent
         self.assign_button.setText("Unassign" if mine else "Assign to me")
         self.assign_button.setToolTip("Unassign (A)" if mine else "Assign to me (A)")
