@@ -40,6 +40,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
         setup.check_help_text(args.help_text or "")
         setup.check_dlt_id(args.dlt_entity_id)
         setup.check_dlt_id(args.dlt_sender)
+        setup.check_dlt_id(args.dlt_telemarketer_id)
     except setup.SetupRefused as exc:
         raise CliError(exc.reason) from None
     secret = _secret_name(args.provider)
@@ -65,6 +66,7 @@ def cmd_channel_add(args: argparse.Namespace) -> int:
             provider_handles_opt_out=handles == "yes",
             dlt_entity_id=args.dlt_entity_id,
             dlt_sender_id=args.dlt_sender,
+            dlt_telemarketer_id=args.dlt_telemarketer_id,
             help_text=args.help_text or "",
             poll_interval_seconds=args.poll_interval,
             store_token=store_token,
@@ -384,6 +386,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     add.add_argument("--dlt-entity-id", help="India DLT principal entity (PE) ID of this sender")
     add.add_argument("--sender", "--dlt-sender", dest="dlt_sender", help="India DLT header (sender ID) to send from")
+    add.add_argument(
+        "--dlt-telemarketer-id", help="India DLT telemarketer ID, where your provider gave you one (Infobip sends it)"
+    )
     add.add_argument(
         "--test-connection",
         action="store_true",

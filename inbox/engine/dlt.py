@@ -35,4 +35,4 @@ def identity(session: Session, channel_id: int, to_number: str, body: str, autho
         template = broadcasts.check_dlt(session, channel_id, body, asked)
     except broadcasts.BroadcastRefused as exc:
         raise DltRefused(f"Not sent (India DLT): {exc}; register the template or use its exact wording") from None
-    return IndiaDlt(settings.dlt_entity_id, template, None, settings.dlt_sender_id)
+    return IndiaDlt(settings.dlt_entity_id, template, settings.dlt_telemarketer_id, settings.dlt_sender_id)

@@ -486,6 +486,7 @@ def add_channel(
     store_token: Callable[[], None] | None = None,
     actor: str = "admin",
     dlt_entity_id: str | None = None,
+    dlt_telemarketer_id: str | None = None,
     dlt_sender_id: str | None = None,
 ) -> Channel:
     """Validate and insert a channel (nothing is written when any value is refused). Raises
@@ -526,9 +527,13 @@ def add_channel(
             )
         except channels.ChannelExists as exc:
             raise SetupRefused(_sentence(str(exc))) from None
-        if dlt_entity_id or dlt_sender_id:
+        if dlt_entity_id or dlt_sender_id or dlt_telemarketer_id:
             broadcast_store.configure_sending(
-                s, channel.id, dlt_entity_id=check_dlt_id(dlt_entity_id), dlt_sender_id=check_dlt_id(dlt_sender_id)
+                s,
+                channel.id,
+                dlt_entity_id=check_dlt_id(dlt_entity_id),
+                dlt_sender_id=check_dlt_id(dlt_sender_id),
+                dlt_telemarketer_id=check_dlt_id(dlt_telemarketer_id),
             )
         audit.record(s, actor, "channel_add", f"channel:{channel.id}", name=channel.name)
         if store_token is not None:

@@ -43,6 +43,7 @@ class SendSettings:
     price_per_segment: float = 0.0079
     dlt_entity_id: str | None = None
     dlt_sender_id: str | None = None
+    dlt_telemarketer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,12 @@ def send_settings(session: Session, channel_id: int) -> SendSettings:
     if row is None:
         return SendSettings(channel_id)
     return SendSettings(
-        row.channel_id, row.rate_per_second, row.price_per_segment, row.dlt_entity_id, row.dlt_sender_id
+        row.channel_id,
+        row.rate_per_second,
+        row.price_per_segment,
+        row.dlt_entity_id,
+        row.dlt_sender_id,
+        row.dlt_telemarketer_id,
     )
 
 

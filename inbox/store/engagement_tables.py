@@ -190,6 +190,7 @@ class ChannelSendSettingRow(Base):
     price_per_segment: Mapped[float] = mapped_column(Float, default=0.0079)
     dlt_entity_id: Mapped[str | None] = mapped_column(String(40))  # India: principal entity ID
     dlt_sender_id: Mapped[str | None] = mapped_column(String(20))  # India: header / sender ID
+    dlt_telemarketer_id: Mapped[str | None] = mapped_column(String(40))  # India: telemarketer ID (0026)
 
 
 class DltTemplateRow(Base):

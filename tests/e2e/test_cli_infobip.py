@@ -36,7 +36,7 @@ def test_adding_an_infobip_channel_tests_the_key_without_taking_a_text_and_keeps
     env = env_with(IB_KEY=KEY)
     args = ("channel", "add", "--db", sqlite_url, "--name", "india", "--provider", "infobip", "--number", OURS)
     more = ("--base-url", infobip.url, "--api-key-env", "IB_KEY", "--dlt-entity-id", "1101000000000001")
-    done = inbox(*args, *more, "--sender", "ACMEIN", "--test-connection", env=env)
+    done = inbox(*args, *more, "--sender", "ACMEIN", "--dlt-telemarketer-id", "1702000000000003", env=env)
     assert "Connected to" in done.stdout and "Added channel india" in done.stdout
     assert sim.stats()["inbound_waiting"] == 1, "the connection test read the logs, not the inbox"
     listed = json.loads(inbox("channel", "list", "--db", sqlite_url, "--json", env=env).stdout)
@@ -48,7 +48,11 @@ def test_adding_an_infobip_channel_tests_the_key_without_taking_a_text_and_keeps
             settings = broadcasts.send_settings(s, channel.id)
     finally:
         db.dispose()
-    assert (settings.dlt_entity_id, settings.dlt_sender_id) == ("1101000000000001", "ACMEIN")
+    assert (settings.dlt_entity_id, settings.dlt_sender_id, settings.dlt_telemarketer_id) == (
+        "1101000000000001",
+        "ACMEIN",
+        "1702000000000003",
+    )
     assert channel.account_sid == "127.0.0.1", "an Infobip account is named by its base URL's host"
 
 

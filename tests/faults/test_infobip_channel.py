@@ -115,7 +115,13 @@ def test_a_replayed_journal_page_adds_nothing(db, infobip, ib_channel, runner):
 def test_a_text_not_matching_its_dlt_template_is_refused_before_any_request(db, infobip, ib_channel, runner):
     _, sim = infobip
     with db.write() as s:
-        broadcasts.configure_sending(s, ib_channel.id, dlt_entity_id="1101000000000001", dlt_sender_id="ACMEIN")
+        broadcasts.configure_sending(
+            s,
+            ib_channel.id,
+            dlt_entity_id="1101000000000001",
+            dlt_sender_id="ACMEIN",
+            dlt_telemarketer_id="1702000000000003",
+        )
         broadcasts.add_dlt_template(s, ib_channel.id, "1107000000000002", "Your order {#var#} ships today", "service")
     refused = queue(db, ib_channel, "Free text the operator would drop")
     sent = queue(db, ib_channel, "Your order 1042 ships today")
@@ -128,7 +134,11 @@ def test_a_text_not_matching_its_dlt_template_is_refused_before_any_request(db, 
     assert creates() == 1, "only the matching text reached Infobip"
     (kept,) = [m for m in sim.messages() if m["direction"] == "outbound-api"]
     assert kept["extra"] == {
-        "indiaDlt": {"principalEntityId": "1101000000000001", "contentTemplateId": "1107000000000002"},
+        "indiaDlt": {
+            "principalEntityId": "1101000000000001",
+            "contentTemplateId": "1107000000000002",
+            "telemarketerId": "1702000000000003",
+        },
         "sender": "ACMEIN",
     }
 
