@@ -65,15 +65,18 @@ WAIT_CODES = frozenset({191, 192})  # outside the hours allowed for this kind of
 TEMPLATE_CODES = frozenset({80})  # no registered DLT template matches the text
 DLT_HINT = "Textlocal found no approved DLT template matching this text (Textlocal checks templates, not Inbox)"
 
-# Delivery receipt letters.
+# Delivery receipt letters. Documented (api.txtlocal.com/docs/handlingreceipts: "D, U, I or ?";
+# textlocal.com knowledge base "Checking your delivery receipts" adds E): D delivered, U expired at
+# the operator after the default 48 h (phone off or abroad), E expired after the validity set on
+# sending, I invalid number, ? waiting for a receipt. P and B are read too but rest on no source.
 _STATUS = {
     "D": MessageStatus.DELIVERED,
     "U": MessageStatus.UNDELIVERED,
-    "E": MessageStatus.UNDELIVERED,  # expired
-    "B": MessageStatus.UNDELIVERED,  # blocked (India: a DND number)
-    "I": MessageStatus.FAILED,  # invalid number
-    "P": MessageStatus.QUEUED,
+    "E": MessageStatus.UNDELIVERED,
+    "I": MessageStatus.FAILED,
     "?": MessageStatus.SENT,
+    "B": MessageStatus.UNDELIVERED,  # undocumented: said to be India's DND block
+    "P": MessageStatus.QUEUED,  # undocumented: pending
 }
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -185,7 +188,10 @@ class TextlocalProvider:
 
     @staticmethod
     def _raise_failure(command: str, payload: dict[str, object]) -> None:
-        errors = payload.get("errors")
+        # Textlocal's answers carry "errors" and "warnings", both [{"code", "message"}]
+        # (lindar-open/textlocal-java-client TextlocalResponse.java); a failure that names only
+        # warnings is explained by its first warning.
+        errors = payload.get("errors") or payload.get("warnings")
         first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
         try:
             code = int(first.get("code"))  # type: ignore[arg-type]
@@ -346,27 +352,48 @@ class TextlocalProvider:
 
     def find_sent(self, to_number: str, since: datetime) -> list[ProviderMessage]:
         """Our sends to `to_number` since `since` (a day of slack), from get_history_single:
-        whether an `unknown` send happened."""
+        whether an `unknown` send happened.
+
+        Textlocal documents `start`, `limit`, `min_time` and `max_time` for this command (its PHP
+        class sends exactly those) and no filter by number: the answer lists every single-number
+        send of the account in the window, so the rows of `to_number` are picked here. Without
+        that, a same-text send to another customer would be taken for this one."""
         since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-        payload = self._call(
-            "get_history_single",
-            {"number": bare(to_number), "min_time": int((since - timedelta(days=1)).timestamp()), "limit": 1000},
-        )
+        wanted = bare(to_number)
+        fields: dict[str, str | int] = {
+            "min_time": int((since - timedelta(days=1)).timestamp()),
+            "max_time": int(datetime.now(UTC).timestamp()) + 1,
+            "sort_order": "desc",
+            "limit": self.page_limit,
+        }
         found: list[ProviderMessage] = []
-        for raw in payload.get("messages") or []:  # type: ignore[union-attr]
-            if not isinstance(raw, dict) or raw.get("id") in (None, ""):
-                continue
-            found.append(
-                ProviderMessage(
-                    provider_message_id=str(raw["id"]),
-                    to_number=e164(raw.get("number")),
-                    from_number=self.number,
-                    body=str(raw.get("content") or ""),
-                    status=_STATUS.get(str(raw.get("status")), MessageStatus.SENT),
-                    date_created=_date_or_none(raw.get("datetime")),
+        start = 0
+        while True:
+            payload = self._call("get_history_single", {**fields, "start": start})
+            rows = payload.get("messages") or []
+            if not isinstance(rows, list):
+                raise MalformedResponse("Textlocal get_history_single without a messages list", raw=_raw(payload))
+            for raw in rows:
+                if not isinstance(raw, dict) or raw.get("id") in (None, ""):
+                    continue
+                if bare(str(raw.get("number") or "").strip()) != wanted:
+                    continue
+                found.append(
+                    ProviderMessage(
+                        provider_message_id=str(raw["id"]),
+                        to_number=e164(raw.get("number")),
+                        from_number=self.number,
+                        body=str(raw.get("content") or ""),
+                        status=_STATUS.get(str(raw.get("status")), MessageStatus.SENT),
+                        date_created=_date_or_none(raw.get("datetime")),
+                    )
                 )
-            )
-        return found
+            start += len(rows)
+            total = payload.get("total")
+            if len(rows) < self.page_limit or (isinstance(total, int) and start >= total):
+                return found
+            if start >= MAX_RECORDS:  # stay unknown rather than read an account's whole history
+                raise Retryable(f"more than {MAX_RECORDS} sends in Textlocal's history window; trying later")
 
     def check(self) -> list[dict[str, object]]:
         """get_inboxes: proves the login and the address, and says which inboxes the account has."""
@@ -387,8 +414,8 @@ def _date_or_none(value: object) -> datetime | None:
 
 def _error_text(letter: str) -> str | None:
     return {
-        "U": "Undelivered (Textlocal receipt U)",
-        "E": "Expired before delivery (Textlocal receipt E)",
+        "U": "Undelivered: expired at the operator, the phone was off or abroad (Textlocal receipt U)",
+        "E": "Expired before delivery, after the validity set on sending (Textlocal receipt E)",
         "B": "Blocked: the number is on India's Do Not Disturb register (Textlocal receipt B)",
         "I": "Invalid number (Textlocal receipt I)",
     }.get(letter)

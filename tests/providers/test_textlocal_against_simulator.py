@@ -229,3 +229,16 @@ def test_an_endless_answer_is_cut_at_the_cap_not_read_into_memory() -> None:
         p.fetch_inbound(PollCursor())
     with pytest.raises(OutcomeUnknown):
         p.send(OutboundRequest(CUSTOMER, OURS, "x"))
+
+
+def test_reconciling_a_send_finds_only_that_customers_send(provider) -> None:
+    """get_history_single, as documented, lists every send in the window (the simulator ignores
+    a `number` field like Textlocal documents none): the same text to a neighbour must not be
+    taken for the customer's, which would mark an unsent text sent."""
+    neighbours = provider.send(OutboundRequest("+919876500000", OURS, "Your order shipped"))
+    time.sleep(0.1)
+    assert provider.find_sent(CUSTOMER, neighbours.date_created) == []
+    mine = provider.send(OutboundRequest(CUSTOMER, OURS, "Your order shipped"))
+    assert [m.provider_message_id for m in provider.find_sent(CUSTOMER, mine.date_created)] == [
+        mine.provider_message_id
+    ]

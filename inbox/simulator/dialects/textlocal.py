@@ -10,9 +10,13 @@
 - Inbound: /get_inboxes/ lists the account's inboxes (one per number here, ids from 100001);
   /get_messages/ with `inbox_id`, `min_time`/`max_time` (Unix seconds, inclusive), `sort_order`,
   `start`/`limit`: a list that can be read again (nothing is consumed).
-- Status: /status_message/ with `message_id` (letters D delivered, U undelivered, P pending,
-  I invalid, E expired, ? sent and waiting for a receipt); /get_history_single/ with `number`,
-  `min_time`, `max_time`, `start`, `limit`: our sends, for reconciliation.
+- Status: /status_message/ with `message_id` (Textlocal's documented receipt letters: D delivered,
+  U undelivered (expired at the operator), I invalid number, ? waiting for a receipt; E, expired
+  after the validity set on sending, exists but the simulator has no validity to expire);
+  /get_history_single/ with `start`, `limit`, `min_time`, `max_time`, `sort_order` (the
+  parameters Textlocal's own PHP class sends): every single-number send of the account in the
+  window, rows `id`, `number`, `content`, `datetime`, `status` and a `total`. It takes no number
+  filter: a `number` field is ignored, so a client must pick its recipient's rows itself.
 
 Textlocal matches India DLT templates on its side; the simulator does not know templates and
 takes any text. What the documentation does not fix (the error codes of an unknown inbox or
@@ -54,12 +58,15 @@ INVALID_SENDER = (43, "Invalid sender name")
 NO_SENDER = (44, "No sender name specified")
 NO_VALID_NUMBERS = (51, "No valid numbers specified")
 UNRECOGNISED = (2, "Unrecognised command")
-# Not in the public list: the simulator's choice for an unknown inbox or message id.
-INVALID_INBOX = (12, "Invalid inbox ID")
-INVALID_MESSAGE_ID = (13, "Invalid message ID")
+# Not in the public list: the simulator's choice for an unknown inbox or message id. Codes 12 and
+# 13, used here before, are Textlocal's "No group name specified" / "Group name is too long"
+# (shailahir/textlocal-api, TextlocalConstants.java), so they are not reused.
+INVALID_INBOX = (90, "Invalid inbox ID")
+INVALID_MESSAGE_ID = (91, "Invalid message ID")
 
 _REFUSED = {21211: NO_VALID_NUMBERS, 21604: NO_RECIPIENTS, 21606: INVALID_SENDER, 21617: TOO_LONG}
-_LETTER = {"queued": "P", "sent": "?", "delivered": "D", "undelivered": "U", "failed": "I"}
+# Only documented letters: a queued text has no receipt yet, "?" like a sent one (there is no "P").
+_LETTER = {"queued": "?", "sent": "?", "delivered": "D", "undelivered": "U", "failed": "I"}
 
 
 def failure(*errors: tuple[int, str], status: int = 200) -> Reply:
@@ -343,7 +350,6 @@ class TextlocalDialect:
         )
 
     def _history(self, params: dict[str, str]) -> Reply:
-        number = params.get("number", "").lstrip("+")
         try:
             min_time = int(params.get("min_time") or 0)
             max_time = int(params.get("max_time") or datetime.now(UTC).timestamp())
@@ -353,7 +359,7 @@ class TextlocalDialect:
             return failure(INVALID_MESSAGE_ID)
         rows = []
         for m in self._all():
-            if m["direction"] != "outbound-api" or (number and _bare(str(m["to"])) != number):
+            if m["direction"] != "outbound-api":
                 continue
             moment = parsedate_to_datetime(str(m["date_created"]))
             if min_time <= int(moment.timestamp()) <= max_time:
