@@ -60,7 +60,9 @@ def test_a_failure_naming_only_warnings_is_explained_by_the_warning() -> None:
 
 def test_a_send_answer_with_numeric_ids_is_read() -> None:
     # Fields and types of shailahir/textlocal-api@ac21c8be, .../api/model/MessageSentResponse.java,
-    # SentMessage.java (id int, recipient long) and SentMessageMetadata.java (num_parts, sender, content).
+    # SentMessage.java (id int, recipient long) and SentMessageMetadata.java (num_parts, sender, content);
+    # the send fixture of n7st/netsplit-textlocal@d592803e tests/Unit/Factory/SMS/ResponseFactoryTest.php
+    # has the same keys (recipient there a string).
     provider, asked = _replying(
         {
             "test_mode": False,
@@ -81,8 +83,8 @@ def test_a_send_answer_with_numeric_ids_is_read() -> None:
 
 
 def test_history_rows_of_other_numbers_are_not_taken_for_ours_and_pages_are_followed() -> None:
-    # get_history_single: asked with start, limit, min_time, max_time (Textlocal.class.php,
-    # getHistory, as vendored in public Laravel apps); rows read as id, number, content, datetime,
+    # get_history_single: asked with start, limit, min_time, max_time (Textlocal's PHP class,
+    # scottybo/textlocal@a397cd07 textlocal.class.php, getSingleMessageHistory/getHistory); rows read as id, number, content, datetime,
     # status with a "total" (a public CodeIgniter controller reading api.textlocal.in/get_history_single/;
     # lindar-open/textlocal-java-client@351b1a93 TextlocalGroupMessageHistoryResponse.java: start,
     # limit, total, "yyyy-MM-dd HH:mm:ss" datetimes).

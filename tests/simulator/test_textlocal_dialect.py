@@ -57,7 +57,8 @@ def test_send_as_documented_answers_the_documented_shape_and_reaches_the_phone(a
     assert body["message"] == {"num_parts": 1, "sender": "TXTLCL", "content": "This is your message"}
     assert body["num_messages"] == 1 and isinstance(body["batch_id"], int)
     (entry,) = body["messages"]
-    assert entry["recipient"] == 918123456789 and entry["id"].isdigit()
+    # Numeric id and recipient: shailahir/textlocal-api@ac21c8be .../api/model/SentMessage.java.
+    assert entry["recipient"] == 918123456789 and isinstance(entry["id"], int) and body["test_mode"] is False
     assert wait_for(lambda: sim.phone(CUSTOMER))[0]["body"] == "This is your message"
 
 
@@ -133,15 +134,27 @@ def test_status_message_and_history_report_receipt_letters(api, sim) -> None:
     ).json()
     message_id = sent["messages"][0]["id"]
 
+    seen: list[str] = []
+
     def letter() -> str | None:
         record = api.post("/status_message/", data={"apikey": KEY, "message_id": message_id}).json()["message"]
+        seen.append(record["status"])
         return record["status"] if record["status"] == "D" else None
 
     assert wait_for(letter) == "D"
+    # Only documented letters (api.txtlocal.com/docs/handlingreceipts: D, U, I or ?): no "P".
+    assert set(seen) <= {"?", "D"}
     record = api.post("/status_message/", data={"apikey": KEY, "message_id": message_id}).json()["message"]
     assert set(record) == {"id", "recipient", "type", "status", "date"} and record["recipient"] == 918123456789
-    history = api.post("/get_history_single/", data={"apikey": KEY, "number": "918123456789"}).json()
-    assert [(m["id"], m["content"], m["sender"]) for m in history["messages"]] == [(message_id, "status?", "TXTLCL")]
+    api.post("/send/", data={"apikey": KEY, "numbers": "918123456780", "sender": "TXTLCL", "message": "other"})
+    # The parameters Textlocal.class.php sends (scottybo/textlocal textlocal.class.php, getHistory):
+    # no number filter, so both sends are listed, newest first, with a total.
+    window = {"start": 0, "limit": 10, "min_time": int(time.time()) - 60, "max_time": int(time.time()) + 60}
+    history = api.post("/get_history_single/", data={"apikey": KEY, "number": "918123456789", **window}).json()
+    assert [(m["id"], m["number"], m["content"]) for m in history["messages"]][1:] == [
+        (str(message_id), 918123456789, "status?")
+    ]
+    assert history["total"] == 2 and {"id", "number", "content", "datetime", "status"} <= set(history["messages"][0])
 
 
 def test_served_from_the_cli_it_keeps_the_text_and_phone_commands_and_answers_no_stop(capsys) -> None:

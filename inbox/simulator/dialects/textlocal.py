@@ -227,7 +227,9 @@ class TextlocalDialect:
             with self._lock:
                 self._ids[msg.sid] = message_id
                 self._sids[message_id] = msg.sid
-            sent.append({"id": str(message_id), "recipient": int(number)})
+            # Numeric, as in shailahir/textlocal-api SentMessage.java (int id) and the send fixture
+            # of n7st/netsplit-textlocal tests/Unit/Factory/SMS/ResponseFactoryTest.php.
+            sent.append({"id": message_id, "recipient": int(number)})
         if not sent:
             return failure(NO_VALID_NUMBERS)
         with self._lock:
