@@ -83,11 +83,12 @@ def test_a_send_answer_with_numeric_ids_is_read() -> None:
 
 
 def test_history_rows_of_other_numbers_are_not_taken_for_ours_and_pages_are_followed() -> None:
-    # get_history_single: asked with start, limit, min_time, max_time (Textlocal's PHP class,
-    # scottybo/textlocal@a397cd07 textlocal.class.php, getSingleMessageHistory/getHistory); rows read as id, number, content, datetime,
-    # status with a "total" (a public CodeIgniter controller reading api.textlocal.in/get_history_single/;
-    # lindar-open/textlocal-java-client@351b1a93 TextlocalGroupMessageHistoryResponse.java: start,
-    # limit, total, "yyyy-MM-dd HH:mm:ss" datetimes).
+    # get_history_single is asked with start, limit, min_time, max_time: Textlocal's PHP class,
+    # scottybo/textlocal@a397cd07 textlocal.class.php (getSingleMessageHistory, getHistory).
+    # Rows are read as id, number, content, datetime, status beside a "total": a public
+    # CodeIgniter controller reading api.textlocal.in/get_history_single/, and
+    # lindar-open/textlocal-java-client@351b1a93 TextlocalGroupMessageHistoryResponse.java
+    # (start, limit, total; "yyyy-MM-dd HH:mm:ss" datetimes).
     sent_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     when = sent_at.strftime("%Y-%m-%d %H:%M:%S")
 
