@@ -124,9 +124,10 @@ def test_history_rows_of_other_numbers_are_not_taken_for_ours_and_pages_are_foll
 )
 def test_the_documented_receipt_letters(letter, status, says) -> None:
     # Letters of api.txtlocal.com/docs/handlingreceipts ("D, U, I or ?") and of textlocal.com's
-    # knowledge base "Checking your delivery receipts" (E). The status_message body around them
-    # is not documented anywhere read: the record shape here is the simulator's.
-    record = {"id": 7, "recipient": 919876543210, "status": letter, "date": "2026-12-01 10:00:00"}
+    # knowledge base "Checking your delivery receipts" (E), in the body of the sample answer on
+    # api.txtlocal.com/docs/messagereporting/messagestatus: {"message": {id, recipient (numbers),
+    # "type": "sms", status, "date": "YYYY-MM-DD HH:MM:SS"}, "status": "success"}.
+    record = {"id": 7, "recipient": 919876543210, "type": "sms", "status": letter, "date": "2026-12-01 10:00:00"}
     provider, asked = _replying({"message": record, "status": "success"})
     (found,) = provider.fetch_status(["7"])
     assert found.status is status

@@ -145,7 +145,10 @@ def test_status_message_and_history_report_receipt_letters(api, sim) -> None:
     # Only documented letters (api.txtlocal.com/docs/handlingreceipts: D, U, I or ?): no "P".
     assert set(seen) <= {"?", "D"}
     record = api.post("/status_message/", data={"apikey": KEY, "message_id": message_id}).json()["message"]
+    # The sample answer of api.txtlocal.com/docs/messagereporting/messagestatus: numeric id and
+    # recipient, "type": "sms", a "YYYY-MM-DD HH:MM:SS" date.
     assert set(record) == {"id", "recipient", "type", "status", "date"} and record["recipient"] == 918123456789
+    assert record["id"] == message_id and record["type"] == "sms" and len(record["date"]) == 19
     api.post("/send/", data={"apikey": KEY, "numbers": "918123456780", "sender": "TXTLCL", "message": "other"})
     # The parameters Textlocal.class.php sends (scottybo/textlocal textlocal.class.php, getHistory):
     # no number filter, so both sends are listed, newest first, with a total.
