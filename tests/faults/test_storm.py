@@ -16,6 +16,14 @@ DAEMON_ARGS = ("--poll-interval", "0.2", "--lease-seconds", "3")
 
 
 ALL_FAULT_KINDS = {"failed", "rate_limited", "reset", "garbage"}
+# Infobip's takes hand each page out once: a reset or garbage after it acted loses that page (the
+# documented residual risk, tested alone in test_infobip_channel.py). They still fail before it
+# acts (500, 429); sends, logs and everything else fail every way.
+SPARED = {"infobip": "list,reports"}
+
+
+def _faults(dialect: str) -> dict[str, object]:
+    return {**FAULTS, "spared_kinds": SPARED.get(dialect, "")}
 
 
 def _faults_fired(sim) -> set[str]:
@@ -53,10 +61,11 @@ def _assert_delivery_promises(storm: Storm, db, sim) -> None:
     assert sum(stats["faults"].values()) > 0, stats["faults"]
 
 
-def test_storm_under_faults_stores_once_and_answers_once(db, channel, sim, daemons):
-    storm = Storm()
+@pytest.mark.parametrize("dialect", ["twilio", "infobip", "clicksend"])
+def test_storm_under_faults_stores_once_and_answers_once(db, channel, sim, daemons, sim_config):
+    storm = Storm(provider_answers=sim_config.opt_out_handling)
     daemon = daemons(*DAEMON_ARGS).start()
-    sim.set_faults(**FAULTS)
+    sim.set_faults(**_faults(sim_config.dialect))
     first, middle, last = storm.phases()
     storm.send(sim, first)
     storm.send(sim, middle)
