@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 # One poll takes at most this many pages (the provider says when it holds more); the next poll
 # carries on. Bounded so a flood cannot keep one poll, and the lease renewal behind it, waiting.
 MAX_PAGES_PER_POLL = 20
+UNREADABLE_PAGE = (
+    "an inbound page the provider hands out only once could not be read; it is kept whole in quarantine "
+    "(its texts may be missing from the inbox: see the quarantine)"
+)
 
 
 def poll(db: Database, channel: Channel, provider: ConsumeOnceInbound, events: EventBus | None) -> IngestReport:
@@ -76,6 +80,9 @@ def _ingest(
         quarantine(db, channel.id, f"journaled inbound answer unreadable: {exc}", body)
         _done(db, entry_id)
         total.quarantined += 1
+        # The provider forgot that page when it handed it out: its texts may be in the quarantined
+        # body only. The poll must say so, not report a healthy channel.
+        total.problem = UNREADABLE_PAGE
         return
     for reason, raw in getattr(provider, "last_quarantined", ()) or ():
         quarantine(db, channel.id, reason, raw)
@@ -94,6 +101,7 @@ def _merge(total: IngestReport, part: IngestReport) -> None:
     for name in ("received", "stored", "duplicates", "quarantined", "replies_queued"):
         setattr(total, name, getattr(total, name) + getattr(part, name))
     total.conversation_ids |= part.conversation_ids
+    total.problem = total.problem or part.problem
 
 
 def take_reports(

@@ -208,6 +208,9 @@ class Runner:
             if failure is exc:
                 raise
             raise failure from exc
+        if report.problem:  # a page it handed out could not be read: the poll is not healthy
+            self._poll_failed(channel, MalformedResponse(report.problem), epoch)
+            return report
         self._poll_ok(channel)
         return report
 

@@ -28,13 +28,24 @@ import httpx
 
 from inbox.core.models import InboundMessage, MessageStatus, OutboundRequest, PollCursor, ProviderMessage
 from inbox.core.phone import mask
-from inbox.providers.base import InboundBatch, InboundSemantics, MalformedResponse, OutcomeUnknown, Rejected
+from inbox.providers.base import (
+    InboundBatch,
+    InboundSemantics,
+    MalformedResponse,
+    OutcomeUnknown,
+    ProviderError,
+    RateLimited,
+    Rejected,
+    Retryable,
+)
 from inbox.providers.json_http import JsonHttp, Wording, raw_text
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com"
 PAGE_LIMIT = 100  # ClickSend's largest page
+PAGE_ATTEMPTS = 3  # a page of the unread list is asked for at most this many times per poll
+ACK_ERRORS_IN_A_ROW = 3  # marking read gives up after this many failures in a row
 MAX_PAGES = 20  # one poll reads at most 2,000 unread messages; the rest wait for the next poll
 AUTH_MESSAGE = "ClickSend rejected the username or API key (HTTP 401): check both (Dashboard > API Credentials)"
 FORBIDDEN_MESSAGE = "ClickSend refused this account the request (HTTP 403): check the account's permissions"
@@ -147,9 +158,7 @@ class ClickSendProvider:
         found: dict[str, InboundMessage] = {}
         incomplete = None
         for page in range(1, MAX_PAGES + 1):
-            answer = self._exchange(
-                "GET", "/v3/sms/inbound", idempotent=True, params=[("page", page), ("limit", self.page_limit)]
-            )
+            answer = self._inbound_page(page)
             data = _data(answer, "the inbound list")
             records = data.get("data") if isinstance(data, dict) else None
             if not isinstance(records, list):
@@ -167,6 +176,25 @@ class ClickSendProvider:
         messages = sorted(found.values(), key=lambda m: m.date_sent)
         newest = max((m.date_sent for m in messages), default=cursor.newest_date_sent)
         return InboundBatch(messages, PollCursor(newest), skipped=len(self.last_quarantined), incomplete=incomplete)
+
+    def _inbound_page(self, page: int) -> Any:
+        """One page of the unread list, asked again on a stray failure (500, 503, a dropped
+        connection): the list is newest first, so only a whole walk can be stored (a part of it
+        could hold a "Help!" without the older STOP). Under a sustained partial outage a walk of
+        twenty pages, each failing a quarter of the time, would otherwise almost never complete
+        and the unread texts would wait for the outage to end. A 429 or an unreadable page ends
+        the walk at once (wait as told; the page is quarantined by the engine)."""
+        for attempt in range(PAGE_ATTEMPTS):
+            try:
+                return self._exchange(
+                    "GET", "/v3/sms/inbound", idempotent=True, params=[("page", page), ("limit", self.page_limit)]
+                )
+            except (RateLimited, MalformedResponse):
+                raise
+            except Retryable:
+                if attempt == PAGE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _inbound(self, raw: object) -> InboundMessage | None:
         try:
@@ -195,14 +223,28 @@ class ClickSendProvider:
 
     def acknowledge(self, provider_message_ids: Sequence[str]) -> None:
         """PUT /v3/sms/inbound-read/{id} for each committed message. One that ClickSend no longer
-        knows (404) is done; any other failure stops here and raises (the engine logs it, and the
-        rest are read again next poll and dropped by dedupe)."""
+        knows (404) is done. A stray failure (500, 503, a dropped connection) skips that one and
+        goes on: under a partial outage, stopping at the first would leave nearly all of a large
+        batch unread, read again every poll. A 429, anything else, or a few failures in a row stop
+        here. Whatever failed is raised at the end (the engine logs it; what is still unread is
+        read again next poll and dropped by dedupe)."""
+        first: ProviderError | None = None
+        in_a_row = 0
         for message_id in provider_message_ids:
             try:
                 self._exchange("PUT", f"/v3/sms/inbound-read/{message_id}", idempotent=True)
+                in_a_row = 0
             except Rejected as exc:
                 if exc.status != 404:
                     raise
+            except RateLimited:
+                raise
+            except Retryable as exc:
+                first, in_a_row = first or exc, in_a_row + 1
+                if in_a_row >= ACK_ERRORS_IN_A_ROW:
+                    raise
+        if first is not None:
+            raise first
 
     # -- delivery states and reconciliation ---------------------------------------------------------
 

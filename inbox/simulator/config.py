@@ -28,6 +28,10 @@ class Faults:
     throttle_rate: float = 0.0  # answered 429 / 20429 with Retry-After: 1, nothing done
     slow_rate: float = 0.0  # this fraction of answers comes `slow_ms` late (after the action)
     slow_ms: int = 3000
+    # Request kinds (`Dialect.request_kind`, comma-separated) that resets and garbage spare: a test
+    # can keep a consume-once take's answer from being lost in transit (the documented residual
+    # risk, tested on its own) while every other request still fails after the provider acted.
+    spared_kinds: str = ""
 
     def updated(self, changes: dict[str, object]) -> Faults:
         """A copy with `changes` applied; unknown names raise ValueError (a typo must not pass)."""
@@ -39,6 +43,8 @@ class Faults:
         for name, value in changes.items():
             if name == "rate_limit_per_s":
                 clean[name] = None if value in (None, "", 0) else float(value)  # type: ignore[arg-type]
+            elif name == "spared_kinds":
+                clean[name] = ",".join(k.strip() for k in str(value).split(",") if k.strip())
             elif name in ("latency_ms", "slow_ms"):
                 clean[name] = int(value)  # type: ignore[call-overload]
             else:

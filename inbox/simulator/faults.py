@@ -47,6 +47,11 @@ class FaultInjector:
         with self._lock:
             return self._faults.latency_ms / 1000.0
 
+    def spared_kinds(self) -> set[str]:
+        """Request kinds that resets and garbage leave alone (`Faults.spared_kinds`)."""
+        with self._lock:
+            return {k for k in self._faults.spared_kinds.split(",") if k}
+
     def slowness(self) -> float:
         """Extra seconds before this answer (0 for most): a provider that sometimes takes seconds."""
         with self._lock:

@@ -100,11 +100,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _provider(self, method: str, path: str, query: str, body: bytes) -> None:
         sim = self.server.simulator
-        sim.carrier.count_request(sim.dialect.request_kind(method, path))
+        kind = sim.dialect.request_kind(method, path)
+        sim.carrier.count_request(kind)
         delay = sim.faults.latency()
         if delay:
             time.sleep(delay)
         fault = sim.faults.draw()
+        if fault in (Fault.RESET, Fault.GARBAGE) and kind in sim.faults.spared_kinds():
+            fault = None
         if fault is not None:
             sim.carrier.count("fault_" + fault.value)
         if fault in (Fault.RATE_LIMITED, Fault.THROTTLED, Fault.FAILED, Fault.UNAVAILABLE):

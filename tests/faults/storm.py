@@ -8,6 +8,10 @@ independent of arrival order within a second (Twilio dates have one-second resol
 2. "Help!"  (variant)                          → exactly one help text from Inbox.
 3. "HELP"   (exact: the provider answers)      → nothing from Inbox.
 4. "Start." (variant)                          → exactly one opt-in confirmation from Inbox.
+
+Where the provider answers no keyword (Infobip, ClickSend: `provider_answers=False`), Inbox answers
+the exact ones too: group 1 gets one opt-out confirmation (and nothing for its later "Help!"),
+group 3 one help text.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .conftest import HELP_TEXT
 
 KEYWORD = {0: "Stop.", 1: "STOP", 2: "Help!", 3: "HELP", 4: "Start."}
 EXPECTED_FROM_INBOX = {0: {OPT_OUT_REPLY: 1}, 1: {}, 2: {HELP_TEXT: 1}, 3: {}, 4: {OPT_IN_REPLY: 1}}
+EXPECTED_WHEN_INBOX_ANSWERS_ALL = {**EXPECTED_FROM_INBOX, 1: {OPT_OUT_REPLY: 1}, 3: {HELP_TEXT: 1}}
 
 
 def phone_number(i: int) -> str:
@@ -41,6 +46,7 @@ class Storm:
 
     phones: int = 200
     per_phone: int = 10
+    provider_answers: bool = True  # the provider answers exact STOP/HELP itself (Twilio)
     rng: random.Random = field(default_factory=lambda: random.Random(3))
     sids: list[str] = field(default_factory=list)
 
@@ -98,9 +104,10 @@ class Storm:
 
     def problems(self, sim: SimulatorClient) -> list[str]:
         sent = self.sent_by_inbox(sim)
+        expected = EXPECTED_FROM_INBOX if self.provider_answers else EXPECTED_WHEN_INBOX_ANSWERS_ALL
         found = []
         for i in range(self.phones):
             got = dict(sent.get(phone_number(i), Counter()))
-            if got != EXPECTED_FROM_INBOX[i % 5]:
+            if got != expected[i % 5]:
                 found.append(f"phone {i} (group {i % 5}): got {got}")
         return found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from inbox.engine.compliance import OPT_OUT_REPLY
 from tests.conftest import OUR_NUMBER
 
@@ -11,6 +13,9 @@ from .conftest import HELP_TEXT, leader_pid, wait_until
 from .storm import phone_number
 
 LEASE = 2.0
+# Who polls and sends is the engine's business, the same on every provider; one per inbound
+# semantics: a list read again (Twilio), consume once (Infobip), unread until marked read (ClickSend).
+pytestmark = pytest.mark.parametrize("dialect", ["twilio", "infobip", "clicksend"])
 
 
 def _inbox_sends(sim) -> list[dict]:

@@ -144,3 +144,52 @@ def test_bad_records_are_set_aside_never_returned_so_never_marked_read(provider,
     batch = provider.fetch_inbound(PollCursor())
     assert batch.messages == [] and batch.skipped == 2
     assert "missing body" in provider.last_quarantined[0][0]
+
+
+def _failing(provider, monkeypatch, fail: dict[int, Exception]) -> list[tuple[str, str]]:
+    """Make the n-th request (0-based) raise `fail[n]` before it reaches ClickSend; returns the log."""
+    real, calls = provider._exchange, []
+
+    def exchange(method, url, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((method, url))
+        if len(calls) - 1 in fail:
+            raise fail[len(calls) - 1]
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(provider, "_exchange", exchange)
+    return calls
+
+
+def test_a_stray_failure_mid_walk_is_asked_again_so_a_long_unread_list_still_comes_whole(
+    provider, sim, monkeypatch
+) -> None:
+    for n in range(40):  # three pages of 15
+        sim.text(CUSTOMER, OURS, f"msg {n}")
+    calls = _failing(provider, monkeypatch, {1: Retryable("ClickSend server error (HTTP 500)"), 3: Retryable("x")})
+    batch = provider.fetch_inbound(PollCursor())
+    assert [m.body for m in batch.messages] == [f"msg {n}" for n in range(40)] and batch.incomplete is None
+    assert len(calls) == 5, "pages 2 and 3 asked twice each"
+    _failing(provider, monkeypatch, {1: RateLimited("ClickSend is rate limiting us (HTTP 429)", 1.0)})
+    with pytest.raises(RateLimited):  # told to wait: the walk ends, nothing is stored from it
+        provider.fetch_inbound(PollCursor())
+    _failing(provider, monkeypatch, {1: Retryable("a"), 2: Retryable("b"), 3: Retryable("c")})
+    with pytest.raises(Retryable):  # a page that keeps failing ends the walk
+        provider.fetch_inbound(PollCursor())
+
+
+def test_a_stray_failure_marking_read_skips_that_one_and_marks_the_rest(provider, sim, monkeypatch) -> None:
+    for n in range(6):
+        sim.text(CUSTOMER, OURS, f"msg {n}")
+    ids = [m.provider_message_id for m in provider.fetch_inbound(PollCursor()).messages]
+    _failing(provider, monkeypatch, {1: Retryable("ClickSend server error (HTTP 500)")})
+    with pytest.raises(Retryable):  # the engine logs it; the one left unread is read again
+        provider.acknowledge(ids)
+    monkeypatch.undo()
+    assert [m.provider_message_id for m in provider.fetch_inbound(PollCursor()).messages] == [ids[1]]
+    for n in range(6, 12):
+        sim.text(CUSTOMER, OURS, f"msg {n}")
+    ids = [m.provider_message_id for m in provider.fetch_inbound(PollCursor()).messages]
+    calls = _failing(provider, monkeypatch, {0: Retryable("a"), 1: Retryable("b"), 2: Retryable("c")})
+    with pytest.raises(Retryable):
+        provider.acknowledge(ids)
+    assert len(calls) == 3, "a provider failing every time is left alone after three in a row"

@@ -126,3 +126,13 @@ def test_slow_answers_come_late_after_the_action(api: httpx.Client, sim: Simulat
     assert len(sim.messages()) == 1
     with pytest.raises(SimulatorError):
         sim.set_faults(slow_rate=2.0)
+
+
+def test_spared_kinds_are_never_reset_nor_garbled_but_may_still_fail(api: httpx.Client, sim: SimulatorClient) -> None:
+    sim.set_faults(reset_rate=1.0, garbage_rate=1.0, spared_kinds=" list , ")
+    assert sim.faults()["spared_kinds"] == "list"
+    assert api.get(MESSAGES).json()["messages"] == []  # a listing: answered whole
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        api.post(MESSAGES, data=FORM)  # a send is still reset after acting
+    sim.set_faults(reset_rate=0.0, garbage_rate=0.0, fail_rate=1.0)
+    assert api.get(MESSAGES).status_code == 500, "a spared kind still fails before acting"
