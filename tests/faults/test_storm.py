@@ -100,7 +100,10 @@ def test_storm_under_faults_stores_once_and_answers_once(db, channel, sim, daemo
     storm.send(sim, middle)
     time.sleep(1.1)  # "Help!" of group 1 must come a clock second after its STOP
     storm.send(sim, last)
-    _settle(storm, db, sim, timeout=60)
+    # Settling returns as soon as everything is stored; the margin is for a loaded CI machine, where
+    # Infobip's consume-once polls (each failed take ends the poll and backs off) stored a quarter
+    # of the storm in 60 s while the rest of the suite ran beside it.
+    _settle(storm, db, sim, timeout=180)
     _assert_delivery_promises(storm, db, sim)
     assert daemon.alive()
 
