@@ -1,6 +1,6 @@
 """One JSON-over-HTTP exchange with a provider, its failures already in the taxonomy of `base`.
 
-Sinch and ClickSend (and any REST provider like them) differ in paths, auth and error bodies, not
+Sinch, ClickSend and Infobip (and any REST provider like them) differ in paths, auth and error bodies, not
 in how a failed exchange is judged: nothing sent (connect error) is Retryable; a connection lost
 after a request that changes something is OutcomeUnknown unless the request is idempotent; 401/403
 stop the channel; 429 waits; 5xx retries; another 4xx is Rejected with the provider's own words.
@@ -57,6 +57,24 @@ class JsonHttp:
         params: Sequence[tuple[str, str | int]] | None = None,
         payload: object = None,
     ) -> object:
+        body = self.exchange_bytes(method, url, idempotent=idempotent, params=params, payload=payload)
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise MalformedResponse(
+                f"{self.wording.label} answered with something that is not JSON", raw=body[:RAW_KEEP]
+            ) from None
+
+    def exchange_bytes(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        params: Sequence[tuple[str, str | int]] | None = None,
+        payload: object = None,
+    ) -> bytes:
+        """The body of a 2xx untouched, for a provider that journals it before parsing (Infobip)."""
         label = self.wording.label
         request = self.client.build_request(method, url, params=params, json=payload)
         try:
@@ -75,10 +93,7 @@ class JsonHttp:
                 "it may have been processed"
             ) from exc
         self._raise_for_status(response.status_code, response.headers, body)
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise MalformedResponse(f"{label} answered with something that is not JSON", raw=body[:RAW_KEEP]) from None
+        return body
 
     def _read_capped(self, response: httpx.Response) -> bytes:
         chunks: list[bytes] = []
