@@ -30,6 +30,7 @@ from inbox.providers.base import (
     Rejected,
     ReportBatch,
 )
+from inbox.providers.inbound_fields import essentials
 from inbox.providers.json_http import RAW_KEEP, JsonHttp, Wording, raw_text
 
 logger = logging.getLogger(__name__)
@@ -162,19 +163,6 @@ class InfobipProvider:
         )
         self._http = JsonHttp(client, Wording("Infobip", AUTH_MESSAGE, FORBIDDEN_MESSAGE, _error_of))
 
-    # -- transport ---------------------------------------------------------------------------------
-
-    def _exchange(
-        self,
-        method: str,
-        url: str,
-        *,
-        idempotent: bool,
-        params: Sequence[tuple[str, str | int]] | None = None,
-        payload: object = None,
-    ) -> bytes:
-        return self._http.exchange_bytes(method, url, idempotent=idempotent, params=params, payload=payload)
-
     # -- sending -----------------------------------------------------------------------------------
 
     def send(self, request: OutboundRequest) -> ProviderMessage:
@@ -195,7 +183,9 @@ class InfobipProvider:
             if request.dlt.sender:
                 message["sender"] = request.dlt.sender  # the registered DLT header
         try:
-            body = self._exchange("POST", "/sms/3/messages", idempotent=False, payload={"messages": [message]})
+            body = self._http.exchange_bytes(
+                "POST", "/sms/3/messages", idempotent=False, payload={"messages": [message]}
+            )
         except MalformedResponse as exc:  # an oversize answer to a POST: it may have been sent
             raise OutcomeUnknown(f"unreadable answer to a send: {exc}") from exc
         try:
@@ -241,7 +231,9 @@ class InfobipProvider:
 
     def take_inbound(self) -> RawPage:
         """GET /sms/1/inbox/reports?limit=N: the next messages, which Infobip forgets once sent."""
-        body = self._exchange("GET", "/sms/1/inbox/reports", idempotent=True, params=[("limit", self.inbound_limit)])
+        body = self._http.exchange_bytes(
+            "GET", "/sms/1/inbox/reports", idempotent=True, params=[("limit", self.inbound_limit)]
+        )
         text = body.decode("utf-8", "replace")
         return RawPage(text, *_counts(text, "pendingMessageCount"))
 
@@ -253,13 +245,7 @@ class InfobipProvider:
             try:
                 if not isinstance(raw, dict):
                     raise ValueError("record is not an object")
-                message_id, sender, text = raw.get("messageId"), raw.get("from"), raw.get("text")
-                if not isinstance(message_id, str) or not message_id:
-                    raise ValueError("missing messageId")
-                if not isinstance(sender, str) or not sender:
-                    raise ValueError("missing from")
-                if not isinstance(text, str):
-                    raise ValueError("missing text")
+                message_id, sender, text = essentials(raw, "messageId", "from", "text")
                 to = e164(raw.get("to")) or self.number
                 if to != self.number:
                     # Infobip's inbox is one list for the whole account, and it is consumed: a text
@@ -284,7 +270,7 @@ class InfobipProvider:
 
     def take_reports(self) -> RawPage:
         """GET /sms/3/reports?limit=N: final states, each handed out once."""
-        body = self._exchange("GET", "/sms/3/reports", idempotent=True, params=[("limit", REPORTS_LIMIT)])
+        body = self._http.exchange_bytes("GET", "/sms/3/reports", idempotent=True, params=[("limit", REPORTS_LIMIT)])
         text = body.decode("utf-8", "replace")
         count, _ = _counts(text, None)
         return RawPage(text, count, count >= REPORTS_LIMIT)  # a full page: more may wait
@@ -359,7 +345,7 @@ class InfobipProvider:
         return found
 
     def _logs(self, params: list[tuple[str, str | int]]) -> tuple[list[ProviderMessage], list[tuple[str, str]]]:
-        body = self._exchange("GET", "/sms/3/logs", idempotent=True, params=params)
+        body = self._http.exchange_bytes("GET", "/sms/3/logs", idempotent=True, params=params)
         payload = _object(body.decode("utf-8", "replace"), "the logs")
         return self._states(_results(payload, "logs"), "destination")
 
