@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from inbox.core.models import AuthorKind, Channel
+from inbox.core.models import AuthorKind, Channel, MessageStatus
 from inbox.simulator.client import SimulatorClient
 from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store import channels, contacts, conversations, messages
@@ -161,3 +162,12 @@ def fixtures(
         return add(db, request.getfixturevalue(world_name)[0].url)
 
     return world, channel
+
+
+def status_after_receipt(db, runner, channel: Channel, message_id: int) -> MessageStatus:  # type: ignore[no-untyped-def]
+    """A sent message's status once its receipt fell due (the simulator's 50 ms) and was pulled."""
+    time.sleep(0.2)
+    runner.outbox.refresh_statuses(channel)
+    with db.read() as s:
+        (row,) = messages.get_many(s, [message_id])
+    return row.status

@@ -28,7 +28,7 @@ from .android_gateway_world import (
     simulator,
 )
 from .conftest import wait_until
-from .provider_world import daemon, fixtures, kill_at
+from .provider_world import daemon, fixtures, kill_at, status_after_receipt
 
 phone, ag_channel = fixtures(simulator, add_channel, {PASSWORD_ENV: PASSWORD}, names=("phone", "ag_channel"))
 
@@ -45,11 +45,7 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     assert len(convs) == 1 and None not in convs, "the text opened the conversation the reply went into"
     runner.sync_once()
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["Yes, until 8 pm — आज"], 5)
-    time.sleep(0.2)
-    runner.outbox.refresh_statuses(ag_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED
+    assert status_after_receipt(db, runner, ag_channel, reply) is MessageStatus.DELIVERED
 
 
 def test_stop_start_and_help_are_answered_by_inbox(db, phone, ag_channel, runner):

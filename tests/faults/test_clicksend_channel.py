@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from inbox.core.models import Channel, MessageStatus
 from inbox.simulator.dialects.clicksend import envelope
 from inbox.simulator.server import SimulatorServer
-from inbox.store import contacts, messages, optouts
+from inbox.store import contacts, optouts
 from inbox.store.models import MessageRow
 
 from .conftest import wait_until
-from .provider_world import add_channel, daemon, kill_at, queue, simulator
+from .provider_world import add_channel, daemon, kill_at, queue, simulator, status_after_receipt
 
 KEY_ENV = "INBOX_FAULTS_CLICKSEND_KEY"
 USERNAME = "acme-support"
@@ -67,11 +67,9 @@ def test_a_text_in_becomes_a_conversation_is_marked_read_and_the_reply_is_delive
     reply = queue(db, cs_channel, "It ships today — dès aujourd'hui", to=CUSTOMER)
     runner.sync_once()
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["It ships today — dès aujourd'hui"], 5)
-    time.sleep(0.2)
-    runner.outbox.refresh_statuses(cs_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED, "read from /v3/sms/receipts/{id}"
+    assert status_after_receipt(db, runner, cs_channel, reply) is MessageStatus.DELIVERED, (
+        "read from /v3/sms/receipts/{id}"
+    )
 
 
 def test_a_text_to_another_number_of_the_account_is_left_unread_for_its_channel(db, clicksend, cs_channel, runner):

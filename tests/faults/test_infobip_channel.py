@@ -17,7 +17,7 @@ from inbox.store.models import MessageRow
 
 from .conftest import wait_until
 from .infobip_world import CUSTOMER, KEY, KEY_ENV, OURS, add_channel, inbound, queue, simulator
-from .provider_world import daemon, fixtures, kill_at
+from .provider_world import daemon, fixtures, kill_at, status_after_receipt
 
 infobip, ib_channel = fixtures(simulator, add_channel, {KEY_ENV: KEY}, names=("infobip", "ib_channel"))
 
@@ -40,11 +40,7 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     reply = queue(db, ib_channel, "It ships today — आज")
     runner.sync_once()
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["It ships today — आज"], 5)
-    time.sleep(0.2)  # the delivery report falls due
-    runner.outbox.refresh_statuses(ib_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED
+    assert status_after_receipt(db, runner, ib_channel, reply) is MessageStatus.DELIVERED
     assert ("reports", True) in _journal(db), "the delivery reports were journaled before they were applied"
 
 

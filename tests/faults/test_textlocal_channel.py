@@ -16,7 +16,7 @@ from inbox.store import broadcasts, contacts, messages, optouts
 from inbox.store.models import MessageRow, PollCursorRow
 
 from .conftest import wait_until
-from .provider_world import daemon, fixtures, kill_at
+from .provider_world import daemon, fixtures, kill_at, status_after_receipt
 from .textlocal_world import CUSTOMER, HELP_TEXT, KEY, KEY_ENV, OURS, add_channel, inbound, queue, simulator
 
 textlocal, tl_channel = fixtures(simulator, add_channel, {KEY_ENV: KEY}, names=("textlocal", "tl_channel"))
@@ -36,11 +36,7 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["It ships today — आज"], 5), (
         "sent with unicode=true: the phone shows the Devanagari, not '?'"
     )
-    time.sleep(0.2)  # the receipt falls due
-    runner.outbox.refresh_statuses(tl_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED
+    assert status_after_receipt(db, runner, tl_channel, reply) is MessageStatus.DELIVERED
 
 
 def test_stop_start_and_help_are_answered_by_inbox(db, textlocal, tl_channel, runner):
