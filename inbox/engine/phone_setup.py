@@ -5,9 +5,14 @@ app's Local Server started, are the user and password those it shows."""
 
 from __future__ import annotations
 
-import httpx
+from inbox.engine import connection_check
 
-from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
+WORDING = connection_check.Wording(
+    refused="The phone refused the request: {exc}",
+    unreachable="Could not reach the phone at {host} — is it on this network, with the app's Local Server started?",
+    unwell="The phone at {host} is not answering properly ({exc}); try again shortly",
+    unexpected="Unexpected answer from the phone at {host}: {exc}",
+)
 
 
 class Refused(Exception):
@@ -24,20 +29,5 @@ def check_connection(user: str, password: str, ours: str, url: str | None) -> st
         raise Refused("Enter the phone's address (e.g. http://192.168.1.5:8080)")
     host = url.split("://", 1)[-1]
     provider = AndroidGatewayProvider(user.strip(), password, ours, url)
-    try:
-        provider.check()
-    except AuthenticationFailed as exc:
-        raise Refused(str(exc)) from None
-    except Rejected as exc:
-        raise Refused(f"The phone refused the request: {exc}") from None
-    except Retryable as exc:
-        if isinstance(exc.__cause__, httpx.TransportError):
-            raise Refused(
-                f"Could not reach the phone at {host} — is it on this network, with the app's Local Server started?"
-            ) from None
-        raise Refused(f"The phone at {host} is not answering properly ({exc}); try again shortly") from None
-    except ProviderError as exc:
-        raise Refused(f"Unexpected answer from the phone at {host}: {exc}") from None
-    finally:
-        provider.close()
+    connection_check.judged(provider.check, provider.close, host, Refused, WORDING)
     return f"Connected to the phone at {host} — SMS Gateway for Android answered (user {user.strip()})"

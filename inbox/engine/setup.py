@@ -18,14 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from inbox.core import channel_config, durations, phone, typed_text
 from inbox.core import rules as core_rules
 from inbox.core.events import ChannelCredentialsChanged, ChannelHealthChanged, EventBus
 from inbox.core.models import Channel, PollCursor
-from inbox.engine import automation, credentials
-from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
+from inbox.engine import automation, connection_check, credentials
 from inbox.store import audit, channels, conversations, messages
 from inbox.store import broadcasts as broadcast_store
 from inbox.store import rules as stored_rules
@@ -37,6 +34,9 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.twilio.com"
 MIN_POLL, MAX_POLL = durations.POLL_INTERVAL.low, durations.POLL_INTERVAL.high
 SESSION_VAR_PREFIX = credentials.SESSION_VAR_PREFIX
+TWILIO_WORDING = connection_check.Wording(
+    authentication="Twilio rejected the credentials — check the account SID and auth token"
+)
 NAME_MAX = max_length(ChannelRow.name)
 HELP_TEXT_MAX = channel_config.segments.MAX_BODY_CHARS
 _SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
@@ -351,22 +351,11 @@ def check_connection(
     shown = phone.display(e164)
     provider = TwilioProvider(sid, token, e164, base_url=url, page_size=20)
     host = url.split("://", 1)[-1]
-    try:
-        try:
-            batch = provider.fetch_inbound(PollCursor(datetime.now(UTC)))
-            owned = provider.owns_number()
-        finally:
-            provider.close()
-    except AuthenticationFailed:
-        raise ConnectionFailed("Twilio rejected the credentials — check the account SID and auth token") from None
-    except Rejected as exc:
-        raise ConnectionFailed(f"The provider refused the request: {exc}") from None
-    except Retryable as exc:
-        if isinstance(exc.__cause__, httpx.TransportError):
-            raise ConnectionFailed(f"Could not reach {host} — check the address and your internet connection") from None
-        raise ConnectionFailed(f"{host} is not answering properly right now ({exc}); try again shortly") from None
-    except ProviderError as exc:
-        raise ConnectionFailed(f"Unexpected answer from {host}: {exc}") from None
+
+    def answered() -> tuple[Any, bool | None]:
+        return provider.fetch_inbound(PollCursor(datetime.now(UTC))), provider.owns_number()
+
+    batch, owned = connection_check.judged(answered, provider.close, host, ConnectionFailed, TWILIO_WORDING)
     if owned is False:
         what = "short code" if phone.is_short_code(e164) else "number"
         raise ConnectionFailed(
@@ -389,23 +378,7 @@ def _check_infobip(token: str, number: str, base_url: str | None) -> str:
     if not token:
         raise ConnectionFailed("Enter the API key first")
     url = check_base_url(base_url) or DEFAULT_BASE_URL
-    host = url.split("://", 1)[-1]
-    provider = InfobipProvider(token, check_number(number), base_url=url)
-    try:
-        provider.check()
-    except AuthenticationFailed as exc:
-        raise ConnectionFailed(f"{exc}") from None
-    except Rejected as exc:
-        raise ConnectionFailed(f"The provider refused the request: {exc}") from None
-    except Retryable as exc:
-        if isinstance(exc.__cause__, httpx.TransportError):
-            raise ConnectionFailed(f"Could not reach {host} — check the address and your internet connection") from None
-        raise ConnectionFailed(f"{host} is not answering properly right now ({exc}); try again shortly") from None
-    except ProviderError as exc:
-        raise ConnectionFailed(f"Unexpected answer from {host}: {exc}") from None
-    finally:
-        provider.close()
-    return f"Connected to {host} — the Infobip account answered"
+    return _checked(InfobipProvider(token, check_number(number), base_url=url), url, "Infobip")
 
 
 def _check_sinch(service_plan_id: str, token: str, number: str, base_url: str | None) -> str:
@@ -434,20 +407,7 @@ def _check_clicksend(username: str, api_key: str, number: str, base_url: str | N
 def _checked(provider: Any, url: str, label: str) -> str:
     """Run an adapter's `check()` and say what happened in a sentence for the wizard."""
     host = url.split("://", 1)[-1]
-    try:
-        provider.check()
-    except AuthenticationFailed as exc:
-        raise ConnectionFailed(str(exc)) from None
-    except Rejected as exc:
-        raise ConnectionFailed(f"The provider refused the request: {exc}") from None
-    except Retryable as exc:
-        if isinstance(exc.__cause__, httpx.TransportError):
-            raise ConnectionFailed(f"Could not reach {host} — check the address and your internet connection") from None
-        raise ConnectionFailed(f"{host} is not answering properly right now ({exc}); try again shortly") from None
-    except ProviderError as exc:
-        raise ConnectionFailed(f"Unexpected answer from {host}: {exc}") from None
-    finally:
-        provider.close()
+    connection_check.judged(provider.check, provider.close, host, ConnectionFailed)
     return f"Connected to {host} — the {label} account answered"
 
 

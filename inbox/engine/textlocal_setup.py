@@ -6,13 +6,12 @@ with the inboxes the account has, so the person can pick."""
 
 from __future__ import annotations
 
-import httpx
-
 from inbox.core import provider_notes
-from inbox.providers.base import AuthenticationFailed, ProviderError, Rejected, Retryable
+from inbox.engine import connection_check
 
 # Also shown by the channel settings for a Textlocal channel.
 TEMPLATES_NOTE = provider_notes.TEXTLOCAL_TEMPLATES
+WORDING = connection_check.Wording(refused="Textlocal refused the request: {exc}")
 
 
 class Refused(Exception):
@@ -32,20 +31,7 @@ def check_connection(inbox_id: str, secret: str, ours: str, url: str | None) -> 
     url = url or DEFAULT_BASE_URL
     host = url.split("://", 1)[-1]
     provider = TextlocalProvider(secret, inbox_id.strip(), ours, base_url=url)
-    try:
-        boxes = provider.check()
-    except AuthenticationFailed as exc:
-        raise Refused(str(exc)) from None
-    except Rejected as exc:
-        raise Refused(f"Textlocal refused the request: {exc}") from None
-    except Retryable as exc:
-        if isinstance(exc.__cause__, httpx.TransportError):
-            raise Refused(f"Could not reach {host} — check the address and your internet connection") from None
-        raise Refused(f"{host} is not answering properly right now ({exc}); try again shortly") from None
-    except ProviderError as exc:
-        raise Refused(f"Unexpected answer from {host}: {exc}") from None
-    finally:
-        provider.close()
+    boxes = connection_check.judged(provider.check, provider.close, host, Refused, WORDING)
     box = next((b for b in boxes if str(b.get("id")) == inbox_id.strip()), None)
     if box is None:
         raise Refused(f"The account has no inbox {inbox_id.strip() or '(none given)'}; its inboxes: {_listing(boxes)}")

@@ -37,7 +37,8 @@ from inbox.providers.base import (
     Rejected,
     Retryable,
 )
-from inbox.providers.http_body import read_capped
+from inbox.providers.http_body import TransportWording, read_capped, send_and_read
+from inbox.providers.inbound_fields import essentials
 from inbox.providers.twilio import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,11 @@ _STATE = {
     "Cancelling": MessageStatus.QUEUED,
     "Cancelled": MessageStatus.FAILED,
 }
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+TRANSPORT = TransportWording(
+    UNREACHABLE,
+    "the connection to the phone failed ({})",
+    "the connection to the phone failed after the request was sent ({}): it may have been sent",
+)
 
 
 def parse_date(value: object) -> datetime:
@@ -125,21 +130,13 @@ class AndroidGatewayProvider:
         self, method: str, url: str, *, idempotent: bool, params: dict[str, str | int] | None = None, payload=None
     ) -> tuple[int, httpx.Headers, bytes]:  # type: ignore[no-untyped-def]
         request = self._client.build_request(method, url, params=params, json=payload)
-        try:
-            response = self._client.send(request, stream=True)
-            try:
-                body = read_capped(response, MAX_BODY_BYTES, "the phone's")
-            finally:
-                response.close()
-        except _NOT_SENT as exc:
-            raise Retryable(UNREACHABLE.format(type(exc).__name__)) from exc
-        except httpx.TransportError as exc:
-            if idempotent:
-                raise Retryable(f"the connection to the phone failed ({type(exc).__name__})") from exc
-            raise OutcomeUnknown(
-                f"the connection to the phone failed after the request was sent ({type(exc).__name__}): "
-                "it may have been sent"
-            ) from exc
+        response, body = send_and_read(
+            self._client,
+            request,
+            idempotent=idempotent,
+            read=lambda r: read_capped(r, MAX_BODY_BYTES, "the phone's"),
+            wording=TRANSPORT,
+        )
         status = response.status_code
         if 200 <= status < 300 or status in (404, 409):
             return status, response.headers, body
@@ -243,13 +240,7 @@ class AndroidGatewayProvider:
         try:
             if not isinstance(raw, dict):
                 raise ValueError("record is not an object")
-            message_id, sender, text = raw.get("id"), raw.get("sender"), raw.get("contentPreview")
-            if not isinstance(message_id, str) or not message_id:
-                raise ValueError("missing id")
-            if not isinstance(sender, str) or not sender:
-                raise ValueError("missing sender")
-            if not isinstance(text, str):
-                raise ValueError("missing contentPreview")
+            message_id, sender, text = essentials(raw, "id", "sender", "contentPreview")
             recipient = raw.get("recipient")
             if isinstance(recipient, str) and recipient.startswith("+") and recipient != self.number:
                 raise ValueError(f"received on another SIM of the phone ({mask(recipient)}), not this channel's")

@@ -38,6 +38,7 @@ from inbox.providers.base import (
     Rejected,
     Retryable,
 )
+from inbox.providers.inbound_fields import essentials
 from inbox.providers.json_http import JsonHttp, Wording, raw_text
 
 logger = logging.getLogger(__name__)
@@ -203,13 +204,7 @@ class ClickSendProvider:
             to = e164(raw.get("to"))
             if to and to != self.number:
                 return None  # another number of the account: left unread for its own channel
-            message_id, sender, text = raw.get("message_id"), raw.get("from"), raw.get("body")
-            if not isinstance(message_id, str) or not message_id:
-                raise ValueError("missing message_id")
-            if not isinstance(sender, str) or not sender:
-                raise ValueError("missing from")
-            if not isinstance(text, str):
-                raise ValueError("missing body")
+            message_id, sender, text = essentials(raw, "message_id", "from", "body")
             return InboundMessage(
                 provider_message_id=message_id,
                 from_number=e164(sender),

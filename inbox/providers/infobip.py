@@ -21,19 +21,17 @@ import httpx
 from inbox.core.models import InboundMessage, MessageStatus, OutboundRequest, PollCursor, ProviderMessage
 from inbox.core.phone import mask
 from inbox.providers.base import (
-    AuthenticationFailed,
     InboundBatch,
     InboundSemantics,
     MalformedResponse,
     OutcomeUnknown,
     ProviderError,
-    RateLimited,
     RawPage,
     Rejected,
     ReportBatch,
-    Retryable,
 )
-from inbox.providers.twilio import retry_after_seconds
+from inbox.providers.inbound_fields import essentials
+from inbox.providers.json_http import RAW_KEEP, JsonHttp, Wording, raw_text
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +41,9 @@ DEFAULT_BASE_URL = "https://api.infobip.com"
 INBOUND_LIMIT = 20
 REPORTS_LIMIT = 100
 LOGS_LIMIT = 1000
-MAX_BODY_BYTES = 4 << 20  # 1,000 log records of 1,600-character texts fit with room to spare
-RAW_KEEP = 64 * 1024
 AUTH_MESSAGE = "Infobip rejected the API key (HTTP 401): check the key and the base URL of your account"
 FORBIDDEN_MESSAGE = "Infobip refused the API key for this request (HTTP 403): give the key the SMS scopes"
 OLDEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
-
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class ConsumeOnceOnly(ProviderError):
@@ -114,13 +108,6 @@ def message_status(status: object) -> MessageStatus:
     raise KeyError(group)
 
 
-def _raw_text(raw: object) -> str:
-    try:
-        return json.dumps(raw, ensure_ascii=False)[:RAW_KEEP]
-    except (TypeError, ValueError):
-        return repr(raw)[:RAW_KEEP]
-
-
 def _object(body: str, what: str) -> dict[str, object]:
     try:
         payload = json.loads(body)
@@ -138,7 +125,7 @@ def _results(payload: Mapping[str, object], what: str) -> list[object]:
     if results is None:
         return []
     if not isinstance(results, list):
-        raise MalformedResponse(f"Infobip {what} without a results list", raw=_raw_text(payload))
+        raise MalformedResponse(f"Infobip {what} without a results list", raw=raw_text(payload))
     return results
 
 
@@ -164,7 +151,7 @@ class InfobipProvider:
         self.last_quarantined: list[tuple[str, str]] = []
         self.status_quarantined: list[tuple[str, str]] = []
         self.sent_quarantined: list[tuple[str, str]] = []
-        self._client = httpx.Client(
+        client = httpx.Client(
             base_url=base_url,
             timeout=timeout,
             transport=transport,
@@ -174,67 +161,7 @@ class InfobipProvider:
                 "User-Agent": "inbox-sms/0.1",
             },
         )
-
-    # -- transport ---------------------------------------------------------------------------------
-
-    def _exchange(
-        self,
-        method: str,
-        url: str,
-        *,
-        idempotent: bool,
-        params: Sequence[tuple[str, str | int]] | None = None,
-        payload: object = None,
-    ) -> tuple[int, httpx.Headers, bytes]:
-        request = self._client.build_request(method, url, params=params, json=payload)
-        try:
-            response = self._client.send(request, stream=True)
-            try:
-                body = self._read_capped(response)
-            finally:
-                response.close()
-        except _NOT_SENT as exc:
-            raise Retryable(f"could not reach Infobip ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            if idempotent:
-                raise Retryable(f"Infobip connection failed ({type(exc).__name__})") from exc
-            raise OutcomeUnknown(
-                f"connection to Infobip failed after the request was sent ({type(exc).__name__}): "
-                "it may have been processed"
-            ) from exc
-        self._raise_for_status(response.status_code, response.headers, body)
-        return response.status_code, response.headers, body
-
-    @staticmethod
-    def _read_capped(response: httpx.Response) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > MAX_BODY_BYTES:
-                raise MalformedResponse(
-                    f"Infobip answer larger than {MAX_BODY_BYTES} bytes", raw=b"".join(chunks)[:RAW_KEEP]
-                )
-        return b"".join(chunks)
-
-    @staticmethod
-    def _raise_for_status(status: int, headers: httpx.Headers, body: bytes) -> None:
-        if 200 <= status < 300:
-            return
-        if status == 401:
-            raise AuthenticationFailed(AUTH_MESSAGE)
-        if status == 403:
-            raise AuthenticationFailed(FORBIDDEN_MESSAGE)
-        retry_after = retry_after_seconds(headers.get("Retry-After"))
-        if status == 429:
-            raise RateLimited("Infobip is rate limiting us (HTTP 429)", retry_after=retry_after)
-        if status >= 500:
-            raise Retryable(f"Infobip server error (HTTP {status})", retry_after=retry_after)
-        code, text = _error_of(body)
-        if 400 <= status < 500:
-            raise Rejected(f"Infobip refused the request ({code}, HTTP {status}): {text}", None, status)
-        raise MalformedResponse(f"unexpected HTTP {status} from Infobip", raw=body[:RAW_KEEP])
+        self._http = JsonHttp(client, Wording("Infobip", AUTH_MESSAGE, FORBIDDEN_MESSAGE, _error_of))
 
     # -- sending -----------------------------------------------------------------------------------
 
@@ -256,7 +183,9 @@ class InfobipProvider:
             if request.dlt.sender:
                 message["sender"] = request.dlt.sender  # the registered DLT header
         try:
-            _, _, body = self._exchange("POST", "/sms/3/messages", idempotent=False, payload={"messages": [message]})
+            body = self._http.exchange_bytes(
+                "POST", "/sms/3/messages", idempotent=False, payload={"messages": [message]}
+            )
         except MalformedResponse as exc:  # an oversize answer to a POST: it may have been sent
             raise OutcomeUnknown(f"unreadable answer to a send: {exc}") from exc
         try:
@@ -302,7 +231,7 @@ class InfobipProvider:
 
     def take_inbound(self) -> RawPage:
         """GET /sms/1/inbox/reports?limit=N: the next messages, which Infobip forgets once sent."""
-        _, _, body = self._exchange(
+        body = self._http.exchange_bytes(
             "GET", "/sms/1/inbox/reports", idempotent=True, params=[("limit", self.inbound_limit)]
         )
         text = body.decode("utf-8", "replace")
@@ -316,13 +245,7 @@ class InfobipProvider:
             try:
                 if not isinstance(raw, dict):
                     raise ValueError("record is not an object")
-                message_id, sender, text = raw.get("messageId"), raw.get("from"), raw.get("text")
-                if not isinstance(message_id, str) or not message_id:
-                    raise ValueError("missing messageId")
-                if not isinstance(sender, str) or not sender:
-                    raise ValueError("missing from")
-                if not isinstance(text, str):
-                    raise ValueError("missing text")
+                message_id, sender, text = essentials(raw, "messageId", "from", "text")
                 to = e164(raw.get("to")) or self.number
                 if to != self.number:
                     # Infobip's inbox is one list for the whole account, and it is consumed: a text
@@ -339,7 +262,7 @@ class InfobipProvider:
                     )
                 )
             except ValueError as exc:
-                self.last_quarantined.append((f"unusable inbound record: {exc}", _raw_text(raw)))
+                self.last_quarantined.append((f"unusable inbound record: {exc}", raw_text(raw)))
         newest = max((m.date_sent for m in messages), default=None)
         return InboundBatch(messages=messages, cursor=PollCursor(newest), skipped=len(self.last_quarantined))
 
@@ -347,7 +270,7 @@ class InfobipProvider:
 
     def take_reports(self) -> RawPage:
         """GET /sms/3/reports?limit=N: final states, each handed out once."""
-        _, _, body = self._exchange("GET", "/sms/3/reports", idempotent=True, params=[("limit", REPORTS_LIMIT)])
+        body = self._http.exchange_bytes("GET", "/sms/3/reports", idempotent=True, params=[("limit", REPORTS_LIMIT)])
         text = body.decode("utf-8", "replace")
         count, _ = _counts(text, None)
         return RawPage(text, count, count >= REPORTS_LIMIT)  # a full page: more may wait
@@ -369,7 +292,7 @@ class InfobipProvider:
                     raise ValueError("missing messageId")
                 status = message_status(raw.get("status"))
             except (ValueError, KeyError) as exc:
-                skipped.append((f"unusable status record: {exc}", _raw_text(raw)))
+                skipped.append((f"unusable status record: {exc}", raw_text(raw)))
                 continue
             error = raw.get("error") if isinstance(raw.get("error"), dict) else {}
             error_id = _int_or_none(error.get("id"))  # type: ignore[union-attr]
@@ -422,12 +345,12 @@ class InfobipProvider:
         return found
 
     def _logs(self, params: list[tuple[str, str | int]]) -> tuple[list[ProviderMessage], list[tuple[str, str]]]:
-        _, _, body = self._exchange("GET", "/sms/3/logs", idempotent=True, params=params)
+        body = self._http.exchange_bytes("GET", "/sms/3/logs", idempotent=True, params=params)
         payload = _object(body.decode("utf-8", "replace"), "the logs")
         return self._states(_results(payload, "logs"), "destination")
 
     def close(self) -> None:
-        self._client.close()
+        self._http.close()
 
 
 def _counts(body: str, more_key: str | None) -> tuple[int, bool]:
@@ -443,22 +366,18 @@ def _counts(body: str, more_key: str | None) -> tuple[int, bool]:
     return count, more
 
 
-def _error_of(body: bytes) -> tuple[str, str]:
+def _error_of(payload: object) -> tuple[str, str]:
     """The code and text of either Infobip error body (v3 `errorCode`, v1 `requestError`)."""
-    try:
-        payload = json.loads(body)
-        if "errorCode" in payload:
-            violations = "; ".join(
-                f"{v.get('property')}: {v.get('violation')}"
-                for v in payload.get("violations") or []
-                if isinstance(v, dict)
-            )
-            text = str(payload.get("description") or "")
-            return str(payload["errorCode"]), f"{text} {violations}".strip()
-        exc = payload["requestError"]["serviceException"]
-        return str(exc.get("messageId") or "error"), str(exc.get("text") or "")
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return "error", body[:200].decode("utf-8", "replace")
+    if not isinstance(payload, dict):
+        raise TypeError("error body is not an object")
+    if "errorCode" in payload:
+        violations = "; ".join(
+            f"{v.get('property')}: {v.get('violation')}" for v in payload.get("violations") or [] if isinstance(v, dict)
+        )
+        text = str(payload.get("description") or "")
+        return str(payload["errorCode"]), f"{text} {violations}".strip()
+    exc = payload["requestError"]["serviceException"]
+    return str(exc.get("messageId") or "error"), str(exc.get("text") or "")
 
 
 def _int_or_none(value: object) -> int | None:

@@ -1,6 +1,6 @@
 """One JSON-over-HTTP exchange with a provider, its failures already in the taxonomy of `base`.
 
-Sinch and ClickSend (and any REST provider like them) differ in paths, auth and error bodies, not
+Sinch, ClickSend and Infobip (and any REST provider like them) differ in paths, auth and error bodies, not
 in how a failed exchange is judged: nothing sent (connect error) is Retryable; a connection lost
 after a request that changes something is OutcomeUnknown unless the request is idempotent; 401/403
 stop the channel; 429 waits; 5xx retries; another 4xx is Rejected with the provider's own words.
@@ -12,22 +12,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from inbox.providers.base import (
     AuthenticationFailed,
     MalformedResponse,
-    OutcomeUnknown,
     RateLimited,
     Rejected,
     Retryable,
 )
+from inbox.providers.http_body import TransportWording, send_and_read
 from inbox.providers.twilio import retry_after_seconds
 
 MAX_BODY_BYTES = 4 << 20
 RAW_KEEP = 64 * 1024
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,17 @@ class JsonHttp:
         self.client = client
         self.wording = wording
 
-    def exchange(
+    def exchange(self, method: str, url: str, **request: Any) -> object:
+        """The parsed JSON of a 2xx; `request` as for `exchange_bytes`."""
+        body = self.exchange_bytes(method, url, **request)
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise MalformedResponse(
+                f"{self.wording.label} answered with something that is not JSON", raw=body[:RAW_KEEP]
+            ) from None
+
+    def exchange_bytes(
         self,
         method: str,
         url: str,
@@ -56,29 +66,18 @@ class JsonHttp:
         idempotent: bool,
         params: Sequence[tuple[str, str | int]] | None = None,
         payload: object = None,
-    ) -> object:
-        label = self.wording.label
+    ) -> bytes:
+        """The body of a 2xx untouched, for a provider that journals it before parsing (Infobip)."""
         request = self.client.build_request(method, url, params=params, json=payload)
-        try:
-            response = self.client.send(request, stream=True)
-            try:
-                body = self._read_capped(response)
-            finally:
-                response.close()
-        except _NOT_SENT as exc:
-            raise Retryable(f"could not reach {label} ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            if idempotent:
-                raise Retryable(f"{label} connection failed ({type(exc).__name__})") from exc
-            raise OutcomeUnknown(
-                f"connection to {label} failed after the request was sent ({type(exc).__name__}): "
-                "it may have been processed"
-            ) from exc
+        response, body = send_and_read(
+            self.client,
+            request,
+            idempotent=idempotent,
+            read=self._read_capped,
+            wording=TransportWording.of(self.wording.label),
+        )
         self._raise_for_status(response.status_code, response.headers, body)
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise MalformedResponse(f"{label} answered with something that is not JSON", raw=body[:RAW_KEEP]) from None
+        return body
 
     def _read_capped(self, response: httpx.Response) -> bytes:
         chunks: list[bytes] = []

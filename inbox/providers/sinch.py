@@ -23,6 +23,7 @@ import httpx
 from inbox.core.models import InboundMessage, MessageStatus, OutboundRequest, PollCursor, ProviderMessage
 from inbox.core.phone import mask
 from inbox.providers.base import InboundBatch, InboundSemantics, MalformedResponse, OutcomeUnknown, Rejected
+from inbox.providers.inbound_fields import essentials
 from inbox.providers.json_http import JsonHttp, Wording, raw_text
 
 logger = logging.getLogger(__name__)
@@ -204,13 +205,7 @@ class SinchProvider:
                 raise ValueError("record is not an object")
             if raw.get("type") not in (None, "mo_text"):
                 raise ValueError(f"not a text message ({raw.get('type')})")
-            message_id, sender, text = raw.get("id"), raw.get("from"), raw.get("body")
-            if not isinstance(message_id, str) or not message_id:
-                raise ValueError("missing id")
-            if not isinstance(sender, str) or not sender:
-                raise ValueError("missing from")
-            if not isinstance(text, str):
-                raise ValueError("missing body")
+            message_id, sender, text = essentials(raw, "id", "from", "body")
             return InboundMessage(
                 provider_message_id=message_id,
                 from_number=e164(sender),

@@ -39,7 +39,7 @@ from inbox.providers.base import (
     Rejected,
     Retryable,
 )
-from inbox.providers.http_body import read_capped
+from inbox.providers.http_body import TransportWording, read_capped, send_and_read
 from inbox.providers.twilio import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ _STATUS = {
     "P": MessageStatus.QUEUED,  # undocumented: pending
 }
 
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+TRANSPORT = TransportWording.of("Textlocal")
 
 
 def parse_date(value: object) -> datetime:
@@ -148,21 +148,13 @@ class TextlocalProvider:
         """POST one command (form fields; POST keeps the key out of URLs and logs); the success
         payload, or the taxonomy's error for a failure."""
         data = {**self._login, **{k: str(v) for k, v in fields.items()}}
-        try:
-            response = self._client.send(self._client.build_request("POST", f"/{command}/", data=data), stream=True)
-            try:
-                body = read_capped(response, MAX_BODY_BYTES, "Textlocal's")
-            finally:
-                response.close()
-        except _NOT_SENT as exc:
-            raise Retryable(f"could not reach Textlocal ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            if idempotent:
-                raise Retryable(f"Textlocal connection failed ({type(exc).__name__})") from exc
-            raise OutcomeUnknown(
-                f"connection to Textlocal failed after the request was sent ({type(exc).__name__}): "
-                "it may have been processed"
-            ) from exc
+        response, body = send_and_read(
+            self._client,
+            self._client.build_request("POST", f"/{command}/", data=data),
+            idempotent=idempotent,
+            read=lambda r: read_capped(r, MAX_BODY_BYTES, "Textlocal's"),
+            wording=TRANSPORT,
+        )
         status = response.status_code
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         if status in (401, 403):

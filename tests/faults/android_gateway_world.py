@@ -3,28 +3,43 @@ local server), for the engine's tests of that provider."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from inbox.core.models import Channel
-from inbox.store import channels
+from inbox.simulator.client import SimulatorClient
+from inbox.simulator.server import SimulatorServer
+
+from . import provider_world
+from .provider_world import HELP_TEXT, inbound
+
+__all__ = ["HELP_TEXT", "inbound"]
 
 PASSWORD_ENV = "INBOX_FAULTS_PHONE_PASSWORD"
-USER = "sms"
+USER = "sms"  # the app's user, the channel's account id
 PASSWORD = "Xk3pQ9aZ"
 OURS = "+919000000001"
 CUSTOMER = "+919876543210"
-HELP_TEXT = "Acme support: reply STOP to opt out."
+
+
+@contextmanager
+def simulator() -> Iterator[tuple[SimulatorServer, SimulatorClient]]:
+    with provider_world.simulator("android-gateway", USER, PASSWORD, (OURS,), seed=3) as world:
+        yield world
 
 
 def add_channel(db, url: str, poll_interval: float = 0.2) -> Channel:  # type: ignore[no-untyped-def]
-    with db.write() as s:
-        return channels.add(
-            s,
-            name="phone",
-            provider="android-gateway",
-            number=OURS,
-            account_sid=USER,  # the app's user
-            base_url=url,
-            auth_token_ref=f"env:{PASSWORD_ENV}",
-            provider_handles_opt_out=False,  # a SIM answers no STOP: Inbox does
-            help_text=HELP_TEXT,
-            poll_interval_seconds=poll_interval,
-        )
+    return provider_world.add_channel(
+        db,
+        name="phone",
+        provider="android-gateway",
+        number=OURS,
+        account_sid=USER,
+        url=url,
+        secret_env=PASSWORD_ENV,
+        poll_interval=poll_interval,
+    )
+
+
+def queue(db, channel: Channel, body: str, to: str = CUSTOMER) -> int:  # type: ignore[no-untyped-def]
+    return provider_world.queue(db, channel, body, to)

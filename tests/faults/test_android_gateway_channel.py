@@ -6,58 +6,31 @@ killed -9 mid-poll."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
 
 from inbox.core.models import MessageStatus
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store import contacts, messages, optouts
 from inbox.store.models import MessageRow, PollCursorRow
 
-from .android_gateway_world import CUSTOMER, HELP_TEXT, OURS, PASSWORD, PASSWORD_ENV, USER, add_channel
+from .android_gateway_world import (
+    CUSTOMER,
+    HELP_TEXT,
+    OURS,
+    PASSWORD,
+    PASSWORD_ENV,
+    add_channel,
+    inbound,
+    queue,
+    simulator,
+)
 from .conftest import wait_until
-from .infobip_world import queue
+from .provider_world import daemon, fixtures, kill_at, status_after_receipt
 
-HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def phone():
-    config = SimulatorConfig(
-        account_sid=USER,
-        auth_token=PASSWORD,
-        numbers=(OURS,),
-        delivery_delay=0.05,
-        seed=3,
-        dialect="android-gateway",
-        opt_out_handling=False,
-    )
-    with SimulatorServer(config) as server:
-        yield server, SimulatorClient(server.url)
-
-
-@pytest.fixture
-def ag_channel(db, phone, monkeypatch):
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    return add_channel(db, phone[0].url)
-
-
-def _inbound(db) -> list[tuple[str, str]]:
-    with db.read() as s:
-        rows = s.execute(
-            select(MessageRow.provider_message_id, MessageRow.body)
-            .where(MessageRow.direction == "inbound")
-            .order_by(MessageRow.id)
-        )
-        return [(p, b) for p, b in rows]
+phone, ag_channel = fixtures(simulator, add_channel, {PASSWORD_ENV: PASSWORD}, names=("phone", "ag_channel"))
 
 
 def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delivered(db, phone, ag_channel, runner):
@@ -65,18 +38,14 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     sim.text(CUSTOMER, OURS, "Is the shop open today?")
     report = runner.sync_once()
     assert report.ok, report.errors
-    assert [b for _, b in _inbound(db)] == ["Is the shop open today?"]
+    assert [b for _, b in inbound(db)] == ["Is the shop open today?"]
     reply = queue(db, ag_channel, "Yes, until 8 pm — आज")
     with db.read() as s:
         convs = set(s.scalars(select(MessageRow.conversation_id)))
     assert len(convs) == 1 and None not in convs, "the text opened the conversation the reply went into"
     runner.sync_once()
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["Yes, until 8 pm — आज"], 5)
-    time.sleep(0.2)
-    runner.outbox.refresh_statuses(ag_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED
+    assert status_after_receipt(db, runner, ag_channel, reply) is MessageStatus.DELIVERED
 
 
 def test_stop_start_and_help_are_answered_by_inbox(db, phone, ag_channel, runner):
@@ -103,13 +72,13 @@ def test_a_re_read_inbox_adds_nothing(db, phone, ag_channel, runner):
     for n in range(3):
         sim.text(CUSTOMER, OURS, f"hello {n}")
     runner.sync_once()
-    before = _inbound(db)
+    before = inbound(db)
     assert len(before) == 3
     runner.sync_once()
     with db.write() as s:
         s.execute(delete(PollCursorRow))
     runner.sync_once()
-    assert _inbound(db) == before
+    assert inbound(db) == before
 
 
 @pytest.mark.parametrize("crash_at", ["second_page", "after_commit"])
@@ -118,24 +87,12 @@ def test_a_kill_mid_poll_loses_and_duplicates_nothing(db, db_url, phone, ag_chan
     for n in range(5):
         sim.text(CUSTOMER, OURS, f"text {n}")
     env = {**os.environ, PASSWORD_ENV: PASSWORD, "INBOX_CRASH_AT": crash_at}
-    args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
-    log = open(tmp_path / "crashing.log", "wb")
-    crashing = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_mid_poll.py"), *args], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    log.close()
-    assert crashing.wait(30) == -signal.SIGKILL, (tmp_path / "crashing.log").read_text()
-    assert len(_inbound(db)) == (0 if crash_at == "second_page" else 2)
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "inbox", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        assert wait_until(lambda: len(_inbound(db)) == 5, 20)
+    kill_at("crash_mid_poll.py", db_url, env, tmp_path / "crashing.log")
+    assert len(inbound(db)) == (0 if crash_at == "second_page" else 2)
+    with daemon(db_url, env):
+        assert wait_until(lambda: len(inbound(db)) == 5, 20)
         time.sleep(0.6)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(15)
-    assert sorted(b for _, b in _inbound(db)) == [f"text {n}" for n in range(5)]
+    assert sorted(b for _, b in inbound(db)) == [f"text {n}" for n in range(5)]
 
 
 def test_a_kill_right_after_the_phone_accepted_a_send_sends_it_once(db, db_url, phone, ag_channel, tmp_path):
@@ -144,31 +101,18 @@ def test_a_kill_right_after_the_phone_accepted_a_send_sends_it_once(db, db_url, 
     _, sim = phone
     reply = queue(db, ag_channel, "Your refund is on its way")
     env = {**os.environ, PASSWORD_ENV: PASSWORD, "INBOX_CRASH_AT": "after_send"}
-    args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
-    crashing = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_mid_poll.py"), *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    assert crashing.wait(30) == -signal.SIGKILL
+    kill_at("crash_mid_poll.py", db_url, env)
     with db.write() as s:  # as if the 20 s after which a dead sender's row is taken had passed
         s.execute(
             update(MessageRow).where(MessageRow.id == reply).values(updated_at=datetime.now(UTC) - timedelta(minutes=1))
         )
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "inbox", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
 
     def settled() -> bool:
         with db.read() as s:
             (row,) = messages.get_many(s, [reply])
         return row.provider_message_id is not None and row.status is not MessageStatus.UNKNOWN
 
-    try:
+    with daemon(db_url, env):
         assert wait_until(settled, 30)
         time.sleep(0.5)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(15)
     assert [m["body"] for m in sim.phone(CUSTOMER)] == ["Your refund is on its way"]

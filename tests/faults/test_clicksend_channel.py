@@ -6,26 +6,20 @@ mark-read, after which the re-read adds nothing."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from inbox.core.models import Channel, MessageStatus
-from inbox.simulator.client import SimulatorClient
 from inbox.simulator.dialects.clicksend import envelope
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
-from inbox.store import channels, contacts, messages, optouts
+from inbox.simulator.server import SimulatorServer
+from inbox.store import contacts, optouts
 from inbox.store.models import MessageRow
 
 from .conftest import wait_until
-from .sinch_world import HELP_TEXT, queue
+from .provider_world import add_channel, daemon, kill_at, queue, simulator, status_after_receipt
 
-HERE = Path(__file__).parent
 KEY_ENV = "INBOX_FAULTS_CLICKSEND_KEY"
 USERNAME = "acme-support"
 KEY = "clicksend-api-key-for-tests"
@@ -36,35 +30,22 @@ CUSTOMER = "+61422222222"
 
 @pytest.fixture
 def clicksend():
-    config = SimulatorConfig(
-        account_sid=USERNAME,
-        auth_token=KEY,
-        numbers=(OURS, OTHER),
-        delivery_delay=0.05,
-        seed=6,
-        dialect="clicksend",
-        opt_out_handling=False,
-    )
-    with SimulatorServer(config) as server:
-        yield server, SimulatorClient(server.url)
+    with simulator("clicksend", USERNAME, KEY, (OURS, OTHER), seed=6) as world:
+        yield world
 
 
 @pytest.fixture
 def cs_channel(db, clicksend, monkeypatch) -> Channel:
     monkeypatch.setenv(KEY_ENV, KEY)
-    with db.write() as s:
-        return channels.add(
-            s,
-            name="clicksend",
-            provider="clicksend",
-            number=OURS,
-            account_sid=USERNAME,
-            base_url=clicksend[0].url,
-            auth_token_ref=f"env:{KEY_ENV}",
-            provider_handles_opt_out=False,
-            help_text=HELP_TEXT,
-            poll_interval_seconds=0.2,
-        )
+    return add_channel(
+        db,
+        name="clicksend",
+        provider="clicksend",
+        number=OURS,
+        account_sid=USERNAME,
+        url=clicksend[0].url,
+        secret_env=KEY_ENV,
+    )
 
 
 def _inbound(db) -> list[str]:
@@ -86,11 +67,9 @@ def test_a_text_in_becomes_a_conversation_is_marked_read_and_the_reply_is_delive
     reply = queue(db, cs_channel, "It ships today — dès aujourd'hui", to=CUSTOMER)
     runner.sync_once()
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["It ships today — dès aujourd'hui"], 5)
-    time.sleep(0.2)
-    runner.outbox.refresh_statuses(cs_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED, "read from /v3/sms/receipts/{id}"
+    assert status_after_receipt(db, runner, cs_channel, reply) is MessageStatus.DELIVERED, (
+        "read from /v3/sms/receipts/{id}"
+    )
 
 
 def test_a_text_to_another_number_of_the_account_is_left_unread_for_its_channel(db, clicksend, cs_channel, runner):
@@ -145,22 +124,10 @@ def test_a_kill_between_the_commit_and_the_mark_read_loses_and_duplicates_nothin
     for n in range(5):
         sim.text(CUSTOMER, OURS, f"text {n}")
     env = {**os.environ, KEY_ENV: KEY}
-    args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
-    log = open(tmp_path / "crashing.log", "wb")
-    crashing = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_before_ack.py"), *args], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    log.close()
-    assert crashing.wait(30) == -signal.SIGKILL, (tmp_path / "crashing.log").read_text()
+    kill_at("crash_before_ack.py", db_url, env, tmp_path / "crashing.log")
     assert _inbound(db) == [f"text {n}" for n in range(5)], "committed before the kill"
     assert _unread(server) == 5, "and still unread at ClickSend"
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "inbox", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
+    with daemon(db_url, env):
         assert wait_until(lambda: _unread(server) == 0, 20)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(15)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.direction == "inbound")) == 5

@@ -5,58 +5,21 @@ replayed page, and a kill -9 between the journal's commit and the ingest."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 
 from inbox.core.models import MessageStatus
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store import broadcasts, contacts, messages, optouts
 from inbox.store.journal_tables import ProviderJournalRow
 from inbox.store.models import MessageRow
 
 from .conftest import wait_until
-from .infobip_world import CUSTOMER, KEY, KEY_ENV, OURS, add_channel, queue
+from .infobip_world import CUSTOMER, KEY, KEY_ENV, OURS, add_channel, inbound, queue, simulator
+from .provider_world import daemon, fixtures, kill_at, status_after_receipt
 
-HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def infobip():
-    config = SimulatorConfig(
-        account_sid="",
-        auth_token=KEY,
-        numbers=(OURS,),
-        delivery_delay=0.05,
-        seed=3,
-        dialect="infobip",
-        opt_out_handling=False,
-    )
-    with SimulatorServer(config) as server:
-        yield server, SimulatorClient(server.url)
-
-
-@pytest.fixture
-def ib_channel(db, infobip, monkeypatch):
-    monkeypatch.setenv(KEY_ENV, KEY)
-    return add_channel(db, infobip[0].url)
-
-
-def _inbound(db) -> list[tuple[str, str]]:
-    with db.read() as s:
-        rows = s.execute(
-            select(MessageRow.provider_message_id, MessageRow.body)
-            .where(MessageRow.direction == "inbound")
-            .order_by(MessageRow.id)
-        )
-        return [(p, b) for p, b in rows]
+infobip, ib_channel = fixtures(simulator, add_channel, {KEY_ENV: KEY}, names=("infobip", "ib_channel"))
 
 
 def _journal(db) -> list[tuple[str, bool]]:
@@ -72,16 +35,12 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     sim.text(CUSTOMER, OURS, "Namaste, where is order 1042? 🙏")
     report = runner.sync_once()
     assert report.ok, report.errors
-    assert [b for _, b in _inbound(db)] == ["Namaste, where is order 1042? 🙏"]
+    assert [b for _, b in inbound(db)] == ["Namaste, where is order 1042? 🙏"]
     assert _journal(db) == [("inbound", True)], "the page was journaled, then ingested and marked done"
     reply = queue(db, ib_channel, "It ships today — आज")
     runner.sync_once()
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["It ships today — आज"], 5)
-    time.sleep(0.2)  # the delivery report falls due
-    runner.outbox.refresh_statuses(ib_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED
+    assert status_after_receipt(db, runner, ib_channel, reply) is MessageStatus.DELIVERED
     assert ("reports", True) in _journal(db), "the delivery reports were journaled before they were applied"
 
 
@@ -103,12 +62,12 @@ def test_a_replayed_journal_page_adds_nothing(db, infobip, ib_channel, runner):
     for n in range(3):
         sim.text(CUSTOMER, OURS, f"hello {n}")
     runner.sync_once()
-    before = _inbound(db)
+    before = inbound(db)
     assert len(before) == 3
     with db.write() as s:  # as if the process died after the ingest, before marking the row done
         s.execute(update(ProviderJournalRow).values(done_at=None))
     runner.sync_once()
-    assert _inbound(db) == before
+    assert inbound(db) == before
     assert all(done for _, done in _journal(db))
 
 
@@ -162,39 +121,12 @@ def test_a_kill_between_the_journal_commit_and_the_ingest_loses_nothing(db, db_u
     for n in range(5):
         sim.text(CUSTOMER, OURS, f"text {n}")
     env = {**os.environ, KEY_ENV: KEY}
-    log = open(tmp_path / "crashing.log", "wb")
-    crashing = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "crash_after_journal.py"),
-            "daemon",
-            "--db",
-            db_url,
-            "--poll-interval",
-            "0.2",
-            "--lease-seconds",
-            "2",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    assert crashing.wait(30) == -signal.SIGKILL, (tmp_path / "crashing.log").read_text()
+    kill_at("crash_after_journal.py", db_url, env, tmp_path / "crashing.log")
     assert sim.stats()["inbound_waiting"] == 0, "Infobip handed the texts out: only the journal has them"
-    assert _journal(db) == [("inbound", False)] and _inbound(db) == []
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "inbox", "daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert wait_until(lambda: len(_inbound(db)) == 5, 20)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(15)
-    assert [b for _, b in _inbound(db)] == [f"text {n}" for n in range(5)]
+    assert _journal(db) == [("inbound", False)] and inbound(db) == []
+    with daemon(db_url, env):
+        assert wait_until(lambda: len(inbound(db)) == 5, 20)
+    assert [b for _, b in inbound(db)] == [f"text {n}" for n in range(5)]
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.direction == "inbound")) == 5
     assert _journal(db) == [("inbound", True)]
@@ -228,4 +160,4 @@ def test_the_residual_risk_a_page_lost_in_transit_is_that_page_only(db, infobip,
     assert sim.stats()["inbound_waiting"] == 0 and _journal(db) == []
     sim.text(CUSTOMER, OURS, "the next one")
     runner.sync_once()
-    assert [b for _, b in _inbound(db)] == ["the next one"]
+    assert [b for _, b in inbound(db)] == ["the next one"]

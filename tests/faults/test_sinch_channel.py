@@ -5,56 +5,19 @@ STOP answered by Inbox (Sinch's default here), a re-read list, and a kill -9 in 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import pytest
 from sqlalchemy import delete, func, select
 
 from inbox.core.models import MessageStatus
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store import contacts, messages, optouts
 from inbox.store.models import MessageRow, PollCursorRow
 
 from .conftest import wait_until
-from .sinch_world import CUSTOMER, OURS, PLAN, TOKEN, TOKEN_ENV, add_channel, queue
+from .provider_world import daemon, fixtures, kill_at
+from .sinch_world import CUSTOMER, OURS, TOKEN, TOKEN_ENV, add_channel, inbound, queue, simulator
 
-HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def sinch():
-    config = SimulatorConfig(
-        account_sid=PLAN,
-        auth_token=TOKEN,
-        numbers=(OURS,),
-        delivery_delay=0.05,
-        seed=4,
-        dialect="sinch",
-        opt_out_handling=False,
-    )
-    with SimulatorServer(config) as server:
-        yield server, SimulatorClient(server.url)
-
-
-@pytest.fixture
-def sc_channel(db, sinch, monkeypatch):
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    return add_channel(db, sinch[0].url)
-
-
-def _inbound(db) -> list[tuple[str, str]]:
-    with db.read() as s:
-        rows = s.execute(
-            select(MessageRow.provider_message_id, MessageRow.body)
-            .where(MessageRow.direction == "inbound")
-            .order_by(MessageRow.id)
-        )
-        return [(p, b) for p, b in rows]
+sinch, sc_channel = fixtures(simulator, add_channel, {TOKEN_ENV: TOKEN}, names=("sinch", "sc_channel"))
 
 
 def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delivered(db, sinch, sc_channel, runner):
@@ -62,7 +25,7 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     sim.text(CUSTOMER, OURS, "Hi, where is order 1042? 📦")
     report = runner.sync_once()
     assert report.ok, report.errors
-    assert [b for _, b in _inbound(db)] == ["Hi, where is order 1042? 📦"]
+    assert [b for _, b in inbound(db)] == ["Hi, where is order 1042? 📦"]
     long_reply = "Ça part aujourd'hui — " + "détails " * 40  # UCS-2 and several parts: Sinch splits it
     reply = queue(db, sc_channel, long_reply)
     runner.sync_once()
@@ -101,13 +64,13 @@ def test_a_re_read_list_adds_nothing(db, sinch, sc_channel, runner):
     for n in range(3):
         sim.text(CUSTOMER, OURS, f"hello {n}")
     runner.sync_once()
-    before = _inbound(db)
+    before = inbound(db)
     assert len(before) == 3
     runner.sync_once()  # the overlap reads them again
     with db.write() as s:  # and a lost cursor reads Sinch's whole 14 days again
         s.execute(delete(PollCursorRow))
     runner.sync_once()
-    assert _inbound(db) == before
+    assert inbound(db) == before
     assert sim.stats()["api_requests_by_kind"]["list"] >= 3
 
 
@@ -118,24 +81,12 @@ def test_a_kill_in_the_middle_of_a_poll_loses_and_duplicates_nothing(db, db_url,
     for n in range(5):
         sim.text(CUSTOMER, OURS, f"text {n}")
     env = {**os.environ, TOKEN_ENV: TOKEN}
-    args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
-    log = open(tmp_path / "crashing.log", "wb")
-    crashing = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_mid_sinch_poll.py"), *args], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    log.close()
-    assert crashing.wait(30) == -signal.SIGKILL, (tmp_path / "crashing.log").read_text()
-    assert _inbound(db) == []
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "inbox", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        assert wait_until(lambda: len(_inbound(db)) == 5, 20)
+    kill_at("crash_mid_sinch_poll.py", db_url, env, tmp_path / "crashing.log")
+    assert inbound(db) == []
+    with daemon(db_url, env):
+        assert wait_until(lambda: len(inbound(db)) == 5, 20)
         time.sleep(0.6)  # a few more polls re-read the same list
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(15)
-    assert sorted(b for _, b in _inbound(db)) == [f"text {n}" for n in range(5)]
+    assert sorted(b for _, b in inbound(db)) == [f"text {n}" for n in range(5)]
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.direction == "inbound")) == 5
 

@@ -5,58 +5,21 @@ STOP/START/HELP answered by Inbox, a re-read inbox, and real daemons killed -9 m
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
 
 from inbox.core.models import MessageStatus
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
 from inbox.store import broadcasts, contacts, messages, optouts
 from inbox.store.models import MessageRow, PollCursorRow
 
 from .conftest import wait_until
-from .infobip_world import queue
-from .textlocal_world import CUSTOMER, HELP_TEXT, KEY, KEY_ENV, OURS, add_channel
+from .provider_world import daemon, fixtures, kill_at, status_after_receipt
+from .textlocal_world import CUSTOMER, HELP_TEXT, KEY, KEY_ENV, OURS, add_channel, inbound, queue, simulator
 
-HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def textlocal():
-    config = SimulatorConfig(
-        account_sid="",
-        auth_token=KEY,
-        numbers=(OURS,),
-        delivery_delay=0.05,
-        seed=3,
-        dialect="textlocal",
-        opt_out_handling=False,
-    )
-    with SimulatorServer(config) as server:
-        yield server, SimulatorClient(server.url)
-
-
-@pytest.fixture
-def tl_channel(db, textlocal, monkeypatch):
-    monkeypatch.setenv(KEY_ENV, KEY)
-    return add_channel(db, textlocal[0].url)
-
-
-def _inbound(db) -> list[tuple[str, str]]:
-    with db.read() as s:
-        rows = s.execute(
-            select(MessageRow.provider_message_id, MessageRow.body)
-            .where(MessageRow.direction == "inbound")
-            .order_by(MessageRow.id)
-        )
-        return [(p, b) for p, b in rows]
+textlocal, tl_channel = fixtures(simulator, add_channel, {KEY_ENV: KEY}, names=("textlocal", "tl_channel"))
 
 
 def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delivered(db, textlocal, tl_channel, runner):
@@ -64,7 +27,7 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     sim.text(CUSTOMER, OURS, "Namaste, where is order 1042? 🙏")
     report = runner.sync_once()
     assert report.ok, report.errors
-    assert [b for _, b in _inbound(db)] == ["Namaste, where is order 1042? 🙏"]
+    assert [b for _, b in inbound(db)] == ["Namaste, where is order 1042? 🙏"]
     reply = queue(db, tl_channel, "It ships today — आज")
     with db.read() as s:
         convs = set(s.scalars(select(MessageRow.conversation_id)))
@@ -73,11 +36,7 @@ def test_a_text_in_becomes_a_conversation_and_the_reply_reaches_the_phone_delive
     assert wait_until(lambda: [m["body"] for m in sim.phone(CUSTOMER)] == ["It ships today — आज"], 5), (
         "sent with unicode=true: the phone shows the Devanagari, not '?'"
     )
-    time.sleep(0.2)  # the receipt falls due
-    runner.outbox.refresh_statuses(tl_channel)
-    with db.read() as s:
-        (row,) = messages.get_many(s, [reply])
-    assert row.status is MessageStatus.DELIVERED
+    assert status_after_receipt(db, runner, tl_channel, reply) is MessageStatus.DELIVERED
 
 
 def test_stop_start_and_help_are_answered_by_inbox(db, textlocal, tl_channel, runner):
@@ -106,13 +65,13 @@ def test_a_re_read_inbox_adds_nothing(db, textlocal, tl_channel, runner):
     for n in range(3):
         sim.text(CUSTOMER, OURS, f"hello {n}")
     runner.sync_once()
-    before = _inbound(db)
+    before = inbound(db)
     assert len(before) == 3
     runner.sync_once()  # the overlap reads them again
     with db.write() as s:  # and a lost cursor reads the whole week again
         s.execute(delete(PollCursorRow))
     runner.sync_once()
-    assert _inbound(db) == before
+    assert inbound(db) == before
 
 
 def test_dlt_templates_are_left_to_textlocal_and_the_header_is_the_sender(db, textlocal, tl_channel, runner):
@@ -142,28 +101,13 @@ def test_a_kill_mid_poll_loses_and_duplicates_nothing(db, db_url, textlocal, tl_
     for n in range(5):
         sim.text(CUSTOMER, OURS, f"text {n}")
     env = {**os.environ, KEY_ENV: KEY, "INBOX_CRASH_AT": crash_at}
-    args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
-    log = open(tmp_path / "crashing.log", "wb")
-    crashing = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_mid_poll.py"), *args],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    assert crashing.wait(30) == -signal.SIGKILL, (tmp_path / "crashing.log").read_text()
-    stored = len(_inbound(db))
+    kill_at("crash_mid_poll.py", db_url, env, tmp_path / "crashing.log")
+    stored = len(inbound(db))
     assert stored == (0 if crash_at == "second_page" else 2)
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "inbox", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        assert wait_until(lambda: len(_inbound(db)) == 5, 20)
+    with daemon(db_url, env):
+        assert wait_until(lambda: len(inbound(db)) == 5, 20)
         time.sleep(0.6)  # a few more polls re-read the overlap
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(15)
-    assert sorted(b for _, b in _inbound(db)) == [f"text {n}" for n in range(5)]
+    assert sorted(b for _, b in inbound(db)) == [f"text {n}" for n in range(5)]
 
 
 def test_a_kill_right_after_textlocal_accepted_a_send_sends_it_once(db, db_url, textlocal, tl_channel, tmp_path):
@@ -172,31 +116,18 @@ def test_a_kill_right_after_textlocal_accepted_a_send_sends_it_once(db, db_url, 
     _, sim = textlocal
     reply = queue(db, tl_channel, "Your refund is on its way")
     env = {**os.environ, KEY_ENV: KEY, "INBOX_CRASH_AT": "after_send"}
-    args = ["daemon", "--db", db_url, "--poll-interval", "0.2", "--lease-seconds", "2"]
-    crashing = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_mid_poll.py"), *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    assert crashing.wait(30) == -signal.SIGKILL
+    kill_at("crash_mid_poll.py", db_url, env)
     with db.write() as s:  # as if the 20 s after which a dead sender's row is taken had passed
         s.execute(
             update(MessageRow).where(MessageRow.id == reply).values(updated_at=datetime.now(UTC) - timedelta(minutes=1))
         )
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "inbox", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
 
     def settled() -> bool:
         with db.read() as s:
             (row,) = messages.get_many(s, [reply])
         return row.provider_message_id is not None and row.status not in (MessageStatus.UNKNOWN,)
 
-    try:
+    with daemon(db_url, env):
         assert wait_until(settled, 30)
         time.sleep(0.5)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(15)
     assert [m["body"] for m in sim.phone(CUSTOMER)] == ["Your refund is on its way"]

@@ -22,8 +22,8 @@ from inbox.providers.base import (
     Retryable,
     inbound_semantics,
 )
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
+from inbox.simulator.server import SimulatorServer
+from tests.simulator.harness import dialect_simulator
 
 USER, PASSWORD = "sms", "pw-123"
 OURS = "+919000000001"
@@ -31,24 +31,9 @@ OTHER_SIM = "+919000000002"
 CUSTOMER = "+919876543210"
 
 
-@pytest.fixture
-def server() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(
-        account_sid=USER,
-        auth_token=PASSWORD,
-        numbers=(OURS, OTHER_SIM),
-        delivery_delay=0.05,
-        seed=5,
-        dialect="android-gateway",
-        opt_out_handling=False,
-    )
-    with SimulatorServer(config) as running:
-        yield running
-
-
-@pytest.fixture
-def sim(server: SimulatorServer) -> SimulatorClient:
-    return SimulatorClient(server.url)
+server, sim = dialect_simulator(
+    "android-gateway", account_sid=USER, auth_token=PASSWORD, numbers=(OURS, OTHER_SIM), opt_out_handling=False
+)
 
 
 @pytest.fixture

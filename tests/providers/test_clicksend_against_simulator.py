@@ -15,15 +15,14 @@ from inbox.providers.base import (
     AckAfterCommitInbound,
     AuthenticationFailed,
     InboundSemantics,
-    OutcomeUnknown,
     RateLimited,
     Rejected,
     Retryable,
     inbound_semantics,
 )
 from inbox.providers.clicksend import ClickSendProvider
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
+from inbox.simulator.server import SimulatorServer
+from tests.simulator.harness import dialect_simulator
 
 USERNAME = "acme"
 KEY = "key-1"
@@ -32,18 +31,7 @@ OTHER = "+61411112222"
 CUSTOMER = "+61422222222"
 
 
-@pytest.fixture
-def server() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(
-        account_sid=USERNAME, auth_token=KEY, numbers=(OURS, OTHER), delivery_delay=0.05, seed=5, dialect="clicksend"
-    )
-    with SimulatorServer(config) as running:
-        yield running
-
-
-@pytest.fixture
-def sim(server: SimulatorServer) -> SimulatorClient:
-    return SimulatorClient(server.url)
+server, sim = dialect_simulator("clicksend", account_sid=USERNAME, auth_token=KEY, numbers=(OURS, OTHER))
 
 
 @pytest.fixture
@@ -109,27 +97,6 @@ def test_wrong_credentials_are_authentication_failed_everywhere(server) -> None:
             call()
     with pytest.raises(AuthenticationFailed):
         wrong.send(OutboundRequest(CUSTOMER, OURS, "x"))
-
-
-@pytest.mark.parametrize(
-    ("faults", "error"),
-    [({"throttle_rate": 1.0}, RateLimited), ({"fail_rate": 1.0}, Retryable), ({"unavailable_rate": 1.0}, Retryable)],
-)
-def test_provider_trouble_maps_to_the_taxonomy(provider, sim, faults, error) -> None:
-    sim.set_faults(**faults)
-    with pytest.raises(error):
-        provider.fetch_inbound(PollCursor())
-    with pytest.raises(error):
-        provider.send(OutboundRequest(CUSTOMER, OURS, "x"))
-
-
-def test_a_send_whose_answer_is_lost_is_outcome_unknown_and_the_history_finds_it(provider, sim) -> None:
-    sim.set_faults(reset_rate=1.0)
-    with pytest.raises(OutcomeUnknown):
-        provider.send(OutboundRequest(CUSTOMER, OURS, "did it go?"))
-    sim.set_faults(reset_rate=0.0)
-    found = provider.find_sent(CUSTOMER, datetime.now(UTC) - timedelta(minutes=1))
-    assert [m.body for m in found] == ["did it go?"], "reconciliation sees that it went"
 
 
 def test_bad_records_are_set_aside_never_returned_so_never_marked_read(provider, monkeypatch) -> None:

@@ -17,15 +17,12 @@ from inbox.providers.base import (
     ConsumeOnceReports,
     InboundSemantics,
     MalformedResponse,
-    OutcomeUnknown,
-    RateLimited,
     Rejected,
-    Retryable,
     inbound_semantics,
 )
 from inbox.providers.infobip import ConsumeOnceOnly, InfobipProvider
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
+from inbox.simulator.server import SimulatorServer
+from tests.simulator.harness import dialect_simulator
 
 KEY = "key-1"
 OURS = "+919000000001"
@@ -33,18 +30,7 @@ OTHER = "+919000000002"
 CUSTOMER = "+919876543210"
 
 
-@pytest.fixture
-def server() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(
-        account_sid="", auth_token=KEY, numbers=(OURS, OTHER), delivery_delay=0.05, seed=5, dialect="infobip"
-    )
-    with SimulatorServer(config) as running:
-        yield running
-
-
-@pytest.fixture
-def sim(server: SimulatorServer) -> SimulatorClient:
-    return SimulatorClient(server.url)
+server, sim = dialect_simulator("infobip", account_sid="", auth_token=KEY, numbers=(OURS, OTHER))
 
 
 @pytest.fixture
@@ -134,28 +120,3 @@ def test_a_wrong_key_is_authentication_failed_everywhere(server) -> None:
             call()
     with pytest.raises(AuthenticationFailed):
         wrong.send(OutboundRequest(CUSTOMER, OURS, "x"))
-
-
-@pytest.mark.parametrize(
-    ("faults", "error"),
-    [
-        ({"throttle_rate": 1.0}, RateLimited),
-        ({"fail_rate": 1.0}, Retryable),
-        ({"unavailable_rate": 1.0}, Retryable),
-    ],
-)
-def test_provider_trouble_maps_to_the_taxonomy(provider, sim, faults, error) -> None:
-    sim.set_faults(**faults)
-    with pytest.raises(error):
-        provider.take_inbound()
-    with pytest.raises(error):
-        provider.send(OutboundRequest(CUSTOMER, OURS, "x"))
-
-
-def test_a_send_whose_answer_is_lost_is_outcome_unknown_and_the_logs_find_it(provider, sim) -> None:
-    sim.set_faults(reset_rate=1.0)
-    with pytest.raises(OutcomeUnknown):
-        provider.send(OutboundRequest(CUSTOMER, OURS, "did it go?"))
-    sim.set_faults(reset_rate=0.0)
-    found = provider.find_sent(CUSTOMER, datetime.now(UTC) - timedelta(minutes=1))
-    assert [m.body for m in found] == ["did it go?"], "reconciliation sees that it went"

@@ -14,15 +14,12 @@ from inbox.core.models import MessageStatus, OutboundRequest, PollCursor
 from inbox.providers.base import (
     AuthenticationFailed,
     InboundSemantics,
-    OutcomeUnknown,
-    RateLimited,
     Rejected,
-    Retryable,
     inbound_semantics,
 )
 from inbox.providers.sinch import SinchProvider, base_url_for
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
+from inbox.simulator.server import SimulatorServer
+from tests.simulator.harness import dialect_simulator
 
 PLAN = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 TOKEN = "token-1"
@@ -31,18 +28,7 @@ OTHER = "+15550002222"
 CUSTOMER = "+15557654321"
 
 
-@pytest.fixture
-def server() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(
-        account_sid=PLAN, auth_token=TOKEN, numbers=(OURS, OTHER), delivery_delay=0.05, seed=5, dialect="sinch"
-    )
-    with SimulatorServer(config) as running:
-        yield running
-
-
-@pytest.fixture
-def sim(server: SimulatorServer) -> SimulatorClient:
-    return SimulatorClient(server.url)
+server, sim = dialect_simulator("sinch", account_sid=PLAN, auth_token=TOKEN, numbers=(OURS, OTHER))
 
 
 @pytest.fixture
@@ -150,27 +136,6 @@ def test_a_wrong_token_or_plan_is_authentication_failed_everywhere(server) -> No
                 call()
         with pytest.raises(AuthenticationFailed):
             wrong.send(OutboundRequest(CUSTOMER, OURS, "x"))
-
-
-@pytest.mark.parametrize(
-    ("faults", "error"),
-    [({"throttle_rate": 1.0}, RateLimited), ({"fail_rate": 1.0}, Retryable), ({"unavailable_rate": 1.0}, Retryable)],
-)
-def test_provider_trouble_maps_to_the_taxonomy(provider, sim, faults, error) -> None:
-    sim.set_faults(**faults)
-    with pytest.raises(error):
-        provider.fetch_inbound(PollCursor())
-    with pytest.raises(error):
-        provider.send(OutboundRequest(CUSTOMER, OURS, "x"))
-
-
-def test_a_send_whose_answer_is_lost_is_outcome_unknown_and_the_batches_list_finds_it(provider, sim) -> None:
-    sim.set_faults(reset_rate=1.0)
-    with pytest.raises(OutcomeUnknown):
-        provider.send(OutboundRequest(CUSTOMER, OURS, "did it go?"))
-    sim.set_faults(reset_rate=0.0)
-    found = provider.find_sent(CUSTOMER, datetime.now(UTC) - timedelta(minutes=1))
-    assert [m.body for m in found] == ["did it go?"], "reconciliation sees that it went"
 
 
 def test_regions_name_sinchs_hosts() -> None:

@@ -24,8 +24,8 @@ from inbox.providers.base import (
     inbound_semantics,
 )
 from inbox.providers.textlocal import OVERLAP, TextlocalProvider
-from inbox.simulator.client import SimulatorClient
-from inbox.simulator.server import SimulatorConfig, SimulatorServer
+from inbox.simulator.server import SimulatorServer
+from tests.simulator.harness import dialect_simulator
 
 KEY = "tl-key"
 OURS = "+919000000001"
@@ -34,24 +34,9 @@ CUSTOMER = "+919876543210"
 INBOX = "100001"
 
 
-@pytest.fixture
-def server() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(
-        account_sid="owner@example.in",
-        auth_token=KEY,
-        numbers=(OURS, OTHER),
-        delivery_delay=0.05,
-        seed=5,
-        dialect="textlocal",
-        opt_out_handling=False,
-    )
-    with SimulatorServer(config) as running:
-        yield running
-
-
-@pytest.fixture
-def sim(server: SimulatorServer) -> SimulatorClient:
-    return SimulatorClient(server.url)
+server, sim = dialect_simulator(
+    "textlocal", account_sid="owner@example.in", auth_token=KEY, numbers=(OURS, OTHER), opt_out_handling=False
+)
 
 
 @pytest.fixture

@@ -45,6 +45,24 @@ def wait_for(check: Callable[[], T], timeout: float = 3.0) -> T:
         time.sleep(0.02)
 
 
+def dialect_simulator(dialect: str, **overrides: object) -> tuple[object, object]:
+    """The `server` and `sim` fixtures of a module testing one dialect's adapter: receipts due
+    after 50 ms, a fixed seed; `overrides` are the dialect's credentials and numbers.
+    Use as `server, sim = dialect_simulator("sinch", account_sid=..., ...)`."""
+
+    @pytest.fixture
+    def server() -> Iterator[SimulatorServer]:
+        values: dict[str, object] = {"delivery_delay": 0.05, "seed": 5, "dialect": dialect, **overrides}
+        with SimulatorServer(config(**values)) as running:
+            yield running
+
+    @pytest.fixture
+    def sim(server: SimulatorServer) -> SimulatorClient:
+        return SimulatorClient(server.url)
+
+    return server, sim
+
+
 @pytest.fixture
 def simulator() -> Iterator[SimulatorServer]:
     with SimulatorServer(config()) as server:
