@@ -139,11 +139,29 @@ def provider_answers_stop(provider: str) -> bool:
     return PROVIDER_ANSWERS_STOP.get(provider, False)
 
 
+# Account identifiers with a known shape, checked before anything is asked of the provider: a
+# Textlocal inbox id is a number ("-5" or "٣" was saved), a Sinch service plan id is ASCII hex-like.
+ACCOUNT_SHAPES: dict[str, tuple[re.Pattern[str], str]] = {
+    "textlocal": (
+        re.compile(r"[0-9]{1,20}"),
+        "A Textlocal inbox id is a number, as get_inboxes lists it (--test-connection shows them)",
+    ),
+    "sinch": (
+        re.compile(r"[0-9A-Za-z]{1,64}"),
+        "A Sinch service plan id is letters and digits (it is on the Sinch dashboard's SMS > APIs page)",
+    ),
+}
+
+
 def account_for(provider: str, account_sid: str | None, base_url: str | None) -> str:
     """The account identifier a channel is stored under: as given, else (providers without one)
     the base URL's host."""
     if account_sid and account_sid.strip():
-        return account_sid.strip()
+        value = account_sid.strip()
+        shape = ACCOUNT_SHAPES.get(provider)
+        if shape is not None and not shape[0].fullmatch(value):
+            raise SetupRefused(shape[1])
+        return value
     if provider in PHONE_URL_PROVIDERS:
         raise SetupRefused(
             "Enter the user set in the app's Local Server settings (--account-sid; the app's default is sms)"
